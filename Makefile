@@ -1,0 +1,71 @@
+# The two commands a newcomer needs are `make run` and `make test`; both install what is missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CSS := frontend/build/application.css
+SCSS := $(shell find frontend/scss -name '*.scss' 2>/dev/null)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local development only: `make run` is never a production server.
+DEV := DEBUG=true
+
+.PHONY: install run test lint format migrate seed bench lock clean
+
+install: $(PY_STAMP) $(CSS)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): requirements.lock requirements-dev.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(CSS): $(NODE_STAMP) $(SCSS)
+	npm run --silent build
+
+migrate: install
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(DEV) $(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo "Serving on http://$(HOST):$(PORT)/ (stop with Ctrl+C)"
+	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the pinned lock files from pyproject.toml's ranges.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	$(PYTHON) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > .lock-venv/runtime.in
+	$(PYTHON) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["dependency-groups"]["dev"]))' > .lock-venv/dev.in
+	.lock-venv/bin/pip install --quiet -r .lock-venv/runtime.in
+	{ echo "# Runtime dependencies, fully pinned. Regenerate with: make lock"; .lock-venv/bin/pip freeze; } > requirements.lock
+	.lock-venv/bin/pip install --quiet -r .lock-venv/dev.in
+	{ echo "# Runtime + development dependencies, fully pinned. Regenerate with: make lock"; echo "-r requirements.lock"; \
+	  comm -13 <(grep -v '^#' requirements.lock | sort) <(.lock-venv/bin/pip freeze | sort); } > requirements-dev.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) node_modules frontend/build var/static

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from cmarac.accounts.roles import ROLE_BY_GROUP_NAME, Role
+
+
+class Agency(models.Model):
+    """A member agency of the partnership. Its Group receives object permissions on cases."""
+
+    class Kind(models.TextChoices):
+        POLICE = "police", "Police"
+        COUNCIL = "council", "Council"
+        HOUSING_PROVIDER = "housing", "Housing provider"
+        MENTAL_HEALTH = "mental-health", "Mental health"
+        HEALTH = "health", "Health"
+        ADULT_SOCIAL_CARE = "adult-social-care", "Adult social care"
+        CHILDRENS_SERVICES = "childrens-services", "Children's services"
+        FIRE = "fire", "Fire"
+        AMBULANCE = "ambulance", "Ambulance"
+        VICTIM_SUPPORT = "victim-support", "Victim support"
+        PROBATION = "probation", "Probation"
+        SUBSTANCE_USE = "substance-use", "Substance use"
+        CHARITY = "charity", "Charity"
+        OTHER = "other", "Other"
+
+    class Membership(models.TextChoices):
+        CORE = "core", "Core member"
+        FLEXIBLE = "flexible", "Flexible member"
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.SlugField(max_length=40, unique=True, help_text="Used in the agency's group name.")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    membership = models.CharField(max_length=10, choices=Membership.choices, default=Membership.FLEXIBLE)
+    is_active = models.BooleanField("active", default=True)
+    contact_email = models.EmailField(blank=True, help_text="A shared team mailbox, not a person's.")
+    lead = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="agencies_led"
+    )
+    deputy = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="agencies_deputised"
+    )
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency", editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(lead=models.F("deputy")) | models.Q(lead__isnull=True),
+                name="agency_lead_is_not_deputy",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def group_name_for(short_name: str) -> str:
+        return f"Agency: {short_name}"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **fields: object) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields["is_staff"] = True
+        fields["is_superuser"] = True
+        return self._create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in. Email is the login."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200)
+    job_title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField("phone number", max_length=40, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
+    is_active = models.BooleanField("active", default=True)
+    is_staff = models.BooleanField(
+        "staff status", default=False, help_text="Can sign in to the Django admin for agencies and users."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @cached_property
+    def roles(self) -> frozenset[Role]:
+        """The person's roles, from their groups (one query, cached on the instance)."""
+        names = self.groups.filter(name__startswith="Role: ").values_list("name", flat=True)
+        return frozenset(ROLE_BY_GROUP_NAME[name] for name in names if name in ROLE_BY_GROUP_NAME)
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def sees_all_cases(self) -> bool:
+        return self.has_role(Role.COORDINATOR, Role.CO_CHAIR)
+
+    @property
+    def is_agency_lead(self) -> bool:
+        return self.agency_id is not None and self.agency is not None and self.agency.lead_id == self.pk
+
+    @property
+    def is_agency_deputy(self) -> bool:
+        return self.agency_id is not None and self.agency is not None and self.agency.deputy_id == self.pk

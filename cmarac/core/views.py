@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from cmarac.accounts.roles import Role
+from cmarac.core.health import State, broker_state, database_state
+from cmarac.core.navigation import ROLE_DESCRIPTIONS, capabilities_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    roles = [role for role in Role if role in user.roles]  # in the order of DOMAIN.md
+    return render(
+        request,
+        "core/home.html",
+        {
+            "roles": [role.label for role in roles],
+            "role_descriptions": [(role.label, ROLE_DESCRIPTIONS[role]) for role in roles],
+            "agency": user.agency,
+            "capabilities": [vars(c) for c in capabilities_for(user)],
+        },
+    )
+
+
+@login_not_required
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": database_state(), "broker": broker_state()}
+    healthy = all(state != State.UNREACHABLE for state in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **{k: str(v) for k, v in checks.items()}},
+        status=200 if healthy else 503,
+    )

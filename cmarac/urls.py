@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import path
+
+from cmarac.accounts.views import SignInView, sign_out
+from cmarac.core import views as core_views
+
+admin.site.site_header = "CMARAC case manager administration"
+admin.site.site_title = "CMARAC administration"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("sign-in/", SignInView.as_view(), name="login"),
+    path("sign-out/", sign_out, name="logout"),
+    path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
