@@ -21,12 +21,11 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=False)
 
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105 (refused below)
 SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured(
-        "SECRET_KEY is not set. Set SECRET_KEY to a long random value, "
-        "or DEBUG=true for local development only."
+        "SECRET_KEY is not set. Set SECRET_KEY to a long random value, or DEBUG=true for local development only."
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -48,6 +47,7 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "cmarac.accounts",
+    "cmarac.cases",
     "cmarac.core",
     "referrals",
     "meetings",
@@ -157,6 +157,7 @@ AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field holding the email address
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
@@ -243,4 +244,8 @@ LOGGING = {
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.
 DEMO_DATA_ALLOWED = env_bool("DEMO_DATA_ALLOWED", default=DEBUG)
-DEMO_PASSWORD = "cmarac-demo-password"
+DEMO_PASSWORD = "cmarac-demo-password"  # noqa: S105 (published on purpose, demo only)
+
+# In development whitenoise serves straight from the finders; production serves the collected files.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG

@@ -67,7 +67,11 @@ class UserAdmin(DjangoUserAdmin):
         ("Roles and access", {"fields": ("groups", "is_active", "is_staff")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    superuser_fieldsets = (*fieldsets[:2], ("Roles and access", {"fields": ("groups", "is_active", "is_staff", "is_superuser")}), fieldsets[3])
+    superuser_fieldsets = (
+        *fieldsets[:2],
+        ("Roles and access", {"fields": ("groups", "is_active", "is_staff", "is_superuser")}),
+        fieldsets[3],
+    )
     add_fieldsets = (
         (
             None,

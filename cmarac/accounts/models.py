@@ -38,6 +38,11 @@ class Agency(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     membership = models.CharField(max_length=10, choices=Membership.choices, default=Membership.FLEXIBLE)
     is_active = models.BooleanField("active", default=True)
+    members_see_cases = models.BooleanField(
+        "members see the agency's cases",
+        default=True,
+        help_text="If not, only the lead and deputy see the cases the agency attends.",
+    )
     contact_email = models.EmailField(blank=True, help_text="A shared team mailbox, not a person's.")
     lead = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="agencies_led"
@@ -75,6 +80,10 @@ class UserManager(BaseUserManager["User"]):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # People type their email address in any case; it is stored lower case.
+        return self.get(email__iexact=username)
 
     def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
         fields.setdefault("is_staff", False)

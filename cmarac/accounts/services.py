@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import models, transaction
 
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import ROLE_PERMISSIONS, Role
@@ -36,8 +36,18 @@ def agency_save(*, agency: Agency) -> Agency:
     return agency
 
 
+@transaction.atomic
 def user_sync_agency_group(*, user: User) -> None:
-    """Keep the person in their own agency's group and in no other agency's."""
+    """Keep the person in their own agency's group and in no other agency's.
+
+    Someone who moves agency also stops being lead or deputy of the one they left.
+    """
+    for agency in Agency.objects.filter(models.Q(lead=user) | models.Q(deputy=user)).exclude(pk=user.agency_id):
+        if agency.lead_id == user.pk:
+            agency.lead = None
+        if agency.deputy_id == user.pk:
+            agency.deputy = None
+        agency.save(update_fields=["lead", "deputy"])
     agency_groups = Group.objects.filter(agency__isnull=False)
     stale = user.groups.filter(pk__in=agency_groups).exclude(agency=user.agency_id)
     user.groups.remove(*stale)
@@ -66,9 +76,7 @@ def user_create(
     phone: str = "",
     is_staff: bool = False,
 ) -> User:
-    user = User(
-        email=email, full_name=full_name, agency=agency, job_title=job_title, phone=phone, is_staff=is_staff
-    )
+    user = User(email=email, full_name=full_name, agency=agency, job_title=job_title, phone=phone, is_staff=is_staff)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()

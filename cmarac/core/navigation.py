@@ -26,9 +26,7 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
         "You see the cases your agency attends and update the actions assigned to your agency or to you."
     ),
     Role.REFERRER: "You submit referrals to the panel and follow their progress. You see your own referrals only.",
-    Role.AUDITOR: (
-        "You read the audit trail and run retention and subject access exports. You cannot edit cases."
-    ),
+    Role.AUDITOR: ("You read the audit trail and run retention and subject access exports. You cannot edit cases."),
     Role.ADMINISTRATOR: (
         "You configure the service: agencies and user accounts. You see case content only through another role."
     ),

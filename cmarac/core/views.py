@@ -14,11 +14,16 @@ from cmarac.core.navigation import ROLE_DESCRIPTIONS, capabilities_for
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     roles = [role for role in Role if role in user.roles]  # in the order of DOMAIN.md
+    labels = [role.label for role in roles]
+    if user.is_agency_lead:
+        labels.append("Agency lead")
+    elif user.is_agency_deputy:
+        labels.append("Agency deputy")
     return render(
         request,
         "core/home.html",
         {
-            "roles": [role.label for role in roles],
+            "roles": labels,
             "role_descriptions": [(role.label, ROLE_DESCRIPTIONS[role]) for role in roles],
             "agency": user.agency,
             "capabilities": [vars(c) for c in capabilities_for(user)],

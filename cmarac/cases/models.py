@@ -1,0 +1,325 @@
+"""The case: the continuing record of one situation, its subjects, and who is involved.
+
+Every model here holds case data, so every one has `objects.visible_to(user)`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+if TYPE_CHECKING:
+    from cmarac.accounts.models import User
+
+
+class RiskLevel(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: User) -> CaseQuerySet:
+        """The one way to read cases: co-chairs and coordinators see all; agency staff see
+        the cases their agency is involved in; everyone else sees none. One query."""
+        from cmarac.cases.access import visible_case_ids
+
+        ids = visible_case_ids(user)
+        if ids is ALL:
+            return self.all()
+        if ids is None:
+            return self.none()
+        return self.filter(pk__in=ids)
+
+    def with_list_data(self) -> CaseQuerySet:
+        return self.select_related("lead_agency", "lead_officer").prefetch_related(
+            models.Prefetch("subjects", queryset=CaseSubject.objects.select_related("person").order_by("pk"))
+        )
+
+
+ALL: Any = object()  # sentinel: no restriction
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.STANDARD)
+    summary = models.TextField(blank=True, help_text="A short description of the situation.")
+    lead_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="cases_led"
+    )
+    lead_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_led"
+    )
+    opened_on = models.DateField(default=timezone.localdate)
+    closed_on = models.DateField(null=True, blank=True)
+    closure_reason = models.TextField(blank=True)
+    is_repeat = models.BooleanField("repeat case", default=False)
+    asb_case_review_threshold_reached = models.BooleanField("ASB Case Review threshold reached", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", closed_on__isnull=True) | Q(status="closed", closed_on__isnull=False),
+                name="case_closed_on_matches_status",
+            ),
+        ]
+        permissions = []  # view_case (a default permission) is the object permission granted to agencies
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cases:detail", args=[self.reference])
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.reference}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class CaseReferenceCounter(models.Model):
+    """The last number issued per year, so references are never reused even after deletion."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Unused by design (access is granted to agency groups), kept so guardian finds a direct model."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="group_permissions")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        pass
+
+
+class SubjectDataQuerySet(models.QuerySet[Any]):
+    """Shared by the models that hang off a case: visible when their case is."""
+
+    case_path = "case"
+
+    def visible_to(self, user: User) -> SubjectDataQuerySet:
+        visible = Case.objects.visible_to(user)
+        return self.filter(**{f"{self.case_path}__in": visible.values("pk")})
+
+
+class PersonQuerySet(SubjectDataQuerySet):
+    case_path = "case_roles__case"
+
+    def visible_to(self, user: User) -> PersonQuerySet:
+        return super().visible_to(user).distinct()
+
+
+class Person(models.Model):
+    """Someone a case is about. One person may be a subject of several cases."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        NON_BINARY = "non-binary", "Non-binary"
+        OTHER = "other", "Other"
+        NOT_KNOWN = "not-known", "Not known"
+
+    given_name = models.CharField("first name", max_length=100)
+    family_name = models.CharField("last name", max_length=100, blank=True)
+    aliases = models.CharField("other names or aliases", max_length=300, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    approximate_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.NOT_KNOWN)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True, db_index=True)
+    phone = models.CharField("phone number", max_length=40, blank=True)
+    email = models.EmailField("email address", blank=True)
+    safe_to_contact = models.BooleanField(default=False)
+    contact_notes = models.CharField("how to contact safely", max_length=300, blank=True)
+    vulnerabilities = models.TextField(blank=True)
+    first_language = models.CharField(max_length=60, blank=True)
+    interpreter_needed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+
+class CaseSubject(models.Model):
+    class Role(models.TextChoices):
+        VICTIM = "victim", "Victim"
+        WITNESS = "witness", "Witness"
+        ALLEGED_PERPETRATOR = "alleged-perpetrator", "Alleged perpetrator"
+        HOUSEHOLD_MEMBER = "household-member", "Other household member"
+        CHILD_IN_HOUSEHOLD = "child", "Child in household"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="subjects")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="case_roles")
+    role = models.CharField(max_length=24, choices=Role.choices)
+
+    objects = SubjectDataQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person", "role"], name="case_subject_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()}) in {self.case_id}"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.case.reference}
+
+
+class CaseInvolvement(models.Model):
+    """Why an agency may see a case. The agency's access lasts while any reason remains."""
+
+    class Reason(models.TextChoices):
+        REFERRED = "referred", "Referred the case"
+        LEAD = "lead", "Lead agency"
+        INVITED = "invited", "Invited to an agenda item"
+        ACTION_OWNER = "action-owner", "Owns an action"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="involvements")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="involvements")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    # What gave rise to it (e.g. "referral:12", "agenda-item:40"), so each source is revoked on its own.
+    source = models.CharField(max_length=60, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SubjectDataQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "agency", "reason", "source"], name="case_involvement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.get_reason_display()}"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.case.reference}
+
+
+class RiskLevelChange(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_history")
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = SubjectDataQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_risk_level_display()} from {self.changed_at:%Y-%m-%d}"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.case.reference}
+
+
+class LeadChange(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lead_history")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = SubjectDataQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Lead {self.agency or 'none'} from {self.changed_at:%Y-%m-%d}"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.case.reference}
+
+
+class CaseEvent(models.Model):
+    """One line of the case timeline. Later parts of the service add their own kinds."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Case opened"
+        CLOSED = "closed", "Case closed"
+        REOPENED = "reopened", "Case reopened"
+        SUBJECT_ADDED = "subject-added", "Subject added"
+        SUBJECT_CHANGED = "subject-changed", "Subject details changed"
+        SUBJECT_REMOVED = "subject-removed", "Subject removed"
+        AGENCY_INVOLVED = "agency-involved", "Agency involved"
+        AGENCY_WITHDRAWN = "agency-withdrawn", "Agency no longer involved"
+        RISK_CHANGED = "risk-changed", "Risk level changed"
+        LEAD_CHANGED = "lead-changed", "Lead agency changed"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = SubjectDataQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.case.reference}

@@ -1,0 +1,98 @@
+"""The cast: named people of a small partnership, used across the suite."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from cmarac.accounts.models import Agency, User
+from tests.factories.accounts import (
+    AdministratorFactory,
+    AgencyFactory,
+    AgencyStaffFactory,
+    AuditorFactory,
+    CoChairFactory,
+    CoordinatorFactory,
+    FlexibleAgencyFactory,
+    ReferrerFactory,
+)
+
+K = Agency.Kind
+
+
+@pytest.fixture
+def community_safety(db: None) -> Agency:
+    return AgencyFactory(name="Community Safety Team", short_name="community-safety", kind=K.COUNCIL)
+
+
+@pytest.fixture
+def police(db: None) -> Agency:
+    return AgencyFactory(name="Partnership Policing Team", short_name="police", kind=K.POLICE)
+
+
+@pytest.fixture
+def housing(db: None) -> Agency:
+    return AgencyFactory(name="Council Housing", short_name="council-housing", kind=K.HOUSING_PROVIDER)
+
+
+@pytest.fixture
+def fire(db: None) -> Agency:
+    """An agency that is a member of the partnership but not involved in the cases under test."""
+    return FlexibleAgencyFactory(name="Fire Brigade", short_name="fire", kind=K.FIRE)
+
+
+@pytest.fixture
+def coordinator(community_safety: Agency) -> User:
+    return CoordinatorFactory(email="coordinator@cs.example", full_name="Casey Coordinator", agency=community_safety)
+
+
+@pytest.fixture
+def co_chair(police: Agency) -> User:
+    return CoChairFactory(email="chair@police.example", full_name="Chris Chair", agency=police)
+
+
+@pytest.fixture
+def housing_lead(housing: Agency) -> User:
+    lead = AgencyStaffFactory(email="lead@housing.example", full_name="Harper Housing", agency=housing)
+    housing.lead = lead
+    housing.save(update_fields=["lead"])
+    return lead
+
+
+@pytest.fixture
+def fire_lead(fire: Agency) -> User:
+    """The lead of an agency that is not invited to anything."""
+    lead = AgencyStaffFactory(email="lead@fire.example", full_name="Finley Fire", agency=fire)
+    fire.lead = lead
+    fire.save(update_fields=["lead"])
+    return lead
+
+
+@pytest.fixture
+def police_referrer(police: Agency) -> User:
+    return ReferrerFactory(email="referrer@police.example", full_name="Robin Referrer", agency=police)
+
+
+@pytest.fixture
+def auditor(db: None) -> User:
+    return AuditorFactory(email="dpo@council.example", full_name="Ari Auditor")
+
+
+@pytest.fixture
+def administrator(db: None) -> User:
+    return AdministratorFactory(email="admin@council.example", full_name="Alex Administrator")
+
+
+CAST = ["coordinator", "co_chair", "housing_lead", "fire_lead", "police_referrer", "auditor", "administrator"]
+
+
+@pytest.fixture
+def as_user(client: Client):
+    """as_user(person) -> a test client signed in as that person."""
+
+    def sign_in(user: User | None) -> Client:
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in

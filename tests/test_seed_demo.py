@@ -1,0 +1,56 @@
+"""The demo partnership: both membership lists, a person for every role, safe to run twice."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+
+from cmarac.accounts.models import Agency, User
+from cmarac.accounts.roles import Role
+from cmarac.core.demo import AGENCIES, PEOPLE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_creates_core_and_flexible_agencies_and_every_role(capsys) -> None:
+    call_command("seed_demo")
+    assert Agency.objects.filter(membership=Agency.Membership.CORE).count() >= 9
+    assert Agency.objects.filter(membership=Agency.Membership.FLEXIBLE).count() >= 9
+    for role in Role:
+        assert User.objects.filter(groups__name=role.group_name).exists(), role
+    assert Agency.objects.filter(lead__isnull=False).exists()
+    assert Agency.objects.filter(deputy__isnull=False).exists()
+    out = capsys.readouterr().out
+    assert "coordinator@demo.cmarac.test" in out
+    assert "Password:" in out
+
+
+def test_seed_is_safe_to_run_twice() -> None:
+    call_command("seed_demo")
+    counts = (Agency.objects.count(), User.objects.count(), User.groups.through.objects.count())
+    call_command("seed_demo")
+    assert (Agency.objects.count(), User.objects.count(), User.groups.through.objects.count()) == counts
+    assert counts[:2] == (len(AGENCIES), len(PEOPLE))
+
+
+def test_every_demo_login_reaches_its_home_page(settings) -> None:
+    call_command("seed_demo")
+    for person in PEOPLE:
+        client = Client()
+        response = client.post(reverse("login"), {"username": person.email, "password": settings.DEMO_PASSWORD})
+        assert response.status_code == 302, person.email
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_seed_refuses_when_demo_data_is_not_allowed(settings) -> None:
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_demo_people_are_synthetic() -> None:
+    assert all(person.email.endswith("@demo.cmarac.test") for person in PEOPLE)
