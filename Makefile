@@ -12,7 +12,7 @@ PORT ?= 8000
 # Local development only: `make run` is never a production server.
 DEV := DEBUG=true
 
-.PHONY: install run test lint format migrate seed bench lock clean
+.PHONY: install run test lint format migrate seed lock clean
 
 install: $(PY_STAMP) $(CSS)
 

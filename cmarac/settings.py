@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "cmarac.accounts",
     "cmarac.cases",
+    "cmarac.audit",
     "cmarac.core",
     "referrals",
     "meetings",

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from cmarac.accounts.views import SignInView, sign_out
 from cmarac.core import views as core_views
@@ -13,5 +13,7 @@ urlpatterns = [
     path("sign-out/", sign_out, name="logout"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("cases/", include("cmarac.cases.urls")),
+    path("audit/", include("cmarac.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -96,3 +96,29 @@ def as_user(client: Client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def housing_case(housing: Agency, police: Agency):
+    """A case referred by the police and led by housing; the fire brigade is not involved."""
+    from cmarac.cases.models import CaseSubject
+    from cmarac.cases.services import case_set_lead
+    from tests.factories.cases import CaseFactory, PersonFactory
+
+    victim = PersonFactory(given_name="Verity", family_name="Quillfeather", postcode="ZX9 4QT")
+    suspect = PersonFactory(given_name="Pax", family_name="Underhill", postcode="ZX9 4QU")
+    case = CaseFactory(
+        subjects=[(victim, CaseSubject.Role.VICTIM), (suspect, CaseSubject.Role.ALLEGED_PERPETRATOR)],
+        involve=[police],
+    )
+    return case_set_lead(case=case, agency=housing, officer=None, by=None)
+
+
+@pytest.fixture
+def fire_case(fire: Agency):
+    """A case only the fire brigade is involved in."""
+    from cmarac.cases.models import CaseSubject
+    from tests.factories.cases import CaseFactory, PersonFactory
+
+    hoarder = PersonFactory(given_name="Orrin", family_name="Blackwater", postcode="ZF1 2AB")
+    return CaseFactory(subjects=[(hoarder, CaseSubject.Role.VICTIM)], involve=[fire])

@@ -16,7 +16,17 @@ from cmarac.accounts.services import agency_save, user_sync_agency_group
 class AgencyAdminForm(forms.ModelForm):
     class Meta:
         model = Agency
-        fields = ["name", "short_name", "kind", "membership", "is_active", "contact_email", "lead", "deputy"]
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "membership",
+            "is_active",
+            "members_see_cases",
+            "contact_email",
+            "lead",
+            "deputy",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -38,6 +48,10 @@ class AgencyAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Agency, form: forms.ModelForm, change: bool) -> None:
         agency_save(agency=obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Agency | None = None) -> bool:
+        # Agencies are made inactive, never deleted: cases and the audit trail refer to them.
+        return False
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -99,6 +113,10 @@ class UserAdmin(DjangoUserAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         user_sync_agency_group(user=form.instance)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # People are deactivated, never deleted: the audit trail must still name them.
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).select_related("agency")

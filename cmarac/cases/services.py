@@ -28,6 +28,10 @@ from cmarac.cases.models import (
 REFERENCE_PREFIX = "CM"
 
 
+class EditConflict(ValidationError):
+    """Someone else saved the same record after this person started editing it."""
+
+
 def case_reference_next(*, year: int) -> str:
     """The next reference for the year, e.g. CM-2026-0042. Must run inside a transaction."""
     counter, _ = CaseReferenceCounter.objects.select_for_update().get_or_create(year=year)
@@ -184,12 +188,21 @@ def subject_add(*, case: Case, person: Person, role: str, by: User | None) -> Ca
 
 
 @transaction.atomic
-def subject_update(*, subject: CaseSubject, role: str, person_fields: dict[str, Any], by: User | None) -> CaseSubject:
-    person = subject.person
+def subject_update(
+    *, subject: CaseSubject, role: str, person_fields: dict[str, Any], by: User | None, last_seen: str
+) -> CaseSubject:
+    """Save a subject's details, refusing if someone else saved them since `last_seen` (ISO time)."""
+    person = Person.objects.select_for_update().get(pk=subject.person_id)
+    if person.updated_at.isoformat() != last_seen:
+        raise EditConflict(
+            "Someone else changed this person's details while you were editing. "
+            "Your changes have not been saved yet: check them against what is saved now and save again."
+        )
     for name, value in person_fields.items():
         setattr(person, name, value)
     person.full_clean()
     person.save()
+    subject.person = person
     subject.role = role
     subject.full_clean()
     subject.save()

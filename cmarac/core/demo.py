@@ -216,4 +216,8 @@ def seed_demo() -> list[DemoPerson]:
         if agency is not None and (person.lead_of or person.deputy_of):
             setattr(agency, "lead" if person.lead_of else "deputy", user)
             agency_save(agency=agency)
+
+    from cmarac.core.demo_cases import seed_demo_cases
+
+    seed_demo_cases(agencies=agencies, by=User.objects.get(email=PEOPLE[0].email))
     return PEOPLE

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
+from cmarac.cases.access import agency_sees_cases
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.COORDINATOR: (
@@ -33,6 +34,10 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
 }
 
 
+def sees_cases(user: User) -> bool:
+    return user.sees_all_cases or agency_sees_cases(user)
+
+
 @dataclass(frozen=True)
 class Capability:
     title: str
@@ -42,6 +47,23 @@ class Capability:
 
 def capabilities_for(user: User) -> list[Capability]:
     found: list[Capability] = []
+    if sees_cases(user):
+        found.append(
+            Capability(
+                title="Cases",
+                description="Find and read the cases you are entitled to see"
+                + (", and open a case by hand." if user.has_role(Role.COORDINATOR) else "."),
+                url=reverse("cases:list"),
+            )
+        )
+    if user.has_role(Role.COORDINATOR, Role.AUDITOR):
+        found.append(
+            Capability(
+                title="Audit trail",
+                description="See who viewed or changed what, and export it as CSV.",
+                url=reverse("audit:trail"),
+            )
+        )
     if user.is_staff:
         found.append(
             Capability(
@@ -58,6 +80,10 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     if user is None or not user.is_authenticated:
         return []
     entries = [("Home", reverse("home"))]
+    if sees_cases(user):
+        entries.append(("Cases", reverse("cases:list")))
+    if user.has_role(Role.COORDINATOR, Role.AUDITOR):
+        entries.append(("Audit trail", reverse("audit:trail")))
     if user.is_staff:
         entries.append(("Manage agencies and users", reverse("admin:index")))
     path = request.path

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from cmarac.accounts.models import Agency
+from cmarac.cases.models import CaseSubject, Person, RiskLevel
+
+
+class CaseFilterForm(forms.Form):
+    """The case list's filters. They live in the URL, so a filtered list can be shared or bookmarked."""
+
+    SORTS = {
+        "newest": ("Newest first", ["-opened_on", "-pk"]),
+        "oldest": ("Oldest first", ["opened_on", "pk"]),
+        "reference": ("Reference", ["reference"]),
+        "risk": ("Highest risk first", ["-risk_rank", "-opened_on", "-pk"]),
+    }
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        help_text="Reference, subject name or postcode",
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("open", "Open"), ("closed", "Closed"), ("all", "All")],
+        initial="open",
+    )
+    risk_level = forms.MultipleChoiceField(
+        label="Risk level", required=False, choices=RiskLevel.choices, widget=forms.CheckboxSelectMultiple
+    )
+    lead_agency = forms.ModelChoiceField(
+        label="Lead agency", required=False, queryset=Agency.objects.none(), empty_label="Any agency"
+    )
+    led_by_my_agency = forms.BooleanField(label="Only cases my agency leads", required=False)
+    sort = forms.ChoiceField(
+        label="Sort by", required=False, choices=[(key, label) for key, (label, _) in SORTS.items()]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead_agency"].queryset = Agency.objects.filter(is_active=True).only("pk", "name")
+
+
+class CaseCreateForm(forms.Form):
+    summary = forms.CharField(
+        label="Summary of the situation",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        error_messages={"required": "Enter a summary of the situation"},
+    )
+    risk_level = forms.ChoiceField(
+        label="Risk level",
+        choices=RiskLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a risk level"},
+    )
+    referring_agency = forms.ModelChoiceField(
+        label="Referring agency",
+        required=False,
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label="Not known",
+        help_text="The agency gets access to the case.",
+    )
+    lead_agency = forms.ModelChoiceField(
+        label="Lead agency",
+        required=False,
+        queryset=Agency.objects.filter(is_active=True),
+        empty_label="Not nominated yet",
+        help_text="Usually nominated at the meeting. The lead agency gets access to the case.",
+    )
+
+
+class PersonForm(forms.ModelForm):
+    role = forms.ChoiceField(
+        label="Role in this case",
+        choices=CaseSubject.Role.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the person's role in this case"},
+    )
+    # The time the person's details were last saved when this form was shown.
+    last_seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Person
+        fields = [
+            "given_name",
+            "family_name",
+            "aliases",
+            "date_of_birth",
+            "approximate_age",
+            "gender",
+            "address",
+            "postcode",
+            "phone",
+            "email",
+            "safe_to_contact",
+            "contact_notes",
+            "vulnerabilities",
+            "first_language",
+            "interpreter_needed",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "vulnerabilities": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "approximate_age": "If the date of birth is not known",
+            "postcode": "For example, N7 8QT",
+        }
+        error_messages = {"given_name": {"required": "Enter the person's first name"}}
+
+    field_order = ["role"]
+
+    def clean_postcode(self) -> str:
+        return " ".join(self.cleaned_data["postcode"].upper().split())
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
+
+    def __init__(self, *args: Any, closing: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        verb = "closed" if closing else "reopened"
+        self.fields["reason"].error_messages["required"] = f"Enter why the case is being {verb}"

@@ -1,0 +1,52 @@
+"""Reads of cases that need thought: the filtered, searched, sorted case list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Replace, Upper
+
+from cmarac.accounts.models import User
+from cmarac.cases.forms import CaseFilterForm
+from cmarac.cases.models import Case, CaseSubject, RiskLevel
+
+RISK_RANK = When_(
+    When(risk_level=RiskLevel.HIGH, then=Value(3)),
+    When(risk_level=RiskLevel.MEDIUM, then=Value(2)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+def _matching_subjects(term: str) -> QuerySet[CaseSubject]:
+    compact = term.replace(" ", "").upper()
+    return (
+        CaseSubject.objects.annotate(postcode_compact=Replace(Upper("person__postcode"), Value(" "), Value("")))
+        .filter(
+            Q(person__given_name__icontains=term)
+            | Q(person__family_name__icontains=term)
+            | Q(person__aliases__icontains=term)
+            | Q(postcode_compact__contains=compact)
+        )
+        .values("case_id")
+    )
+
+
+def cases_for_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Case]:
+    """The cases this person may see, narrowed by the list's filters. Starts from visible_to."""
+    cases = Case.objects.visible_to(user).with_list_data().annotate(risk_rank=RISK_RANK)
+    status = filters.get("status") or "open"
+    if status in (Case.Status.OPEN, Case.Status.CLOSED):
+        cases = cases.filter(status=status)
+    if filters.get("risk_level"):
+        cases = cases.filter(risk_level__in=filters["risk_level"])
+    if filters.get("lead_agency"):
+        cases = cases.filter(lead_agency=filters["lead_agency"])
+    if filters.get("led_by_my_agency"):
+        cases = cases.filter(lead_agency_id=user.agency_id) if user.agency_id else cases.none()
+    for term in (filters.get("q") or "").split()[:6]:
+        cases = cases.filter(Q(reference__icontains=term) | Q(pk__in=_matching_subjects(term)))
+    _, ordering = CaseFilterForm.SORTS.get(filters.get("sort") or "newest", CaseFilterForm.SORTS["newest"])
+    return cases.order_by(*ordering)

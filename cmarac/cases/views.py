@@ -1,0 +1,249 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from cmarac.accounts.models import User
+from cmarac.accounts.roles import Role
+from cmarac.cases import services
+from cmarac.cases.access import get_case_for
+from cmarac.cases.forms import CaseCreateForm, CaseFilterForm, PersonForm, ReasonForm
+from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, Person
+from cmarac.cases.selectors import cases_for_list
+from cmarac.core.audit import audit_list, audit_refused, audit_view
+
+PAGE_SIZE = 25
+
+
+def _require_role(user: User, *roles: Role) -> None:
+    if not user.has_role(*roles):
+        raise PermissionDenied
+
+
+def _case_for(request: HttpRequest, reference: str, queryset: QuerySet[Case] | None = None) -> Case:
+    """get_case_for, with refusals (missing or not theirs) written to the audit trail."""
+    try:
+        return get_case_for(request.user, reference, queryset)
+    except Http404:
+        audit_refused(request=request, model=Case, what="Case page", reference=reference[:20])
+        raise
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None)
+    filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    cases = cases_for_list(user=request.user, filters=filters)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = [case.reference for case in page.object_list]
+    criteria = {key: str(value) for key, value in filters.items() if value not in (None, "", [], False)}
+    audit_list(request=request, model=Case, what="Case list", shown=shown, criteria=criteria)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "cases": page.object_list,
+            "query_string": query.urlencode(),
+            "searching": bool(criteria),
+            "can_create": request.user.has_role(Role.COORDINATOR),
+        },
+    )
+
+
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_for(request, reference, Case.objects.select_related("lead_agency", "lead_officer", "created_by"))
+    audit_view(request=request, instance=case, what="Case page")
+    involvements = list(case.involvements.select_related("agency").order_by("agency__name", "created_at"))
+    agencies: dict[int, dict[str, Any]] = {}
+    for involvement in involvements:
+        entry = agencies.setdefault(involvement.agency_id, {"agency": involvement.agency, "reasons": []})
+        entry["reasons"].append(involvement.get_reason_display())
+    user = request.user
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "subjects": case.subjects.select_related("person").order_by("pk"),
+            "involved_agencies": list(agencies.values()),
+            "events": case.events.select_related("actor").order_by("-occurred_at", "-pk"),
+            "risk_history": case.risk_history.select_related("changed_by"),
+            "lead_history": case.lead_history.select_related("agency", "officer"),
+            "can_edit_subjects": user.has_role(Role.COORDINATOR) and case.is_open,
+            "can_close": user.has_role(Role.COORDINATOR, Role.CO_CHAIR) and case.is_open,
+            "can_reopen": user.has_role(Role.COORDINATOR, Role.CO_CHAIR) and not case.is_open,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_create(request: HttpRequest) -> HttpResponse:
+    _require_role(request.user, Role.COORDINATOR)
+    form = CaseCreateForm(request.POST or None)
+    person_form = PersonForm(request.POST or None, prefix="subject")
+    if request.method == "POST" and form.is_valid() and person_form.is_valid():
+        data = form.cleaned_data
+        person = Person(**{k: v for k, v in person_form.cleaned_data.items() if k not in ("role", "last_seen")})
+        with transaction.atomic():
+            case = services.case_create(
+                by=request.user,
+                summary=data["summary"],
+                risk_level=data["risk_level"],
+                subjects=[(person, person_form.cleaned_data["role"])],
+            )
+            if data["referring_agency"]:
+                services.involve_agency(
+                    case=case,
+                    agency=data["referring_agency"],
+                    reason=CaseInvolvement.Reason.REFERRED,
+                    source="manual",
+                    by=request.user,
+                )
+            if data["lead_agency"]:
+                services.case_set_lead(case=case, agency=data["lead_agency"], officer=None, by=request.user)
+        messages.success(request, f"Case {case.reference} created")
+        return redirect(case)
+    return render(request, "cases/case_form.html", {"form": form, "person_form": person_form})
+
+
+def _subject_for(request: HttpRequest, case: Case, subject_id: int) -> CaseSubject:
+    subject = (
+        CaseSubject.objects.visible_to(request.user)
+        .select_related("person", "case")
+        .filter(case=case, pk=subject_id)
+        .first()
+    )
+    if subject is None:
+        raise Http404("No subject found")
+    return subject
+
+
+def _editable_case(request: HttpRequest, reference: str) -> Case:
+    case = _case_for(request, reference)
+    _require_role(request.user, Role.COORDINATOR)
+    if not case.is_open:
+        raise PermissionDenied
+    return case
+
+
+@require_http_methods(["GET", "POST"])
+def subject_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _editable_case(request, reference)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = Person(**{k: v for k, v in form.cleaned_data.items() if k not in ("role", "last_seen")})
+        try:
+            services.subject_add(case=case, person=person, role=form.cleaned_data["role"], by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Subject added")
+            return redirect(case)
+    return render(request, "cases/subject_form.html", {"case": case, "form": form, "adding": True})
+
+
+@require_http_methods(["GET", "POST"])
+def subject_edit(request: HttpRequest, reference: str, subject_id: int) -> HttpResponse:
+    case = _editable_case(request, reference)
+    subject = _subject_for(request, case, subject_id)
+    initial = {"role": subject.role, "last_seen": subject.person.updated_at.isoformat()}
+    form = PersonForm(request.POST or None, instance=subject.person, initial=initial)
+    conflicts: list[tuple[str, Any, Any]] = []
+    if request.method == "GET":
+        audit_view(request=request, instance=subject, what="Subject details for editing")
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("role", "last_seen")}
+        try:
+            services.subject_update(
+                subject=subject,
+                role=form.cleaned_data["role"],
+                person_fields=fields,
+                last_seen=form.cleaned_data["last_seen"],
+                by=request.user,
+            )
+        except services.EditConflict as error:
+            form, conflicts = _form_after_conflict(request, subject, error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Subject details saved")
+            return redirect(case)
+    return render(
+        request,
+        "cases/subject_form.html",
+        {"case": case, "form": form, "subject": subject, "conflicts": conflicts},
+    )
+
+
+def _form_after_conflict(
+    request: HttpRequest, subject: CaseSubject, error: ValidationError
+) -> tuple[PersonForm, list[tuple[str, Any, Any]]]:
+    """Keep what this person typed, show what the other person saved, and let them save again."""
+    current = Person.objects.get(pk=subject.person_id)
+    saved = {name: getattr(current, name) for name in PersonForm.Meta.fields}
+    data = request.POST.copy()
+    data["last_seen"] = current.updated_at.isoformat()
+    form = PersonForm(data, instance=current)
+    form.is_valid()
+    form.add_error(None, error)
+
+    def shown(name: str, value: Any) -> Any:
+        choices = dict(getattr(form.fields[name], "choices", None) or ())
+        return choices.get(value, value)
+
+    conflicts = [
+        (str(form.fields[name].label), shown(name, saved[name]), shown(name, form.cleaned_data.get(name)))
+        for name in PersonForm.Meta.fields
+        if name in form.cleaned_data and form.cleaned_data[name] != saved[name]
+    ]
+    return form, conflicts
+
+
+@require_http_methods(["GET", "POST"])
+def subject_remove(request: HttpRequest, reference: str, subject_id: int) -> HttpResponse:
+    case = _editable_case(request, reference)
+    subject = _subject_for(request, case, subject_id)
+    if request.method == "POST":
+        services.subject_remove(subject=subject, by=request.user)
+        messages.success(request, "Subject removed from the case")
+        return redirect(case)
+    return render(request, "cases/subject_remove.html", {"case": case, "subject": subject})
+
+
+def _close_or_reopen(request: HttpRequest, reference: str, *, closing: bool) -> HttpResponse:
+    case = _case_for(request, reference)
+    _require_role(request.user, Role.COORDINATOR, Role.CO_CHAIR)
+    if case.is_open is not closing:
+        raise PermissionDenied
+    form = ReasonForm(request.POST or None, closing=closing)
+    if request.method == "POST" and form.is_valid():
+        action = services.case_close if closing else services.case_reopen
+        try:
+            action(case=case, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Case {case.reference} {'closed' if closing else 'reopened'}")
+            return redirect(case)
+    return render(request, "cases/case_status_form.html", {"case": case, "form": form, "closing": closing})
+
+
+@require_http_methods(["GET", "POST"])
+def case_close(request: HttpRequest, reference: str) -> HttpResponse:
+    return _close_or_reopen(request, reference, closing=True)
+
+
+@require_http_methods(["GET", "POST"])
+def case_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    return _close_or_reopen(request, reference, closing=False)

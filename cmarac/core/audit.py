@@ -1,0 +1,64 @@
+"""Recording who saw what. Changes are logged by django-auditlog itself; views are logged here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.http import HttpRequest
+
+
+def _client_address(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_view(*, request: HttpRequest, instance: models.Model, what: str) -> LogEntry:
+    """Log that the signed-in person viewed one object holding case data."""
+    extra: dict[str, Any] = {"what": what}
+    get_additional_data = getattr(instance, "get_additional_data", None)
+    if callable(get_additional_data):
+        extra.update(get_additional_data())
+    return LogEntry.objects.log_create(
+        instance,
+        force_log=True,
+        action=LogEntry.Action.ACCESS,
+        actor=request.user,
+        remote_addr=_client_address(request),
+        additional_data=extra,
+    )
+
+
+def audit_list(
+    *, request: HttpRequest, model: type[models.Model], what: str, shown: list[str], criteria: dict[str, Any]
+) -> LogEntry:
+    """Log that the signed-in person saw a list or search result: the criteria and what was shown."""
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk="",
+        object_repr=what,
+        action=LogEntry.Action.ACCESS,
+        actor=request.user,
+        actor_email=getattr(request.user, "email", None),
+        remote_addr=_client_address(request),
+        changes={"criteria": criteria, "shown": shown},
+        # Space-delimited so a search for one reference cannot match a longer one.
+        changes_text=f" {' '.join(shown)} ",
+        additional_data={"what": what},
+    )
+
+
+def audit_refused(*, request: HttpRequest, model: type[models.Model], what: str, reference: str) -> LogEntry:
+    """Log an attempt to reach a record that is missing or not this person's (answered with 404)."""
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk="",
+        object_repr=f"Refused: {what}",
+        action=LogEntry.Action.ACCESS,
+        actor=request.user,
+        actor_email=getattr(request.user, "email", None),
+        remote_addr=_client_address(request),
+        changes={"refused": request.path},
+        additional_data={"what": f"Refused: {what}", "case": reference, "refused": True},
+    )
