@@ -242,6 +242,13 @@ LOGGING = {
     },
 }
 
+# --- Meetings ---------------------------------------------------------------
+# The panel's monthly rule: default the second Thursday at 10:00 (Monday is 0).
+MEETING_WEEKDAY = env_int("MEETING_WEEKDAY", 3)
+MEETING_WEEK_OF_MONTH = env_int("MEETING_WEEK_OF_MONTH", 2)
+MEETING_TIME = env_str("MEETING_TIME", "10:00")
+REFERRAL_DEADLINE_DAYS = env_int("REFERRAL_DEADLINE_DAYS", 10)
+
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.
 DEMO_DATA_ALLOWED = env_bool("DEMO_DATA_ALLOWED", default=DEBUG)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("cases/", include("cmarac.cases.urls")),
     path("audit/", include("cmarac.audit.urls")),
+    path("referrals/", include("referrals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -55,3 +55,12 @@ def test_home_query_count_is_fixed(as_user, housing_lead, django_assert_max_num_
 
 def test_home_says_who_leads_their_agency(as_user, housing_lead) -> None:
     assert "Agency lead" in as_user(housing_lead).get(reverse("home")).content.decode()
+
+
+def test_navigation_marks_only_the_closest_section(rf, coordinator) -> None:
+    from cmarac.core.navigation import nav_items_for
+
+    request = rf.get("/referrals/mine/")
+    request.user = coordinator
+    active = [item["label"] for item in nav_items_for(request) if item["active"]]
+    assert active == ["My referrals"]

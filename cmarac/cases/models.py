@@ -304,6 +304,7 @@ class CaseEvent(models.Model):
         AGENCY_WITHDRAWN = "agency-withdrawn", "Agency no longer involved"
         RISK_CHANGED = "risk-changed", "Risk level changed"
         LEAD_CHANGED = "lead-changed", "Lead agency changed"
+        REFERRAL_ACCEPTED = "referral-accepted", "Referral accepted"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -45,8 +45,29 @@ class Capability:
     url: str | None = None
 
 
+def may_refer(user: User) -> bool:
+    return user.agency_id is not None
+
+
 def capabilities_for(user: User) -> list[Capability]:
     found: list[Capability] = []
+    if may_refer(user):
+        found.append(
+            Capability(
+                title="Make a referral",
+                description="Refer a case to the panel with the risk checklist, save it as a draft, "
+                "and follow what happens to your referrals.",
+                url=reverse("referrals:mine"),
+            )
+        )
+    if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
+        found.append(
+            Capability(
+                title="Triage referrals",
+                description="Accept submitted referrals into cases, decline them, or ask for more information.",
+                url=reverse("referrals:list"),
+            )
+        )
     if sees_cases(user):
         found.append(
             Capability(
@@ -54,6 +75,15 @@ def capabilities_for(user: User) -> list[Capability]:
                 description="Find and read the cases you are entitled to see"
                 + (", and open a case by hand." if user.has_role(Role.COORDINATOR) else "."),
                 url=reverse("cases:list"),
+            )
+        )
+    if user.is_staff and user.has_role(Role.COORDINATOR):
+        found.append(
+            Capability(
+                title="Manage risk checklists",
+                description="Make a new version of the risk checklist, edit it and publish it. "
+                "Referrals already made keep the version they used.",
+                url=reverse("admin:referrals_checklisttemplate_changelist"),
             )
         )
     if user.has_role(Role.COORDINATOR, Role.AUDITOR):
@@ -80,14 +110,18 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     if user is None or not user.is_authenticated:
         return []
     entries = [("Home", reverse("home"))]
+    if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
+        entries.append(("Referrals", reverse("referrals:list")))
+    if may_refer(user):
+        entries.append(("My referrals", reverse("referrals:mine")))
     if sees_cases(user):
         entries.append(("Cases", reverse("cases:list")))
     if user.has_role(Role.COORDINATOR, Role.AUDITOR):
         entries.append(("Audit trail", reverse("audit:trail")))
     if user.is_staff:
         entries.append(("Manage agencies and users", reverse("admin:index")))
+    # The entry whose address is the longest prefix of this page is the current one.
     path = request.path
-    return [
-        {"label": label, "url": url, "active": path == url if url == "/" else path.startswith(url)}
-        for label, url in entries
-    ]
+    prefixes = [url for _, url in entries if path == url or (url != "/" and path.startswith(url))]
+    current = max(prefixes, key=len, default=None)
+    return [{"label": label, "url": url, "active": url == current} for label, url in entries]

@@ -1,0 +1,146 @@
+"""Finding who a referral is about: repeats, and open cases a new referral may belong to.
+
+Names are compared after normalising case, accents, punctuation and spacing, so "O'Brien"
+and "OBRIEN", or "Quill-feather" and "Quillfeather", are the same name. Near misses ("Jon" for "John") are offered to the
+coordinator as possible matches, never counted as repeats on their own.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import timedelta
+from difflib import SequenceMatcher
+
+from django.db.models import Q
+
+from cmarac.cases.models import Case, CaseSubject
+from referrals.models import Referral, ReferralSubject
+
+REPEAT_WINDOW = timedelta(days=365)  # SafeLives: referred again within twelve months
+SIMILAR_NAME_RATIO = 0.85
+
+
+def normalise_name(*parts: str) -> str:
+    text = unicodedata.normalize("NFKD", " ".join(parts))
+    letters = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    kept = "".join(ch if ch.isalpha() or ch.isspace() else "" for ch in letters.replace("-", " "))
+    return " ".join(kept.split())
+
+
+def name_key(*parts: str) -> str:
+    """The name for comparison: normalised, and with no spaces ("Quill-feather" is "Quillfeather")."""
+    return normalise_name(*parts).replace(" ", "")
+
+
+def normalise_postcode(postcode: str) -> str:
+    return "".join(postcode.split()).upper()
+
+
+def normalise_address(address: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in address.lower()).split())
+
+
+def _same_person(a_name: str, a_dob: object, a_postcode: str, b_name: str, b_dob: object, b_postcode: str) -> bool:
+    """Exact identity: the same normalised name, and the same date of birth (or, with no dates
+    of birth on either side, the same postcode)."""
+    if not a_name or a_name != b_name:
+        return False
+    if a_dob and b_dob:
+        return a_dob == b_dob
+    return bool(a_postcode) and a_postcode == b_postcode and not a_dob and not b_dob
+
+
+def find_repeat_of(referral: Referral) -> Referral | None:
+    """An earlier referral about one of the same subjects within the last twelve months."""
+    when = referral.submitted_at
+    if when is None:
+        return None
+    earlier = (
+        Referral.objects.exclude(pk=referral.pk)
+        .exclude(status=Referral.Status.DRAFT)
+        .filter(submitted_at__gte=when - REPEAT_WINDOW, submitted_at__lte=when)
+        .prefetch_related("subjects")
+        .order_by("-submitted_at")
+    )
+    mine = [
+        (name_key(s.given_name, s.family_name), s.date_of_birth, normalise_postcode(s.postcode))
+        for s in referral.subjects.all()
+    ]
+    for other in earlier:
+        for theirs in other.subjects.all():
+            key = (
+                name_key(theirs.given_name, theirs.family_name),
+                theirs.date_of_birth,
+                normalise_postcode(theirs.postcode),
+            )
+            if any(_same_person(*m, *key) for m in mine):
+                return other
+    return None
+
+
+@dataclass
+class CaseMatch:
+    case: Case
+    reasons: list[str] = field(default_factory=list)
+    strong: bool = False
+
+
+def propose_cases(referral: Referral) -> list[CaseMatch]:
+    """Open cases whose subjects look like this referral's subjects, best first. For the coordinator."""
+    subjects = list(referral.subjects.all())
+    if not subjects:
+        return []
+    dobs = {s.date_of_birth for s in subjects if s.date_of_birth}
+    postcodes = {normalise_postcode(s.postcode) for s in subjects if s.postcode}
+    family = {s.family_name.strip().lower()[:3] for s in subjects if s.family_name.strip()}
+    narrowing = Q(person__date_of_birth__in=dobs)
+    for prefix in family:
+        narrowing |= Q(person__family_name__istartswith=prefix)
+    candidates = (
+        CaseSubject.objects.filter(case__status=Case.Status.OPEN)
+        .filter(narrowing | Q(person__postcode__in=postcodes | {_spaced(p) for p in postcodes}))
+        .select_related("case", "person")
+    )
+    matches: dict[int, CaseMatch] = {}
+    for candidate in candidates:
+        person = candidate.person
+        their_name = name_key(person.given_name, person.family_name)
+        for subject in subjects:
+            mine = name_key(subject.given_name, subject.family_name)
+            reason, strong = _compare(subject, mine, person, their_name)
+            if reason:
+                match = matches.setdefault(candidate.case_id, CaseMatch(case=candidate.case))
+                text = f"{subject.full_name}: {reason} ({person.full_name}, {candidate.get_role_display().lower()})"
+                if text not in match.reasons:
+                    match.reasons.append(text)
+                match.strong = match.strong or strong
+    return sorted(matches.values(), key=lambda m: (not m.strong, m.case.reference))
+
+
+def _spaced(postcode: str) -> str:
+    return f"{postcode[:-3]} {postcode[-3:]}" if len(postcode) > 3 else postcode
+
+
+def _compare(subject: ReferralSubject, mine: str, person: object, theirs: str) -> tuple[str, bool]:
+    dob_same = bool(subject.date_of_birth) and subject.date_of_birth == person.date_of_birth  # type: ignore[attr-defined]
+    postcode_same = bool(subject.postcode) and normalise_postcode(subject.postcode) == normalise_postcode(
+        person.postcode  # type: ignore[attr-defined]
+    )
+    if mine and mine == theirs and dob_same:
+        return "same name and date of birth", True
+    if mine and mine == theirs and postcode_same:
+        return "same name and postcode", True
+    address_same = bool(subject.address.strip()) and normalise_address(subject.address) == normalise_address(
+        person.address  # type: ignore[attr-defined]
+    )
+    if address_same and postcode_same:
+        return "same address and postcode", True
+    if (
+        mine
+        and theirs
+        and SequenceMatcher(None, mine, theirs).ratio() >= SIMILAR_NAME_RATIO
+        and (dob_same or postcode_same)
+    ):
+        return "similar name and " + ("same date of birth" if dob_same else "same postcode"), False
+    return "", False
