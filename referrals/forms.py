@@ -123,7 +123,11 @@ class ReferrerForm(SectionForm):
 
     def initial_from(self, referral: Referral) -> dict[str, Any]:
         agency = referral.referring_agency_id or referral.referrer.agency_id
-        return {"contact_phone": referral.contact_phone, "contact_email": referral.contact_email, "referring_agency": agency}
+        return {
+            "contact_phone": referral.contact_phone,
+            "contact_email": referral.contact_email,
+            "referring_agency": agency,
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -1,8 +1,9 @@
 """Finding who a referral is about: repeats, and open cases a new referral may belong to.
 
-Names are compared after normalising case, accents, punctuation and spacing, so "O'Brien"
-and "OBRIEN", or "Quill-feather" and "Quillfeather", are the same name. Near misses ("Jon" for "John") are offered to the
-coordinator as possible matches, never counted as repeats on their own.
+Names are compared after normalising case, accents, punctuation and spacing, so
+"O'Brien" and "OBRIEN", or "Quill-feather" and "Quillfeather", are the same name.
+Near misses ("Jon" for "John") are offered to the coordinator as possible matches,
+never counted as repeats on their own.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
 from referrals.models import Referral
 
-
 DECISION_WORDS = {
     Referral.Status.ACCEPTED: "accepted",
     Referral.Status.DECLINED: "declined",

@@ -220,4 +220,8 @@ def seed_demo() -> list[DemoPerson]:
     from cmarac.core.demo_cases import seed_demo_cases
 
     seed_demo_cases(agencies=agencies, by=User.objects.get(email=PEOPLE[0].email))
+
+    from cmarac.core.demo_referrals import seed_demo_referrals
+
+    seed_demo_referrals()
     return PEOPLE
