@@ -189,6 +189,10 @@ class Referral(models.Model):
 
     submitted_at = models.DateTimeField(null=True, blank=True)
     meeting_date = models.DateTimeField(null=True, blank=True)
+    # The meeting record for that date, once the schedule has made it.
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
     is_late = models.BooleanField(default=False)
     accepted_as_urgent = models.BooleanField(default=False)
 

@@ -14,6 +14,7 @@ from cmarac.accounts.models import User
 from cmarac.cases import services as case_services
 from cmarac.cases.models import Case, CaseEvent, CaseInvolvement, Person, RiskLevel
 from meetings.schedule import rule_from_settings, slot_for_referral
+from meetings.slots import meeting_for_slot
 from referrals import notifications
 from referrals.checklists import checklist_current
 from referrals.matching import find_repeat_of, name_key
@@ -241,9 +242,10 @@ def referral_submit(*, referral: Referral, by: User, revision: int | None, now: 
     slot = slot_for_referral(now, rule_from_settings())
     current.status = Referral.Status.SUBMITTED
     current.submitted_at, current.meeting_date, current.is_late = now, slot.start, slot.is_late
+    current.meeting = meeting_for_slot(slot.start)
     current.accepted_as_urgent = False
     current.is_repeat = find_repeat_of(current) is not None
-    _save(current, "status", "submitted_at", "meeting_date", "is_late", "accepted_as_urgent", "is_repeat")
+    _save(current, "status", "submitted_at", "meeting_date", "meeting", "is_late", "accepted_as_urgent", "is_repeat")
     notifications.referral_received(current)
     return current
 
@@ -263,8 +265,9 @@ def referral_accept_as_urgent(*, referral: Referral, by: User) -> Referral:
     from meetings.schedule import meetings_from
 
     current.meeting_date = next(meetings_from(current.submitted_at, rule_from_settings()))
+    current.meeting = meeting_for_slot(current.meeting_date)
     current.is_late, current.accepted_as_urgent = False, True
-    _save(current, "meeting_date", "is_late", "accepted_as_urgent")
+    _save(current, "meeting_date", "meeting", "is_late", "accepted_as_urgent")
     return current
 
 

@@ -91,6 +91,11 @@ def _subject_for(request: HttpRequest, referral: Referral, subject_id: int) -> R
     return subject
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The POST data on a POST, even when empty (an empty QueryDict is falsy), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _add_service_error(form: BaseForm, error: ValidationError) -> None:
     """A service's refusal onto the form: on the field it names if the form has it, else for the whole form."""
     if hasattr(error, "error_dict"):
@@ -172,27 +177,33 @@ def _problem_links(referral: Referral, problems: dict[str, list[str]]) -> list[d
     ]
 
 
-def _checklist_summary(referral: Referral) -> list[tuple[str, list[tuple[Any, str]]]]:
+def _checklist_summary(referral: Referral, change_url: str = "") -> list[tuple[str, list[dict[str, Any]]]]:
     """The checklist's questions by section, each with the answer given ("" if none)."""
     given = {
         answer.question_id: answer.option.label
         for answer in ReferralAnswer.objects.filter(referral=referral).select_related("option")
     }
-    sections: list[tuple[str, list[tuple[Any, str]]]] = []
+    sections: list[tuple[str, list[dict[str, Any]]]] = []
     for question in referral.checklist.questions.all():
         if not sections or sections[-1][0] != question.section:
             sections.append((question.section, []))
-        sections[-1][1].append((question, given.get(question.pk, "")))
+        row = {"question": question, "answer": given.get(question.pk, "")}
+        if change_url:
+            row["change_url"] = f"{change_url}#id_{ChecklistForm.question_field_name(question)}_0"
+        sections[-1][1].append(row)
     return sections
 
 
-def _answers_context(referral: Referral) -> dict[str, Any]:
-    """What the answers summary (check answers, the read-only summary) shows."""
+def _answers_context(referral: Referral, *, change: bool) -> dict[str, Any]:
+    """What the answers summary shows: on check answers with Change links, on the summary without."""
+    change_urls = {task.slug: f"{_task_url(referral, task.slug)}?from={FROM_CHECK}" for task in TASKS} if change else {}
     return {
         "referral": referral,
         "subjects": list(referral.subjects.all()),
-        "checklist_sections": _checklist_summary(referral),
-        "answered": referral.answers.count(),
+        "checklist_sections": _checklist_summary(referral, change_urls.get("checklist", "")),
+        "answered_text": f"{referral.answers.count()} of {referral.checklist.questions.count()}",
+        "change": change,
+        "change_urls": change_urls,
     }
 
 
@@ -274,7 +285,7 @@ def referral_detail(request: HttpRequest, referral: str) -> HttpResponse:
         request,
         "referrals/summary.html",
         {
-            **_answers_context(found),
+            **_answers_context(found, change=False),
             "is_referrer": found.referrer_id == user.pk,
             "can_triage": user.has_role(Role.COORDINATOR, Role.CO_CHAIR),
             "case_visible": case_visible,
@@ -291,7 +302,7 @@ def section_edit(request: HttpRequest, referral: Referral, section: str) -> Http
     form_class = SECTION_FORMS.get(section)
     if form_class is None:
         raise Http404("No such section")
-    form = form_class(request.POST or None, referral=referral)
+    form = form_class(_posted(request), referral=referral)
     if request.method == "GET":
         audit_view(request=request, instance=referral, what=f"Referral section: {TASK_TITLES[section]}")
     if request.method == "POST" and form.is_valid():
@@ -341,7 +352,7 @@ def section_edit(request: HttpRequest, referral: Referral, section: str) -> Http
 @_for_the_referrer
 def subject_list(request: HttpRequest, referral: Referral) -> HttpResponse:
     subjects = list(referral.subjects.all())
-    form = AddAnotherForm(request.POST or None)
+    form = AddAnotherForm(_posted(request))
     if request.method == "GET":
         audit_view(request=request, instance=referral, what="Referral people")
     if request.method == "POST" and subjects and form.is_valid():
@@ -355,7 +366,7 @@ def subject_list(request: HttpRequest, referral: Referral) -> HttpResponse:
 @_for_the_referrer
 def subject_edit(request: HttpRequest, referral: Referral, subject_id: int | None = None) -> HttpResponse:
     subject = _subject_for(request, referral, subject_id) if subject_id is not None else None
-    form = SubjectForm(request.POST or None, referral=referral, instance=subject)
+    form = SubjectForm(_posted(request), referral=referral, instance=subject)
     if request.method == "GET" and subject is not None:
         audit_view(request=request, instance=subject, what="Referral person for editing")
     if request.method == "POST" and form.is_valid():
@@ -383,7 +394,7 @@ def subject_edit(request: HttpRequest, referral: Referral, subject_id: int | Non
 @_for_the_referrer
 def subject_remove(request: HttpRequest, referral: Referral, subject_id: int) -> HttpResponse:
     subject = _subject_for(request, referral, subject_id)
-    form = RevisionForm(request.POST or None, referral=referral)
+    form = RevisionForm(_posted(request), referral=referral)
     if request.method == "GET":
         audit_view(request=request, instance=subject, what="Referral person to remove")
     if request.method == "POST" and form.is_valid():
@@ -407,7 +418,7 @@ def subject_remove(request: HttpRequest, referral: Referral, subject_id: int) ->
 @require_http_methods(["GET", "POST"])
 @_for_the_referrer
 def check_answers(request: HttpRequest, referral: Referral) -> HttpResponse:
-    form = RevisionForm(request.POST or None, referral=referral)
+    form = RevisionForm(_posted(request), referral=referral)
     problems: list[dict[str, str]] = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -426,7 +437,7 @@ def check_answers(request: HttpRequest, referral: Referral) -> HttpResponse:
     return render(
         request,
         "referrals/check_answers.html",
-        {**_answers_context(referral), "form": form, "problems": problems, "incomplete": incomplete},
+        {**_answers_context(referral, change=True), "form": form, "problems": problems, "incomplete": incomplete},
     )
 
 

@@ -305,6 +305,9 @@ class CaseEvent(models.Model):
         RISK_CHANGED = "risk-changed", "Risk level changed"
         LEAD_CHANGED = "lead-changed", "Lead agency changed"
         REFERRAL_ACCEPTED = "referral-accepted", "Referral accepted"
+        ADDED_TO_AGENDA = "added-to-agenda", "Added to a meeting agenda"
+        REMOVED_FROM_AGENDA = "removed-from-agenda", "Removed from a meeting agenda"
+        DISCUSSED = "discussed", "Discussed at a meeting"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -222,6 +222,8 @@ def seed_demo() -> list[DemoPerson]:
     seed_demo_cases(agencies=agencies, by=User.objects.get(email=PEOPLE[0].email))
 
     from cmarac.core.demo_referrals import seed_demo_referrals
+    from meetings.services import meetings_generate
 
+    meetings_generate(months=12)
     seed_demo_referrals()
     return PEOPLE

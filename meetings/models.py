@@ -1,0 +1,255 @@
+"""Meetings: the monthly schedule, agendas built by the co-chairs, attendance and minutes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cmarac.cases.models import Case, RiskLevel
+
+if TYPE_CHECKING:
+    from cmarac.accounts.models import User
+
+
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def visible_to(self, user: User) -> MeetingQuerySet:
+        """Meetings themselves hold no case data (date, place, status): every signed-in person
+        of the partnership may see them. Their agenda items are restricted (AgendaItem.visible_to)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.all()
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        SCHEDULED = "scheduled", "Monthly meeting"
+        EXTRAORDINARY = "extraordinary", "Extraordinary meeting"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        AGENDA_PUBLISHED = "agenda-published", "Agenda published"
+        HELD = "held", "Held"
+        MINUTES_APPROVED = "minutes-approved", "Minutes approved"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class MinutesStatus(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        CIRCULATED = "circulated", "Circulated to attendees"
+        APPROVED = "approved", "Approved"
+
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.SCHEDULED)
+    # The slot the schedule made it for; a moved meeting keeps it, so the schedule never makes a twin.
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    venue = models.CharField(max_length=300, blank=True)
+    online_link = models.URLField(blank=True)
+    co_chairs = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="meetings_chaired")
+    change_reason = models.CharField("reason for the change", max_length=500, blank=True)
+    confidentiality_confirmed_at = models.DateTimeField(null=True, blank=True)
+    confidentiality_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    general_minutes = models.TextField(blank=True)
+    minutes_status = models.CharField(max_length=12, choices=MinutesStatus.choices, default=MinutesStatus.DRAFT)
+    minutes_approved_at = models.DateTimeField(null=True, blank=True)
+    minutes_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Bumped on every save of minutes: two editors never silently overwrite each other.
+    minutes_revision = models.PositiveIntegerField(default=0)
+    agenda_published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheduled_for"], condition=Q(kind="scheduled"), name="meeting_one_per_scheduled_slot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        from django.utils import timezone
+
+        return f"{self.get_kind_display()}, {timezone.localtime(self.starts_at):%A %-d %B %Y}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("meetings:detail", args=[self.pk])
+
+    @property
+    def minutes_locked(self) -> bool:
+        return self.minutes_status == self.MinutesStatus.APPROVED
+
+
+class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
+    def visible_to(self, user: User) -> AgendaItemQuerySet:
+        """Co-chairs and coordinators see every item; an agency sees only the items it is invited to."""
+        from cmarac.cases.access import agency_sees_cases
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.sees_all_cases:
+            return self.all()
+        if not agency_sees_cases(user):
+            return self.none()
+        return self.filter(pk__in=AgendaInvitation.objects.filter(agency_id=user.agency_id).values("item_id"))
+
+
+class AgendaItem(models.Model):
+    class ItemType(models.TextChoices):
+        NEW = "new", "New case"
+        REVIEW = "review", "Review"
+        CLOSURE = "closure", "Proposed for closure"
+        URGENT = "urgent", "Urgent"
+
+    class Decision(models.TextChoices):
+        REVIEW_NEXT = "review-next", "Review at the next meeting"
+        KEEP_UNDER_REVIEW = "keep-under-review", "Keep under review"
+        CLOSE = "close", "Close the case"
+        REFER_ELSEWHERE = "refer-elsewhere", "Refer to another panel"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="agenda_items")
+    item_type = models.CharField(max_length=10, choices=ItemType.choices, default=ItemType.NEW)
+    position = models.PositiveIntegerField(default=0)
+    minutes_allotted = models.PositiveSmallIntegerField(default=15)
+
+    discussion = models.TextField(blank=True)
+    risk_level_agreed = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
+    lead_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lead_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    decision_detail = models.TextField("reason or panel referred to", blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=0)
+
+    objects = AgendaItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "case"], name="agenda_item_case_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} ({self.get_item_type_display().lower()})"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.case.reference}
+
+    @property
+    def involvement_source(self) -> str:
+        return f"agenda-item:{self.pk}"
+
+
+class AgendaInvitation(models.Model):
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="invitations")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="agenda_invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    invited_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__name"]
+        constraints = [models.UniqueConstraint(fields=["item", "agency"], name="agenda_invitation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} to {self.item}"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.item.case.reference}
+
+
+class AgencyInformation(models.Model):
+    """What an invited agency holds about an item's subjects, shared before the meeting."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="agency_information")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    research_summary = models.TextField("what your agency holds")
+    known_risks = models.TextField(blank=True)
+    current_involvement = models.TextField("your agency's current involvement", blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "agency"], name="agency_information_once")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} on {self.item}"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.item.case.reference}
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        ATTENDED = "attended", "Attended"
+        APOLOGIES = "apologies", "Sent apologies"
+        INFORMATION_SENT = "information-sent", "Sent apologies and information"
+        ABSENT = "absent", "Did not attend"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    attendee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    attendee_name = models.CharField("attended by (if not a user)", max_length=200, blank=True)
+    notes = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["agency__name"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "agency"], name="attendance_once_per_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.get_status_display()}"
+
+
+class Guest(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="guests")
+    name = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.organisation}"
+
+
+class ConfidentialityAcknowledgement(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="acknowledgements")
+    name = models.CharField(max_length=200)
+    agency_name = models.CharField(max_length=200)
+    acknowledged_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["acknowledged_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency_name})"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret address for the meetings calendar (titles and times only)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.pk}"

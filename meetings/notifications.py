@@ -1,0 +1,11 @@
+"""Emails about meetings: counts and links, never anything about the people."""
+
+from __future__ import annotations
+
+from meetings.models import Meeting
+
+
+def agenda_published(meeting: Meeting) -> None:
+    from meetings.tasks import send_agenda_published
+
+    send_agenda_published.delay_on_commit(meeting.pk)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from cmarac.accounts.models import Agency
+from meetings.models import Meeting
+from meetings.services import meetings_generate
+
+
+@shared_task(name="meetings.generate_schedule")
+def generate_schedule() -> int:
+    """Keep twelve months of scheduled meetings ahead (Celery beat runs this daily)."""
+    return meetings_generate(months=12)
+
+
+@shared_task(name="meetings.send_agenda_published")
+def send_agenda_published(meeting_id: int) -> int:
+    """One email per invited agency, to its lead and deputy: how many items, and a link."""
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        return 0
+    agencies = (
+        Agency.objects.filter(is_active=True, agenda_invitations__item__meeting=meeting)
+        .annotate(items=Count("agenda_invitations", distinct=True))
+        .select_related("lead", "deputy")
+    )
+    link = settings.SITE_URL + reverse("meetings:detail", args=[meeting.pk])
+    when = timezone.localtime(meeting.starts_at)
+    sent = 0
+    for agency in agencies:
+        recipients = [p.email for p in (agency.lead, agency.deputy) if p is not None and p.is_active]
+        if not recipients:
+            continue
+        text = render_to_string(
+            "emails/agenda_published.txt",
+            {"when": when, "items": agency.items, "link": link, "service_name": settings.SERVICE_NAME},
+        )
+        subject, _, body = text.partition("\n")
+        sent += send_mail(subject.strip(), body.strip() + "\n", None, recipients)
+    return sent

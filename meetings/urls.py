@@ -1,0 +1,22 @@
+from django.urls import path
+
+from meetings import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("", views.meeting_list, name="list"),
+    path("new/", views.meeting_add, name="add"),
+    path("calendar.ics", views.calendar_feed, name="calendar"),
+    path("calendar/", views.calendar_subscribe, name="calendar-subscribe"),
+    path("<int:meeting_id>/", views.meeting_detail, name="detail"),
+    path("<int:meeting_id>/change/", views.meeting_change, name="change"),
+    path("<int:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
+    path("<int:meeting_id>/agenda/", views.agenda_builder, name="agenda"),
+    path("<int:meeting_id>/agenda/items/<int:item_id>/", views.agenda_item_edit, name="agenda-item"),
+    path("<int:meeting_id>/items/<int:item_id>/information/", views.agency_information, name="information"),
+    path("<int:meeting_id>/attendance/", views.attendance, name="attendance"),
+    path("<int:meeting_id>/run/", views.meeting_screen, name="run"),
+    path("<int:meeting_id>/run/<int:item_id>/", views.item_minutes, name="item-minutes"),
+    path("<int:meeting_id>/minutes/", views.minutes, name="minutes"),
+]
