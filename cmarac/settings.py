@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from cmarac.env import env_bool, env_int, env_list, env_str
@@ -131,6 +132,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-meeting-schedule": {"task": "meetings.generate_schedule", "schedule": timedelta(hours=24)},
+    "action-reminders": {"task": "actions.send_reminders", "schedule": crontab(hour=7, minute=30)},
 }
 
 # --- Accounts and sign-in ---------------------------------------------------
@@ -250,6 +252,12 @@ MEETING_WEEKDAY = env_int("MEETING_WEEKDAY", 3)
 MEETING_WEEK_OF_MONTH = env_int("MEETING_WEEK_OF_MONTH", 2)
 MEETING_TIME = env_str("MEETING_TIME", "10:00")
 REFERRAL_DEADLINE_DAYS = env_int("REFERRAL_DEADLINE_DAYS", 10)
+
+# --- Actions ------------------------------------------------------------------
+# Digests list actions due within this many days, and actions overdue; actions overdue
+# for longer than the escalation period are also sent to the co-chairs.
+ACTION_DUE_SOON_DAYS = env_int("ACTION_DUE_SOON_DAYS", 7)
+ACTION_ESCALATION_DAYS = env_int("ACTION_ESCALATION_DAYS", 14)
 
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.

@@ -17,5 +17,6 @@ urlpatterns = [
     path("audit/", include("cmarac.audit.urls")),
     path("referrals/", include("referrals.urls")),
     path("meetings/", include("meetings.urls")),
+    path("actions/", include("actions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -443,6 +443,6 @@ def check_answers(request: HttpRequest, referral: Referral) -> HttpResponse:
 
 def submitted(request: HttpRequest, referral: str) -> HttpResponse:
     found = _referral_for(request, referral)
-    if found.referrer_id != request.user.pk or found.status == Referral.Status.DRAFT:
+    if found.referrer_id != request.user.pk or found.is_editable_by_referrer:
         return redirect(found)
     return render(request, "referrals/submitted.html", {"referral": found})

@@ -308,6 +308,11 @@ class CaseEvent(models.Model):
         ADDED_TO_AGENDA = "added-to-agenda", "Added to a meeting agenda"
         REMOVED_FROM_AGENDA = "removed-from-agenda", "Removed from a meeting agenda"
         DISCUSSED = "discussed", "Discussed at a meeting"
+        ACTION_SET = "action-set", "Action set"
+        ACTION_UPDATED = "action-updated", "Action updated"
+        ACTION_CLOSED = "action-closed", "Action closed"
+        ACTION_CARRIED_FORWARD = "action-carried-forward", "Action carried forward"
+        ACTION_REASSIGNED = "action-reassigned", "Action reassigned"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

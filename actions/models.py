@@ -1,0 +1,150 @@
+"""Actions: what the panel asked an agency to do, its progress, and the reminders sent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cmarac.cases.models import Case
+
+if TYPE_CHECKING:
+    from cmarac.accounts.models import User
+
+
+class ActionQuerySet(models.QuerySet["Action"]):
+    def visible_to(self, user: User) -> ActionQuerySet:
+        """Actions are case data: visible exactly when their case is (co-chairs and coordinators:
+        all; an agency: every action on the cases it is involved in, its own and others')."""
+        return self.filter(case__in=Case.objects.visible_to(user).values("pk"))
+
+    def open(self) -> ActionQuerySet:
+        return self.filter(status__in=Action.OPEN_STATUSES)
+
+
+class Action(models.Model):
+    class Status(models.TextChoices):
+        NOT_STARTED = "not-started", "Not started"
+        IN_PROGRESS = "in-progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        NOT_POSSIBLE = "not-possible", "Not possible: circumstances changed"
+        NOT_DONE = "not-done", "Not done"
+
+    class Priority(models.TextChoices):
+        HIGH = "high", "High"
+        NORMAL = "normal", "Normal"
+        LOW = "low", "Low"
+
+    OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actions")
+    agenda_item = models.ForeignKey(
+        "meetings.AgendaItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    description = models.TextField()
+    owner = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="actions")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    due_on = models.DateField()
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.NOT_STARTED, db_index=True)
+    outcome = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    carried_forward_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="carried_forward_to"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=0)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["not-started", "in-progress"]) | Q(closed_at__isnull=False),
+                name="action_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Action {self.pk} on {self.case_id}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("actions:detail", args=[self.pk])
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.case.reference}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today: object) -> bool:
+        return self.is_open and self.due_on < today  # type: ignore[operator]
+
+
+class ActionUpdateQuerySet(models.QuerySet["ActionUpdate"]):
+    def visible_to(self, user: User) -> ActionUpdateQuerySet:
+        return self.filter(action__in=Action.objects.visible_to(user).values("pk"))
+
+
+class ActionUpdate(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=15, choices=Action.Status.choices)
+    text = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = ActionUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Update on action {self.action_id}"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.action.case.reference}
+
+
+class DigestSent(models.Model):
+    """One row per digest sent, so the daily job never sends the same digest twice in a day."""
+
+    class Kind(models.TextChoices):
+        AGENCY = "agency", "Agency digest"
+        ESCALATION = "escalation", "Escalation to co-chairs"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    sent_on = models.DateField()
+    due_soon = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "agency", "sent_on"], condition=Q(kind="agency"), name="digest_once_per_agency_per_day"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "sent_on"],
+                condition=Q(kind="escalation"),
+                name="escalation_once_per_chair_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sent_on}"

@@ -1,0 +1,38 @@
+"""Reads of actions that need thought: overdue and due-soon lists, and the cases a meeting should review."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Prefetch, QuerySet
+
+from actions.models import Action, ActionUpdate
+from cmarac.accounts.models import Agency
+from cmarac.cases.models import Case
+
+
+def with_latest_update(actions: QuerySet[Action]) -> QuerySet[Action]:
+    """Actions with case, owner and officer joined, and their updates prefetched newest first."""
+    return actions.select_related("case", "owner", "officer", "agenda_item__meeting").prefetch_related(
+        Prefetch("updates", queryset=ActionUpdate.objects.select_related("by").order_by("-at", "-pk"))
+    )
+
+
+def overdue_actions_for(agency: Agency, *, today: date) -> QuerySet[Action]:
+    return Action.objects.open().filter(owner=agency, due_on__lt=today)
+
+
+def due_soon_actions_for(agency: Agency, *, today: date, within_days: int) -> QuerySet[Action]:
+    return Action.objects.open().filter(
+        owner=agency, due_on__gte=today, due_on__lte=today + timedelta(days=within_days)
+    )
+
+
+def cases_with_actions_due_by(day: date) -> list[tuple[Case, str]]:
+    """Open cases with open actions due by this day (so overdue ones too), for the agenda proposals."""
+    cases = (
+        Case.objects.filter(status=Case.Status.OPEN, actions__status__in=Action.OPEN_STATUSES, actions__due_on__lte=day)
+        .distinct()
+        .order_by("reference")
+    )
+    return [(case, "Has actions due or overdue") for case in cases]

@@ -1,0 +1,193 @@
+"""Writes to actions: set by the chairs, updated by the owning agency, reviewed at the next meeting."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from actions.models import Action, ActionUpdate
+from cmarac.accounts.models import Agency, User
+from cmarac.accounts.roles import Role
+from cmarac.cases import services as case_services
+from cmarac.cases.models import Case, CaseEvent, CaseInvolvement
+
+
+class StaleAction(ValidationError):
+    """The action changed after the form was shown."""
+
+
+def _source(action: Action) -> str:
+    return f"action:{action.pk}"
+
+
+def default_due_date(*, after: date | None = None) -> date | None:
+    """The day before the next meeting, the usual deadline for an action."""
+    from meetings.models import Meeting
+
+    today = after or timezone.localdate()
+    following = (
+        Meeting.objects.filter(starts_at__date__gt=today)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("starts_at")
+        .first()
+    )
+    if following is None:
+        return None
+    return timezone.localdate(following.starts_at) - timedelta(days=1)
+
+
+def may_manage(user: User) -> bool:
+    return user.has_role(Role.CO_CHAIR, Role.COORDINATOR)
+
+
+def may_update(user: User, action: Action) -> bool:
+    """Chairs and coordinators; the owning agency's lead and deputy; its members for its actions
+    when the agency lets members see its cases; always the named officer."""
+    from cmarac.cases.access import agency_sees_cases
+
+    if may_manage(user) or action.officer_id == user.pk:
+        return True
+    return user.agency_id == action.owner_id and agency_sees_cases(user)
+
+
+def _check_officer(owner: Agency, officer: User | None) -> None:
+    if officer is not None and officer.agency_id != owner.pk:
+        raise ValidationError({"officer": "The officer must work for the owning agency"})
+
+
+@transaction.atomic
+def action_set(
+    *,
+    case: Case,
+    owner: Agency,
+    description: str,
+    by: User,
+    due_on: date | None = None,
+    officer: User | None = None,
+    priority: str = Action.Priority.NORMAL,
+    agenda_item: object | None = None,
+) -> Action:
+    """A co-chair sets an action: the owning agency is involved in the case (and so sees it)."""
+    if not may_manage(by):
+        raise ValidationError("Only co-chairs and coordinators set actions.")
+    if not case.is_open:
+        raise ValidationError("Actions can only be set on an open case.")
+    if not description.strip():
+        raise ValidationError({"description": "Describe the action"})
+    _check_officer(owner, officer)
+    due_on = due_on or default_due_date()
+    if due_on is None:
+        raise ValidationError({"due_on": "Enter a due date (there is no next meeting to default to)"})
+    action = Action(
+        case=case, owner=owner, officer=officer, description=description.strip(), due_on=due_on,
+        priority=priority, agenda_item=agenda_item, created_by=by,  # type: ignore[misc]
+    )  # fmt: skip
+    action.full_clean()
+    action.save()
+    case_services.involve_agency(
+        case=case, agency=owner, reason=CaseInvolvement.Reason.ACTION_OWNER, source=_source(action), by=by
+    )
+    case_services.case_event_record(
+        case=case, kind=CaseEvent.Kind.ACTION_SET, by=by, description=f"{owner.name}, due {due_on:%d %B %Y}"
+    )
+    return action
+
+
+def _locked(action: Action, revision: int | None) -> Action:
+    current = Action.objects.select_for_update().select_related("case", "owner").get(pk=action.pk)
+    if revision is not None and current.revision != revision:
+        raise StaleAction(
+            "Someone else updated this action while you were writing. Your update has not been saved yet: "
+            "read theirs below and save again."
+        )
+    return current
+
+
+@transaction.atomic
+def action_update(*, action: Action, by: User, status: str, text: str, revision: int | None) -> ActionUpdate:
+    """Report progress. Completing needs an outcome; 'not possible' and 'not done' need the reason."""
+    current = _locked(action, revision)
+    if not may_update(by, current):
+        raise ValidationError("Only the owning agency can update this action.")
+    if not current.is_open:
+        raise ValidationError("This action is closed.")
+    if not text.strip():
+        raise ValidationError({"text": "Enter what has happened"})
+    if status not in Action.Status.values:
+        raise ValidationError({"status": "Select the action's status"})
+    update = ActionUpdate.objects.create(action=current, status=status, text=text.strip(), by=by)
+    current.status = status
+    if not current.is_open:
+        current.outcome, current.closed_at = text.strip(), timezone.now()
+    current.revision += 1
+    current.save(update_fields=["status", "outcome", "closed_at", "revision", "updated_at"])
+    kind = CaseEvent.Kind.ACTION_UPDATED if current.is_open else CaseEvent.Kind.ACTION_CLOSED
+    case_services.case_event_record(
+        case=current.case, kind=kind, by=by, description=f"{current.owner.name}: {current.get_status_display()}"
+    )
+    return update
+
+
+@transaction.atomic
+def action_carry_forward(*, action: Action, by: User, due_on: date, note: str = "") -> Action:
+    """At the next meeting: the incomplete action continues with a new due date."""
+    if not may_manage(by):
+        raise ValidationError("Only co-chairs and coordinators review actions.")
+    current = _locked(action, None)
+    if not current.is_open:
+        raise ValidationError("Only an open action can be carried forward.")
+    if due_on <= current.due_on:
+        raise ValidationError({"due_on": "The new due date must be after the current one"})
+    current.due_on = due_on
+    current.revision += 1
+    current.save(update_fields=["due_on", "revision", "updated_at"])
+    ActionUpdate.objects.create(
+        action=current, status=current.status, text=note.strip() or f"Carried forward to {due_on:%d %B %Y}", by=by
+    )
+    case_services.case_event_record(
+        case=current.case, kind=CaseEvent.Kind.ACTION_CARRIED_FORWARD, by=by, description=f"Due {due_on:%d %B %Y}"
+    )
+    return current
+
+
+@transaction.atomic
+def action_reassign(*, action: Action, by: User, owner: Agency, officer: User | None, reason: str) -> Action:
+    if not may_manage(by):
+        raise ValidationError("Only co-chairs and coordinators reassign actions.")
+    current = _locked(action, None)
+    if not current.is_open:
+        raise ValidationError("Only an open action can be reassigned.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the action is reassigned"})
+    _check_officer(owner, officer)
+    previous = current.owner
+    current.owner, current.officer = owner, officer
+    current.revision += 1
+    current.save(update_fields=["owner", "officer", "revision", "updated_at"])
+    case_services.involve_agency(
+        case=current.case, agency=owner, reason=CaseInvolvement.Reason.ACTION_OWNER, source=_source(current), by=by
+    )
+    if previous != owner:
+        case_services.withdraw_agency(
+            case=current.case, agency=previous, reason=CaseInvolvement.Reason.ACTION_OWNER, source=_source(current),
+            by=by,
+        )  # fmt: skip
+    ActionUpdate.objects.create(action=current, status=current.status, text=f"Reassigned: {reason.strip()}", by=by)
+    case_services.case_event_record(
+        case=current.case, kind=CaseEvent.Kind.ACTION_REASSIGNED, by=by, description=f"{previous.name} to {owner.name}"
+    )
+    return current
+
+
+@transaction.atomic
+def action_close(*, action: Action, by: User, status: str, reason: str) -> Action:
+    """At review: close an incomplete action, telling 'circumstances changed' from 'not done'."""
+    if not may_manage(by):
+        raise ValidationError("Only co-chairs and coordinators close actions at review.")
+    if status not in (Action.Status.NOT_POSSIBLE, Action.Status.NOT_DONE, Action.Status.COMPLETED):
+        raise ValidationError({"status": "Select why the action is closed"})
+    action_update(action=action, by=by, status=status, text=reason, revision=None)
+    return Action.objects.get(pk=action.pk)
