@@ -56,14 +56,16 @@ def send_agency_digests(*, today: date) -> int:
         recipients = [p.email for p in (agency.lead, agency.deputy) if p is not None and p.is_active]
         if not recipients:
             continue
+        counts = {"overdue": agency.overdue, "due_soon": agency.due_soon}
         sent += _send_once(
             template="emails/action_digest.txt",
-            context={"overdue": agency.overdue, "due_soon": agency.due_soon, "days": settings.ACTION_DUE_SOON_DAYS,
-                     "link": link},  # fmt: skip
+            context={**counts, "days": settings.ACTION_DUE_SOON_DAYS, "link": link},
             recipients=recipients,
-            kind=DigestSent.Kind.AGENCY, agency=agency, sent_on=today, due_soon=agency.due_soon,
-            overdue=agency.overdue,
-        )  # fmt: skip
+            kind=DigestSent.Kind.AGENCY,
+            agency=agency,
+            sent_on=today,
+            **counts,
+        )
     return sent
 
 
@@ -82,6 +84,9 @@ def send_escalations(*, today: date) -> int:
             template="emails/action_escalation.txt",
             context={"count": count, "agencies": agencies, "days": settings.ACTION_ESCALATION_DAYS, "link": link},
             recipients=[chair.email],
-            kind=DigestSent.Kind.ESCALATION, recipient=chair, sent_on=today, overdue=count,
-        )  # fmt: skip
+            kind=DigestSent.Kind.ESCALATION,
+            recipient=chair,
+            sent_on=today,
+            overdue=count,
+        )
     return sent

@@ -667,3 +667,43 @@ def test_the_referrer_section_keeps_an_agency_made_inactive_since(as_user) -> No
         {"contact_email": "a@b.example", "referring_agency": agency.pk, "revision": referral.revision},
     )
     assert response.status_code == 302
+
+
+def test_a_stale_person_form_is_refused_and_keeps_the_entry(police_referrer, as_user) -> None:
+    referral = DraftReferralFactory(referrer=police_referrer)
+    shown = referral.revision
+    add_subjects(referral, [victim("Ada")])  # added in another tab
+    response = as_user(police_referrer).post(url("subject-add", referral), {**PERSON, "revision": shown})
+    assert response.status_code == 200
+    assert "changed somewhere else" in page_of(response)
+    assert response.context["form"]["given_name"].value() == "Wren"
+    assert list(referral.subjects.values_list("given_name", flat=True)) == ["Ada"]
+
+
+def test_a_referral_sent_back_can_be_changed_and_sent_again(police_referrer, coordinator, as_user) -> None:
+    referral = SubmittedReferralFactory(referrer=police_referrer)
+    services.referral_request_information(referral=referral, by=coordinator, question="Which flat?")
+    client = as_user(police_referrer)
+    revision = fresh(referral).revision
+    data = {"concerns": "Flat 4", "request_of_panel": "Plan", "issue_types": ["drugs"], "revision": revision}
+    assert client.post(section_url(referral, "concerns"), data).status_code == 302
+    response = client.post(url("check", referral), {"revision": fresh(referral).revision})
+    assert response["Location"] == url("submitted", referral)
+    assert (fresh(referral).status, fresh(referral).concerns) == (Referral.Status.SUBMITTED, "Flat 4")
+
+
+def test_pages_with_personal_data_are_audited(police_referrer, as_user) -> None:
+    referral = CompleteDraftReferralFactory(referrer=police_referrer)
+    subject = referral.subjects.first()
+    client = as_user(police_referrer)
+    for path in (
+        referral.get_absolute_url(),
+        section_url(referral, "concerns"),
+        url("subjects", referral),
+        url("subject-edit", referral, subject_id=subject.pk),
+        url("check", referral),
+    ):
+        before = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=police_referrer).count()
+        client.get(path)
+        after = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=police_referrer).count()
+        assert after == before + 1, path
