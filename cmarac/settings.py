@@ -133,6 +133,7 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-meeting-schedule": {"task": "meetings.generate_schedule", "schedule": timedelta(hours=24)},
     "action-reminders": {"task": "actions.send_reminders", "schedule": crontab(hour=7, minute=30)},
+    "remove-expired-packs": {"task": "meetings.remove_expired_packs", "schedule": timedelta(hours=1)},
 }
 
 # --- Accounts and sign-in ---------------------------------------------------
@@ -185,6 +186,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cmarac@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# URLs typed without a scheme are taken as https (the Django 6 default).
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Internationalisation ---------------------------------------------------
 
@@ -258,6 +262,13 @@ REFERRAL_DEADLINE_DAYS = env_int("REFERRAL_DEADLINE_DAYS", 10)
 # for longer than the escalation period are also sent to the co-chairs.
 ACTION_DUE_SOON_DAYS = env_int("ACTION_DUE_SOON_DAYS", 7)
 ACTION_ESCALATION_DAYS = env_int("ACTION_ESCALATION_DAYS", 14)
+
+# --- Meeting packs ------------------------------------------------------------
+# Generated PDFs live here, outside STATIC_ROOT and any media URL; only the person a
+# pack was made for can download it, through the app.
+PRIVATE_FILES_DIR = Path(env_str("PRIVATE_FILES_DIR", str(VAR_DIR / "private")))
+PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
+CELERY_TASK_ROUTES = {"meetings.build_pack": {"queue": "packs"}}
 
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.

@@ -18,5 +18,6 @@ class MeetingsConfig(AppConfig):
             models.Attendance,
             models.Guest,
             models.ConfidentialityAcknowledgement,
+            models.MeetingPack,
         ):
             auditlog.register(model)

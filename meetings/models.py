@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -253,3 +254,48 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed {self.pk}"
+
+
+class PackQuerySet(models.QuerySet["MeetingPack"]):
+    def visible_to(self, user: User) -> PackQuerySet:
+        """A pack is built for one person and only that person may fetch it."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(recipient=user)
+
+
+class MeetingPack(models.Model):
+    """A PDF made for one person: the meeting pack, or the minutes, limited to what they may see."""
+
+    class Kind(models.TextChoices):
+        PACK = "pack", "Meeting pack"
+        MINUTES = "minutes", "Minutes"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting"
+        BUILDING = "building", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="packs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="packs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file_name = models.CharField(max_length=100, blank=True)  # inside PRIVATE_FILES_DIR, never served statically
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    items = models.PositiveIntegerField(null=True, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for meeting {self.meeting_id}"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"meeting": str(self.meeting_id), "pack": str(self.pk)}

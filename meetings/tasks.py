@@ -44,3 +44,18 @@ def send_agenda_published(meeting_id: int) -> int:
         subject, _, body = text.partition("\n")
         sent += send_mail(subject.strip(), body.strip() + "\n", None, recipients)
     return sent
+
+
+@shared_task(name="meetings.build_pack")
+def build_pack(pack_id: str) -> str:
+    """Make one meeting pack or minutes PDF. The argument is the pack's id, nothing else."""
+    from meetings.packs import pack_build
+
+    return pack_build(pack_id).status
+
+
+@shared_task(name="meetings.remove_expired_packs")
+def remove_expired_packs() -> int:
+    from meetings.packs import packs_remove_expired
+
+    return packs_remove_expired()

@@ -9,7 +9,6 @@ submission on the check answers page.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -19,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cmarac.accounts.models import Agency
+from cmarac.cases.forms import normalise_postcode
 from cmarac.cases.models import CaseSubject, RiskLevel
 from referrals.models import ChecklistQuestion, Referral, ReferralSubject
 from referrals.services import PERSON_FIELDS
@@ -27,15 +27,6 @@ TEXT_LIMIT = 10_000
 KEEP_LEVEL = "keep"  # radios cannot carry an empty value in field.html, so "keep the scored level" has a name
 
 # A full UK postcode without its space: the inward code is always the last three characters.
-POSTCODE_WITHOUT_SPACE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
-
-
-def normalise_postcode(value: str) -> str:
-    """Upper case with one space before the inward code: "n78qt" and " N7  8QT" are both "N7 8QT"."""
-    compact = "".join(value.upper().split())
-    if POSTCODE_WITHOUT_SPACE.match(compact):
-        return f"{compact[:-3]} {compact[-3:]}"
-    return " ".join(value.upper().split())
 
 
 def _textarea(label: str, *, hint: str = "", required_message: str = "", rows: int = 5) -> forms.CharField:
@@ -138,12 +129,12 @@ class ReferrerForm(SectionForm):
 
 class ConcernsForm(SectionForm):
     issue_types = forms.MultipleChoiceField(
-        label="What is happening?",
+        label="Which issues are involved?",
         help_text="Select all that apply",
         required=False,
         choices=Referral.IssueType.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Select what is happening from the list"},
+        error_messages={"invalid_choice": "Select the issues from the list"},
     )
     hate_crime_strand = forms.ChoiceField(
         label="If it is hate crime: what is it motivated by?",

@@ -64,7 +64,7 @@ def _referral_for(request: HttpRequest, reference: str, queryset: QuerySet[Refer
     try:
         return get_referral_for(request.user, reference, queryset)
     except Http404:
-        audit_refused(request=request, model=Referral, what="Referral page", reference=reference[:20])
+        audit_refused(request=request, model=Referral, what="Referral page", reference=reference[:20], key="referral")
         raise
 
 

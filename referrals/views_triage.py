@@ -78,7 +78,7 @@ def triage_detail(request: HttpRequest, referral: str) -> HttpResponse:
             Referral.objects.select_related("referrer", "referring_agency", "checklist", "case"),
         )
     except Http404:
-        audit_refused(request=request, model=Referral, what="Referral triage", reference=referral[:20])
+        audit_refused(request=request, model=Referral, what="Referral triage", reference=referral[:20], key="referral")
         raise
     proposals = propose_cases(item) if item.status == Referral.Status.SUBMITTED else []
     action = request.POST.get("action") if request.method == "POST" else None

@@ -147,7 +147,7 @@ def test_a_change_link_from_check_answers_returns_there(police_referrer, as_user
         ("referrer", {"contact_phone": "", "contact_email": ""}, "Enter a phone number or an email address"),
         ("concerns", {"issue_types": ["hate-crime"], "concerns": "Abuse"}, "Select what the hate crime is motivated"),
         ("concerns", {"issue_types": ["other"], "concerns": "Abuse"}, "Enter what else is happening"),
-        ("concerns", {"issue_types": ["not-a-choice"]}, "Select what is happening from the list"),
+        ("concerns", {"issue_types": ["not-a-choice"]}, "Select the issues from the list"),
         (
             "criteria",
             {"criteria": ["criterion_professional_judgement"], "professional_judgement_reasons": "  "},

@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 
 from cmarac.accounts.models import Agency
 from cmarac.cases.models import CaseSubject, Person, RiskLevel
+
+POSTCODE_WITHOUT_SPACE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+
+
+def normalise_postcode(value: str) -> str:
+    """Upper case with one space before the inward code: "n78qt" and " N7  8QT" are both "N7 8QT"."""
+    compact = "".join(value.upper().split())
+    if POSTCODE_WITHOUT_SPACE.match(compact):
+        return f"{compact[:-3]} {compact[-3:]}"
+    return " ".join(value.upper().split())
 
 
 class CaseFilterForm(forms.Form):
@@ -118,7 +129,7 @@ class PersonForm(forms.ModelForm):
     field_order = ["role"]
 
     def clean_postcode(self) -> str:
-        return " ".join(self.cleaned_data["postcode"].upper().split())
+        return normalise_postcode(self.cleaned_data["postcode"])
 
 
 class ReasonForm(forms.Form):

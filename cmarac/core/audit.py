@@ -49,7 +49,9 @@ def audit_list(
     )
 
 
-def audit_refused(*, request: HttpRequest, model: type[models.Model], what: str, reference: str) -> LogEntry:
+def audit_refused(
+    *, request: HttpRequest, model: type[models.Model], what: str, reference: str, key: str = "case"
+) -> LogEntry:
     """Log an attempt to reach a record that is missing or not this person's (answered with 404)."""
     return LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(model),
@@ -60,5 +62,5 @@ def audit_refused(*, request: HttpRequest, model: type[models.Model], what: str,
         actor_email=getattr(request.user, "email", None),
         remote_addr=_client_address(request),
         changes={"refused": request.path},
-        additional_data={"what": f"Refused: {what}", "case": reference, "refused": True},
+        additional_data={"what": f"Refused: {what}", key: reference, "refused": True},
     )

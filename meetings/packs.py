@@ -1,0 +1,168 @@
+"""Meeting packs and minutes as PDF, made in the background for one person at a time.
+
+A pack holds only the agenda items its recipient may see (AgendaItem.visible_to), names the
+recipient on every page, and is stored outside any public URL. WeasyPrint renders it and may
+fetch nothing: the stylesheet is inline and every other URL is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from actions.models import Action
+from actions.selectors import with_latest_update
+from cmarac.accounts.models import User
+from cmarac.accounts.roles import Role
+from cmarac.cases.models import CaseSubject
+from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
+from referrals.models import Referral, ReferralAnswer
+
+
+class RefusingURLFetcher:
+    """WeasyPrint's URL fetcher for packs: nothing may be fetched (no network, no files)."""
+
+    def __init__(self) -> None:
+        self.refused: list[str] = []
+
+    def __call__(self, url: str, *args: Any, **kwargs: Any) -> Any:
+        from weasyprint.urls import URLFetchingError
+
+        self.refused.append(url)
+        raise URLFetchingError(f"packs fetch no resources: {url[:80]}")
+
+    fetch = __call__
+
+
+def may_request_pack(user: User, meeting: Meeting) -> bool:
+    """Chairs and coordinators; agency leads and deputies whose agency has an item at this meeting."""
+    if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
+        return True
+    if not (user.is_agency_lead or user.is_agency_deputy):
+        return False
+    return AgendaItem.objects.visible_to(user).filter(meeting=meeting).exists()
+
+
+@transaction.atomic
+def pack_request(*, meeting: Meeting, kind: str, recipient: User) -> MeetingPack:
+    """Queue a pack for this person. The task gets the pack's id only."""
+    if not may_request_pack(recipient, meeting):
+        raise ValidationError("You cannot request a pack for this meeting.")
+    if kind == MeetingPack.Kind.MINUTES and meeting.status not in (
+        Meeting.Status.HELD,
+        Meeting.Status.MINUTES_APPROVED,
+    ):
+        raise ValidationError("Minutes can be made once the meeting has been held.")
+    pack = MeetingPack.objects.create(meeting=meeting, kind=kind, recipient=recipient)
+    from meetings.tasks import build_pack
+
+    build_pack.delay_on_commit(str(pack.pk))
+    return pack
+
+
+def pack_items(meeting: Meeting, recipient: User) -> list[AgendaItem]:
+    """The items this person may see, with everything the pack prints, in a fixed number of queries."""
+    answers = ReferralAnswer.objects.select_related("question", "option").order_by("question__order")
+    referrals = Referral.objects.filter(status=Referral.Status.ACCEPTED).prefetch_related(
+        Prefetch("answers", queryset=answers)
+    )
+    history = (
+        AgendaItem.objects.filter(meeting__starts_at__lt=meeting.starts_at)
+        .select_related("meeting", "lead_agency")
+        .order_by("-meeting__starts_at")
+    )
+    return list(
+        AgendaItem.objects.visible_to(recipient)
+        .filter(meeting=meeting)
+        .select_related("case", "case__lead_agency", "case__lead_officer", "lead_agency", "lead_officer")
+        .prefetch_related(
+            Prefetch("case__subjects", queryset=CaseSubject.objects.select_related("person").order_by("pk")),
+            Prefetch("case__referrals", queryset=referrals.order_by("submitted_at")),
+            Prefetch("agency_information", queryset=AgencyInformation.objects.select_related("agency")),
+            Prefetch("invitations", queryset=AgendaInvitation.objects.select_related("agency")),
+            Prefetch("case__agenda_items", queryset=history, to_attr="earlier_items"),
+            Prefetch("case__actions", queryset=with_latest_update(Action.objects.order_by("due_on", "pk"))),
+        )
+        .order_by("position", "pk")
+    )
+
+
+def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
+    meeting, recipient = pack.meeting, pack.recipient
+    items = pack_items(meeting, recipient)
+    held = meeting.status in (Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED)
+    return {
+        "pack": pack,
+        "meeting": meeting,
+        "recipient": recipient,
+        "recipient_agency": recipient.agency.name if recipient.agency else "",
+        "made_at": timezone.localtime(now),
+        "items": items,
+        "full_pack": recipient.sees_all_cases,
+        "attendance": list(meeting.attendance.select_related("agency", "attendee")) if held else [],
+        "guests": list(meeting.guests.all()) if held else [],
+        "acknowledgements": list(meeting.acknowledgements.all()) if held else [],
+        "actions": [action for item in items for action in item.case.actions.all()],
+        "service_name": settings.SERVICE_NAME,
+        "partnership_name": settings.PARTNERSHIP_NAME,
+        "protective_marking": settings.PROTECTIVE_MARKING,
+    }
+
+
+def render_pdf(html: str) -> tuple[bytes, int]:
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher()).render()
+    return document.write_pdf(), len(document.pages)
+
+
+def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
+    """Make the PDF (called by the task). A failure is recorded, and the half-made file removed."""
+    pack = MeetingPack.objects.select_related("meeting", "recipient__agency").get(pk=pack_id)
+    now = now or timezone.now()
+    MeetingPack.objects.filter(pk=pack.pk).update(status=MeetingPack.Status.BUILDING)
+    directory = Path(settings.PRIVATE_FILES_DIR) / "packs"
+    directory.mkdir(parents=True, exist_ok=True)
+    file_name = f"{uuid.uuid4().hex}.pdf"
+    path = directory / file_name
+    try:
+        context = pack_context(pack, now)
+        template = "packs/minutes.html" if pack.kind == MeetingPack.Kind.MINUTES else "packs/meeting_pack.html"
+        pdf, pages = render_pdf(render_to_string(template, context))
+        path.write_bytes(pdf)
+        path.chmod(0o600)
+    except Exception:
+        path.unlink(missing_ok=True)
+        MeetingPack.objects.filter(pk=pack.pk).update(status=MeetingPack.Status.FAILED, finished_at=timezone.now())
+        raise
+    pack.status, pack.file_name, pack.pages, pack.items = MeetingPack.Status.READY, file_name, pages, len(
+        context["items"]
+    )
+    pack.finished_at = timezone.now()
+    pack.expires_at = pack.finished_at + timedelta(days=settings.PACK_RETENTION_DAYS)
+    pack.save(update_fields=["status", "file_name", "pages", "items", "finished_at", "expires_at"])
+    return pack
+
+
+def pack_path(pack: MeetingPack) -> Path:
+    return Path(settings.PRIVATE_FILES_DIR) / "packs" / pack.file_name
+
+
+def packs_remove_expired(*, now: datetime | None = None) -> int:
+    """Delete the files and records of packs past their retention date."""
+    now = now or timezone.now()
+    expired = list(MeetingPack.objects.filter(expires_at__lte=now))
+    for pack in expired:
+        if pack.file_name:
+            pack_path(pack).unlink(missing_ok=True)
+        pack.delete()
+    return len(expired)
