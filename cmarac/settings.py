@@ -187,9 +187,6 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cmarac@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# URLs typed without a scheme are taken as https (the Django 6 default).
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 # --- Internationalisation ---------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
