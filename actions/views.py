@@ -1,10 +1,327 @@
-"""Action pages. (Being written.)"""
+"""Action pages: the list and the action log CSV, one action with its updates, setting and reviewing.
 
-from django.http import HttpRequest, HttpResponse
+Every page starts from Action.objects.visible_to(user) (or get_case_for), so an action on a case the
+person may not see is a 404, the same as a missing one. Writes go through actions.services.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from actions import services
+from actions.forms import ActionFilterForm, ActionReviewForm, ActionSetForm, ActionUpdateForm
+from actions.models import Action
+from actions.selectors import with_latest_update
+from cmarac.accounts.models import User
+from cmarac.audit.views import _cell
+from cmarac.cases.access import agency_sees_cases, get_case_for
+from cmarac.cases.models import Case
+from cmarac.core.audit import audit_list, audit_refused, audit_view
+from meetings.models import AgendaItem
+
+PAGE_SIZE = 25
 
 
-def _pending(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+def _require_case_access(user: User) -> None:
+    """The list and the log are for people who see case data at all (not referrers, auditors...)."""
+    if not (user.sees_all_cases or agency_sees_cases(user)):
+        raise PermissionDenied
 
 
-action_list = action_log_export = action_new = action_detail = action_review = _pending
+def _action_for(request: HttpRequest, action_id: int) -> Action:
+    """The action if this person may see its case; 404 for missing and not theirs alike (logged)."""
+    action = (
+        with_latest_update(Action.objects.visible_to(request.user))
+        .select_related("carried_forward_from")
+        .filter(pk=action_id)
+        .first()
+    )
+    if action is None:
+        audit_refused(request=request, model=Action, what="Action page", reference=f"action {action_id}")
+        raise Http404("No action found")
+    return action
+
+
+def _case_for(request: HttpRequest, reference: str) -> Case:
+    try:
+        return get_case_for(request.user, reference)
+    except Http404:
+        audit_refused(request=request, model=Case, what="New action page", reference=reference[:20])
+        raise
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    """`?next=` if it is a path on this site (so a link cannot send people elsewhere after saving)."""
+    target = request.GET.get("next", "")
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    ):
+        return target
+    return None
+
+
+def _add_service_error(form: Form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
+    """A service's ValidationError on the form: on the field it names if the form has it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        name = (rename or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def _shown_references(actions: list[Action]) -> list[str]:
+    return list(dict.fromkeys(action.case.reference for action in actions))
+
+
+@require_GET
+def action_list(request: HttpRequest) -> HttpResponse:
+    _require_case_access(request.user)
+    form = ActionFilterForm(request.GET, user=request.user)
+    today = timezone.localdate()
+    actions = form.filter(with_latest_update(Action.objects.visible_to(request.user)), today=today)
+    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    audit_list(
+        request=request, model=Action, what="Action list", shown=_shown_references(rows), criteria=form.criteria()
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "actions/action_list.html",
+        {
+            "form": form,
+            "page": page,
+            "actions": rows,
+            "query_string": query.urlencode(),
+            "export_query": urlencode(form.as_query()),
+            "filtered": any(name in request.GET for name in ("status", "due", "overdue", "case", "meeting")),
+            "show_review": services.may_manage(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = _action_for(request, action_id)
+    user = request.user
+    can_update = action.is_open and services.may_update(user, action)
+    if request.method == "POST" and not can_update:
+        raise PermissionDenied
+    form = (
+        ActionUpdateForm(request.POST or None, initial={"status": action.status, "revision": action.revision})
+        if can_update
+        else None
+    )
+    stale = False
+    unsaved_text = ""
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            update = services.action_update(
+                action=action, by=user, status=data["status"], text=data["text"], revision=data["revision"]
+            )
+        except services.StaleAction as error:
+            # Keep what they wrote, show the newer update, and let them save again on the new revision.
+            stale = True
+            action = _action_for(request, action_id)
+            can_update = action.is_open and services.may_update(user, action)
+            if can_update:
+                form = ActionUpdateForm({**request.POST.dict(), "revision": action.revision})
+                form.is_valid()
+                form.add_error(None, error)
+            else:
+                form, unsaved_text = None, data["text"]
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            done = "Action completed" if update.status == Action.Status.COMPLETED else "Update saved"
+            messages.success(request, done)
+            return redirect(action)
+    audit_view(request=request, instance=action, what="Action page")
+    updates = list(action.updates.all())
+    return render(
+        request,
+        "actions/action_detail.html",
+        {
+            "action": action,
+            "updates": updates,
+            "carried_forward_to": list(action.carried_forward_to.all()),
+            "form": form,
+            "stale": stale,
+            "unsaved_text": unsaved_text,
+            "can_review": action.is_open and services.may_manage(user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_new(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_for(request, reference)
+    user = request.user
+    if not services.may_manage(user) or not case.is_open:
+        raise PermissionDenied
+    item = None
+    if "item" in request.GET:
+        item_id = request.GET["item"]
+        item = (
+            AgendaItem.objects.visible_to(user).select_related("meeting").filter(pk=item_id, case=case).first()
+            if item_id.isdigit()
+            else None
+        )
+        if item is None:
+            raise Http404("No agenda item found")
+    next_url = _safe_next(request)
+    form = ActionSetForm(request.POST or None, default_due=services.default_due_date())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            action = services.action_set(
+                case=case,
+                owner=data["owner"],
+                description=data["description"],
+                by=user,
+                due_on=data["due_on"],
+                officer=data["officer"],
+                priority=data["priority"],
+                agenda_item=item,
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, f"Action set for {action.owner.name}, due {action.due_on:%-d %B %Y}")
+            return redirect(next_url or case.get_absolute_url())
+    audit_view(request=request, instance=case, what="New action page")
+    return render(
+        request,
+        "actions/action_form.html",
+        {"case": case, "form": form, "item": item, "back_url": next_url or case.get_absolute_url()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = _action_for(request, action_id)
+    user = request.user
+    if not services.may_manage(user) or not action.is_open:
+        raise PermissionDenied
+    next_url = _safe_next(request)
+    form = ActionReviewForm(
+        request.POST or None, action=action, initial={"owner": action.owner_id, "officer": action.officer_id}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = _review(action, user, data)
+        except ValidationError as error:
+            _add_service_error(form, error, {"text": "close_reason", "status": "close_status"})
+        else:
+            messages.success(request, message)
+            return redirect(next_url or action.get_absolute_url())
+    audit_view(request=request, instance=action, what="Action review page")
+    return render(
+        request,
+        "actions/action_review.html",
+        {
+            "action": action,
+            "latest": next(iter(action.updates.all()), None),
+            "form": form,
+            "back_url": next_url or action.get_absolute_url(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _review(action: Action, user: User, data: dict[str, Any]) -> str:
+    decision = data["decision"]
+    if decision == ActionReviewForm.CARRY_FORWARD:
+        new_due = data["due_on"]
+        note = f"Carried forward from {action.due_on:%-d %B %Y} to {new_due:%-d %B %Y}"
+        if data.get("note"):
+            note += f": {data['note']}"
+        services.action_carry_forward(action=action, by=user, due_on=new_due, note=note)
+        return f"Action carried forward to {new_due:%-d %B %Y}"
+    if decision == ActionReviewForm.REASSIGN:
+        updated = services.action_reassign(
+            action=action, by=user, owner=data["owner"], officer=data["officer"], reason=data["reason"]
+        )
+        return f"Action reassigned to {updated.owner.name}"
+    closed = services.action_close(action=action, by=user, status=data["close_status"], reason=data["close_reason"])
+    return f"Action closed: {closed.get_status_display().lower()}"
+
+
+# --- The action log (CSV) ---------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_HEADER = [
+    "case reference",
+    "meeting date",
+    "description",
+    "owner",
+    "officer",
+    "due date",
+    "priority",
+    "status",
+    "outcome",
+    "last update",
+    "last update date",
+]
+
+
+def _csv_rows(actions: Any) -> Iterator[list[str]]:
+    yield CSV_HEADER
+    for action in actions.iterator(chunk_size=500):
+        latest = next(iter(action.updates.all()), None)
+        meeting = action.agenda_item.meeting if action.agenda_item else None
+        yield [
+            action.case.reference,
+            timezone.localdate(meeting.starts_at).isoformat() if meeting else "",
+            action.description,
+            action.owner.name,
+            action.officer.full_name if action.officer else "",
+            action.due_on.isoformat(),
+            action.get_priority_display(),
+            action.get_status_display(),
+            action.outcome,
+            latest.text if latest else "",
+            timezone.localdate(latest.at).isoformat() if latest else "",
+        ]
+
+
+@require_GET
+def action_log_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The action log: the list's filters, but by default every status and every visible action
+    (so `?meeting=<id>` is a meeting's log and `?case=<reference>` a case's)."""
+    _require_case_access(request.user)
+    form = ActionFilterForm(request.GET, user=request.user, for_export=True)
+    actions = form.filter(with_latest_update(Action.objects.visible_to(request.user)), today=timezone.localdate())
+    shown = list(actions.order_by("case__reference").values_list("case__reference", flat=True).distinct())
+    audit_list(request=request, model=Action, what="Action log CSV export", shown=shown, criteria=form.criteria())
+    writer = csv.writer(_Echo())
+    ordered = actions.order_by("case__reference", "due_on", "pk")
+    rows = (writer.writerow([_cell(str(cell)) for cell in row]) for row in _csv_rows(ordered))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="action-log.csv"'
+    return response

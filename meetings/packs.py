@@ -28,19 +28,20 @@ from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Mee
 from referrals.models import Referral, ReferralAnswer
 
 
-class RefusingURLFetcher:
+def refusing_url_fetcher() -> Any:
     """WeasyPrint's URL fetcher for packs: nothing may be fetched (no network, no files)."""
+    from weasyprint.urls import URLFetcher, URLFetchingError
 
-    def __init__(self) -> None:
-        self.refused: list[str] = []
+    class RefusingURLFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=())
+            self.refused: list[str] = []
 
-    def __call__(self, url: str, *args: Any, **kwargs: Any) -> Any:
-        from weasyprint.urls import URLFetchingError
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            self.refused.append(url)
+            raise URLFetchingError(f"packs fetch no resources: {url[:80]}")
 
-        self.refused.append(url)
-        raise URLFetchingError(f"packs fetch no resources: {url[:80]}")
-
-    fetch = __call__
+    return RefusingURLFetcher()
 
 
 def may_request_pack(user: User, meeting: Meeting) -> bool:
@@ -121,7 +122,7 @@ def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
 def render_pdf(html: str) -> tuple[bytes, int]:
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher()).render()
+    document = HTML(string=html, base_url=None, url_fetcher=refusing_url_fetcher()).render()
     return document.write_pdf(), len(document.pages)
 
 
@@ -144,8 +145,11 @@ def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
         path.unlink(missing_ok=True)
         MeetingPack.objects.filter(pk=pack.pk).update(status=MeetingPack.Status.FAILED, finished_at=timezone.now())
         raise
-    pack.status, pack.file_name, pack.pages, pack.items = MeetingPack.Status.READY, file_name, pages, len(
-        context["items"]
+    pack.status, pack.file_name, pack.pages, pack.items = (
+        MeetingPack.Status.READY,
+        file_name,
+        pages,
+        len(context["items"]),
     )
     pack.finished_at = timezone.now()
     pack.expires_at = pack.finished_at + timedelta(days=settings.PACK_RETENTION_DAYS)

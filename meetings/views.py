@@ -877,28 +877,34 @@ def minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
             raise BadRequest("Unknown action")
 
     circulated = meeting.minutes_status != Meeting.MinutesStatus.DRAFT
-    items: list[AgendaItem] = []
-    if is_chair or circulated:
-        items = list(
-            AgendaItem.objects.visible_to(user)
-            .filter(meeting=meeting)
-            .select_related("case", "lead_agency", "lead_officer", "recorded_by")
+    items = list(
+        AgendaItem.objects.visible_to(user)
+        .filter(meeting=meeting)
+        .select_related("case", "lead_agency", "lead_officer", "recorded_by")
+    )
+    # Agencies read the minutes of their items once the minutes are circulated; the chairs, as they are written.
+    shown = items if is_chair or circulated else []
+    if shown:
+        audit_list(
+            request=request,
+            model=AgendaItem,
+            what="Minutes",
+            shown=[item.case.reference for item in shown],
+            criteria={"meeting": meeting.pk},
         )
-    if items:
-        audit_list(request=request, model=AgendaItem, what="Minutes", shown=[i.case.reference for i in items],
-                   criteria={"meeting": meeting.pk})  # fmt: skip
     return render(
         request,
         "meetings/minutes.html",
         {
             "meeting": meeting,
-            "items": items,
+            "items": shown,
+            "invited": bool(items),
             "form": form,
             "saved_now": saved_now,
             "is_chair": is_chair,
             "can_approve": user.has_role(Role.CO_CHAIR),
             "circulated": circulated,
-            "attendance": list(meeting.attendance.select_related("agency", "attendee")) if items else [],
+            "attendance": list(meeting.attendance.select_related("agency", "attendee")) if shown else [],
             "approved_by": meeting.minutes_approved_by if meeting.minutes_locked else None,
         },
     )

@@ -1,0 +1,158 @@
+"""Meeting packs as PDF: need to know in print, markings on every page, escaping, no fetching."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from pypdf import PdfReader
+
+from meetings import services
+from meetings.models import MeetingPack
+from meetings.packs import pack_build, pack_path, pack_request, packs_remove_expired, refusing_url_fetcher, render_pdf
+from tests.factories.cases import CaseFactory, PersonFactory
+from tests.factories.meetings import MeetingFactory
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+
+
+def page_texts(pack: MeetingPack) -> list[str]:
+    reader = PdfReader(io.BytesIO(pack_path(pack).read_bytes()))
+    return [page.extract_text() for page in reader.pages]
+
+
+@pytest.fixture
+def agenda(co_chair, housing, fire, settings, tmp_path):
+    """A meeting of three cases: housing is invited to the first, fire to the second, nobody to the third."""
+    settings.PRIVATE_FILES_DIR = tmp_path / "private"
+    meeting = MeetingFactory()
+    cases = [
+        CaseFactory(subjects=[(PersonFactory(given_name=name, family_name="Testperson"), "victim")])
+        for name in ("Alder", "Birch", "Cedar")
+    ]
+    items = [services.agenda_add_item(meeting=meeting, case=c, item_type="new", by=co_chair) for c in cases]
+    services.invite_agency_to_item(item=items[0], agency=housing, by=co_chair)
+    services.invite_agency_to_item(item=items[1], agency=fire, by=co_chair)
+    return meeting, cases
+
+
+def build(meeting, person) -> MeetingPack:
+    pack = MeetingPack.objects.create(meeting=meeting, kind="pack", recipient=person)
+    return pack_build(str(pack.pk), now=datetime(2026, 12, 1, 9, 30, tzinfo=LONDON))
+
+
+def test_a_co_chair_gets_every_item_marked_on_every_page(agenda, co_chair) -> None:
+    meeting, cases = agenda
+    pack = build(meeting, co_chair)
+    assert (pack.status, pack.items) == ("ready", 3)
+    pages = page_texts(pack)
+    text = "\n".join(pages)
+    for case in cases:
+        assert case.reference in text
+    for name in ("Alder", "Birch", "Cedar"):
+        assert name in text
+    for number, page in enumerate(pages, start=1):
+        assert page.count("OFFICIAL-SENSITIVE") >= 2, number
+        assert f"Page {number} of {len(pages)}" in page
+        assert co_chair.full_name in page  # the recipient on every page
+    assert pack.pages == len(pages)
+
+
+def test_an_agency_lead_gets_only_their_agencys_items(agenda, housing_lead) -> None:
+    meeting, cases = agenda
+    pack = build(meeting, housing_lead)
+    text = "\n".join(page_texts(pack))
+    assert cases[0].reference in text
+    assert cases[1].reference not in text
+    assert cases[2].reference not in text
+    assert "Birch" not in text
+    assert "Cedar" not in text
+    assert "Council Housing" in text  # the recipient's agency in the marking
+
+
+def test_user_text_cannot_inject_html_or_css(agenda, co_chair, settings, tmp_path) -> None:
+    meeting, cases = agenda
+    cases[0].summary = '<style>body { display: none }</style><img src="http://127.0.0.1:9/x.png">Visible'
+    cases[0].save()
+    text = "\n".join(page_texts(build(meeting, co_chair)))
+    assert "<style>body { display: none }</style>" in text.replace("\n", "")
+    assert cases[2].reference in text  # the rest of the pack still rendered
+
+
+def test_weasyprint_fetches_nothing() -> None:
+    fetcher = refusing_url_fetcher()
+    from weasyprint import HTML
+
+    html = '<img src="http://127.0.0.1:9/x.png"><link rel="stylesheet" href="file:///etc/passwd"><p>Hello</p>'
+    HTML(string=html, url_fetcher=fetcher).render()
+    assert fetcher.refused  # it was asked, and refused
+    pdf, pages = render_pdf("<p>Hello</p>")
+    assert pdf.startswith(b"%PDF") and pages == 1
+
+
+def test_minutes_are_limited_the_same_way(agenda, co_chair, housing_lead) -> None:
+    meeting, cases = agenda
+    services.confidentiality_confirm(meeting=meeting, by=co_chair)
+    pack = MeetingPack.objects.create(meeting=meeting, kind="minutes", recipient=housing_lead)
+    text = "\n".join(page_texts(pack_build(str(pack.pk))))
+    assert cases[0].reference in text
+    assert cases[1].reference not in text
+    assert "OFFICIAL-SENSITIVE" in text
+
+
+def test_who_may_request(
+    agenda, co_chair, housing_lead, fire_lead, police_referrer, django_capture_on_commit_callbacks
+):
+    meeting, _ = agenda
+    with django_capture_on_commit_callbacks(execute=True):
+        pack = pack_request(meeting=meeting, kind="pack", recipient=housing_lead)
+    pack.refresh_from_db()
+    assert pack.status == "ready"  # built inline: no broker in this run
+    with pytest.raises(ValidationError):
+        pack_request(meeting=meeting, kind="pack", recipient=police_referrer)
+    from meetings.packs import may_request_pack
+
+    assert may_request_pack(co_chair, meeting)
+
+
+def test_expired_packs_are_removed(agenda, co_chair) -> None:
+    from datetime import timedelta
+
+    meeting, _ = agenda
+    pack = build(meeting, co_chair)
+    path = pack_path(pack)
+    assert path.exists()
+    assert packs_remove_expired(now=pack.expires_at - timedelta(minutes=1)) == 0
+    assert packs_remove_expired(now=pack.expires_at) == 1
+    assert not path.exists()
+    assert not MeetingPack.objects.filter(pk=pack.pk).exists()
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_pack_queries_do_not_grow_with_items(count, co_chair, housing, settings, tmp_path,
+                                             django_assert_num_queries) -> None:  # fmt: skip
+    from meetings.packs import pack_context
+
+    settings.PRIVATE_FILES_DIR = tmp_path
+    meeting = MeetingFactory()
+    from actions.services import action_set, action_update
+
+    for _ in range(count):
+        item = services.agenda_add_item(meeting=meeting, case=CaseFactory(), item_type="new", by=co_chair)
+        services.invite_agency_to_item(item=item, agency=housing, by=co_chair)
+        action = action_set(case=item.case, owner=housing, description="Visit", by=co_chair,
+                            due_on=datetime(2026, 12, 9).date())  # fmt: skip
+        action_update(action=action, by=co_chair, status="in-progress", text="Booked", revision=None)
+    pack = MeetingPack.objects.select_related("meeting", "recipient__agency").get(
+        pk=MeetingPack.objects.create(meeting=meeting, kind="pack", recipient=co_chair).pk
+    )
+    # role groups, items (with case and leads), subjects with people, accepted referrals (their
+    # answers only when there are some), agency information, invitations with agencies, earlier
+    # items, actions (with case, owner, officer, item), their updates with authors
+    with django_assert_num_queries(9):
+        context = pack_context(pack, datetime(2026, 12, 1, tzinfo=LONDON))
+        assert len(context["items"]) == count
