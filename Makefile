@@ -12,7 +12,7 @@ PORT ?= 8000
 # Local development only: `make run` is never a production server.
 DEV := DEBUG=true
 
-.PHONY: install run test lint format migrate seed lock clean
+.PHONY: install run test lint format migrate seed lock clean bench bench-pack
 
 install: $(PY_STAMP) $(CSS)
 
@@ -53,6 +53,14 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks measure speed and memory; tests never depend on this machine's speed.
+bench: bench-pack
+
+bench-pack: install
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	export DEBUG=true VAR_DIR="$$scratch" DATABASE_URL="sqlite:///$$scratch/bench.sqlite3" && \
+	$(BIN)/python manage.py migrate --noinput -v0 && $(BIN)/python manage.py bench_pack
 
 # Regenerate the pinned lock files from pyproject.toml's ranges.
 lock:

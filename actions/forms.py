@@ -67,7 +67,7 @@ class ActionFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
-        choices=[(OPEN, "Open (not started or in progress)"), ("all", "All"), *Action.Status.choices],
+        choices=[(OPEN, "Open"), ("all", "All"), *Action.Status.choices],
         error_messages={"invalid_choice": "Select a status from the list"},
     )
     due = forms.ChoiceField(

@@ -121,17 +121,17 @@ def action_list(request: HttpRequest) -> HttpResponse:
 def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
     action = _action_for(request, action_id)
     user = request.user
-    can_update = action.is_open and services.may_update(user, action)
-    if request.method == "POST" and not can_update:
+    allowed = services.may_update(user, action)
+    if request.method == "POST" and not allowed:
         raise PermissionDenied
-    form = (
-        ActionUpdateForm(request.POST or None, initial={"status": action.status, "revision": action.revision})
-        if can_update
-        else None
-    )
-    stale = False
-    unsaved_text = ""
-    if request.method == "POST" and form is not None and form.is_valid():
+    posted = request.POST if request.method == "POST" else None
+    initial = {"status": action.status, "revision": action.revision}
+    form = ActionUpdateForm(posted, initial=initial) if allowed and action.is_open else None
+    stale, unsaved_text = False, ""
+    if posted is not None and form is None:
+        # Closed since the form was shown (by someone else, or a second click): keep their words.
+        unsaved_text = posted.get("text", "").strip()
+    elif form is not None and form.is_valid():
         data = form.cleaned_data
         try:
             update = services.action_update(
@@ -141,9 +141,8 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
             # Keep what they wrote, show the newer update, and let them save again on the new revision.
             stale = True
             action = _action_for(request, action_id)
-            can_update = action.is_open and services.may_update(user, action)
-            if can_update:
-                form = ActionUpdateForm({**request.POST.dict(), "revision": action.revision})
+            if action.is_open:
+                form = ActionUpdateForm({**posted.dict(), "revision": action.revision})  # type: ignore[union-attr]
                 form.is_valid()
                 form.add_error(None, error)
             else:
@@ -151,25 +150,28 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
         except ValidationError as error:
             _add_service_error(form, error)
         else:
-            done = "Action completed" if update.status == Action.Status.COMPLETED else "Update saved"
-            messages.success(request, done)
+            messages.success(request, _update_message(update.action))
             return redirect(action)
     audit_view(request=request, instance=action, what="Action page")
-    updates = list(action.updates.all())
     return render(
         request,
         "actions/action_detail.html",
         {
             "action": action,
-            "updates": updates,
+            "updates": list(action.updates.all()),
             "carried_forward_to": list(action.carried_forward_to.all()),
             "form": form,
             "stale": stale,
             "unsaved_text": unsaved_text,
             "can_review": action.is_open and services.may_manage(user),
-            "today": timezone.localdate(),
         },
     )
+
+
+def _update_message(action: Action) -> str:
+    if action.is_open:
+        return "Update saved"
+    return "Action completed" if action.status == Action.Status.COMPLETED else "Action closed"
 
 
 @require_http_methods(["GET", "POST"])
@@ -189,7 +191,7 @@ def action_new(request: HttpRequest, reference: str) -> HttpResponse:
         if item is None:
             raise Http404("No agenda item found")
     next_url = _safe_next(request)
-    form = ActionSetForm(request.POST or None, default_due=services.default_due_date())
+    form = ActionSetForm(request.POST if request.method == "POST" else None, default_due=services.default_due_date())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -224,7 +226,9 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
         raise PermissionDenied
     next_url = _safe_next(request)
     form = ActionReviewForm(
-        request.POST or None, action=action, initial={"owner": action.owner_id, "officer": action.officer_id}
+        request.POST if request.method == "POST" else None,
+        action=action,
+        initial={"owner": action.owner_id, "officer": action.officer_id},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -244,7 +248,6 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
             "latest": next(iter(action.updates.all()), None),
             "form": form,
             "back_url": next_url or action.get_absolute_url(),
-            "today": timezone.localdate(),
         },
     )
 

@@ -244,6 +244,8 @@ LOGGING = {
     "loggers": {
         # Axes writes the attempted email address into its messages.
         "axes": {"level": "ERROR"},
+        # WeasyPrint logs every page it lays out.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 

@@ -231,9 +231,9 @@ class AttendeeField(forms.ModelChoiceField):
 class AttendanceForm(forms.Form):
     status = forms.ChoiceField(
         label="Attendance",
+        required=False,
         choices=Attendance.Status.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select whether the agency attended"},
     )
     attendee = AttendeeField(
         label="Who attended",
@@ -253,9 +253,13 @@ class AttendanceForm(forms.Form):
         field.choices = [("", "Choose a person"), *[(person.pk, field.label_from_instance(person)) for person in staff]]
 
     def clean(self) -> dict[str, Any]:
+        """An agency left without a status is not recorded; anything else entered for it needs one."""
         data = super().clean()
-        attended = data.get("status") == Attendance.Status.ATTENDED
-        if attended and not data.get("attendee") and not (data.get("attendee_name") or "").strip():
+        status = data.get("status")
+        named = data.get("attendee") or (data.get("attendee_name") or "").strip()
+        if not status and (named or (data.get("notes") or "").strip()):
+            self.add_error("status", f"Select whether {self.agency.name} attended")
+        if status == Attendance.Status.ATTENDED and not named:
             self.add_error("attendee", f"Select who attended for {self.agency.name}, or enter their name")
         return data
 

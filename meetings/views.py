@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import BaseForm
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.cases.access import agency_sees_cases
-from cmarac.cases.models import Case, CaseSubject
+from cmarac.cases.models import Case, CaseInvolvement, CaseSubject
 from cmarac.core.audit import audit_list, audit_refused, audit_view
 from meetings import calendar, services
 from meetings.forms import (
@@ -344,7 +345,8 @@ def agenda_builder(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
     items = list(
         _items_with_invitations(meeting.items.all()).prefetch_related(
-            Prefetch("case__subjects", queryset=CaseSubject.objects.select_related("person").order_by("pk"))
+            Prefetch("case__subjects", queryset=CaseSubject.objects.select_related("person").order_by("pk")),
+            Prefetch("case__involvements", queryset=CaseInvolvement.objects.only("pk", "case_id", "agency_id")),
         )
     )
     agencies = list(Agency.objects.filter(is_active=True).order_by("name"))
@@ -363,7 +365,8 @@ def agenda_builder(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 "has_child": any(s.role == CaseSubject.Role.CHILD_IN_HOUSEHOLD for s in subjects),
                 "invitations": _invitation_rows(item),
                 "invite_form": invite_form,
-                "suggested": [a for a in available if a.membership == Agency.Membership.CORE],
+                # Agencies already involved in the case (referred it, lead it, own actions): likely to be needed.
+                "suggested": [a for a in available if a.pk in {i.agency_id for i in item.case.involvements.all()}],
             }
         )
     is_open = _agenda_open(meeting)
@@ -532,6 +535,7 @@ def agency_information(request: HttpRequest, meeting_id: int, item_id: int) -> H
             "form": form,
             "conflict": conflict,
             "own_agency": own_agency if invited else None,
+            "own": own,
             "others": [info for info in everyone if is_chair and info is not own],
             "not_yet": [i.agency for i in invitations if is_chair and i.agency_id not in shared_ids],
             "is_chair": is_chair,
@@ -563,10 +567,8 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
     for person in User.objects.filter(agency__in=agencies, is_active=True).order_by("full_name"):
         staff[person.agency_id].append(person)
     records = {record.agency_id: record for record in meeting.attendance.select_related("attendee")}
-    posted_agency = _posted_id(request, "agency") if action == "attendance" else None
-    if posted_agency is not None and posted_agency not in staff:
-        raise Http404("That agency is not expected at this meeting")
 
+    # One form per agency, all posted together by one button: the attendance is taken in one go.
     rows = []
     for agency in agencies:
         record = records.get(agency.pk)
@@ -576,7 +578,7 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
             if record else {}
         )  # fmt: skip
         form = AttendanceForm(
-            request.POST if agency.pk == posted_agency else None,
+            request.POST if action == "attendance" else None,
             initial=initial,
             agency=agency,
             staff=staff[agency.pk],
@@ -588,20 +590,10 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
     active_form: BaseForm | None = None
     if action == "attendance":
-        row = next(row for row in rows if row["agency"].pk == posted_agency)
-        active_form = row["form"]
-        if active_form.is_valid():
-            data = active_form.cleaned_data
-            try:
-                services.attendance_record(
-                    meeting=meeting, agency=row["agency"], status=data["status"], attendee=data["attendee"],
-                    attendee_name=data["attendee_name"], notes=data["notes"],
-                )  # fmt: skip
-            except ValidationError as error:
-                _add_service_error(active_form, error)
-            else:
-                messages.success(request, f"Attendance saved for {row['agency'].name}")
-                return redirect("meetings:attendance", meeting_id=meeting.pk)
+        valid = [row["form"].is_valid() for row in rows]  # every form, so every error shows
+        if all(valid) and _attendance_save(meeting, rows):
+            messages.success(request, "Attendance saved")
+            return redirect("meetings:attendance", meeting_id=meeting.pk)
     elif action == "guest":
         active_form = guest_form
         if guest_form.is_valid():
@@ -650,9 +642,31 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "acknowledgements": acknowledgements,
             "to_acknowledge": [pair for pair in present if pair[0] and pair not in acknowledged],
             "active_form": active_form,
+            "attendance_errors": any(row["form"].errors for row in rows),
             "locked": locked,
         },
     )
+
+
+def _attendance_save(meeting: Meeting, rows: list[dict[str, Any]]) -> bool:
+    """Record every agency given a status, all or none: a refusal goes onto that agency's form."""
+    try:
+        with transaction.atomic():
+            for row in rows:
+                data = row["form"].cleaned_data
+                if not data["status"]:
+                    continue
+                try:
+                    services.attendance_record(
+                        meeting=meeting, agency=row["agency"], status=data["status"], attendee=data["attendee"],
+                        attendee_name=data["attendee_name"], notes=data["notes"],
+                    )  # fmt: skip
+                except ValidationError as error:
+                    _add_service_error(row["form"], error)
+                    raise
+    except ValidationError:
+        return False
+    return True
 
 
 # --- The meeting screen -------------------------------------------------------------------------
