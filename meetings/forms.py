@@ -61,6 +61,7 @@ class ExtraordinaryMeetingForm(StartsAtForm):
     )
     venue = forms.CharField(label="Venue", max_length=300, required=False)
     online_link = forms.URLField(
+        assume_scheme="https",
         label="Online meeting link",
         required=False,
         max_length=200,
@@ -85,6 +86,7 @@ class CoChairField(forms.ModelMultipleChoiceField):
 class MeetingDetailsForm(forms.Form):
     venue = forms.CharField(label="Venue", max_length=300, required=False)
     online_link = forms.URLField(
+        assume_scheme="https",
         label="Online meeting link",
         required=False,
         max_length=200,

@@ -501,8 +501,9 @@ def agency_information(request: HttpRequest, meeting_id: int, item_id: int) -> H
     form = None
     conflict: AgencyInformation | None = None
     if can_edit:
-        initial = {"revision": own.revision if own else 0}
-        form = AgencyInformationForm(_posted(request), instance=own, initial=initial)
+        # No instance: the service writes, and a bound ModelForm would overwrite its instance with the input.
+        initial = {name: getattr(own, name) for name in AgencyInformationForm.CONTENT_FIELDS} if own else {}
+        form = AgencyInformationForm(_posted(request), initial={**initial, "revision": own.revision if own else 0})
         if request.method == "POST" and form.is_valid():
             fields = {name: form.cleaned_data[name] for name in AgencyInformationForm.CONTENT_FIELDS}
             try:
@@ -513,7 +514,7 @@ def agency_information(request: HttpRequest, meeting_id: int, item_id: int) -> H
                 conflict = AgencyInformation.objects.select_related("updated_by").get(item=item, agency=own_agency)
                 data = request.POST.copy()
                 data["revision"] = conflict.revision
-                form = AgencyInformationForm(data, instance=conflict)
+                form = AgencyInformationForm(data)
                 form.is_valid()
                 form.add_error(None, error)
             except ValidationError as error:

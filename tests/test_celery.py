@@ -69,3 +69,23 @@ def test_the_reminder_job_runs_through_a_real_worker_on_redis(housing, housing_l
     assert first == {"agency_digests": 1, "escalations": 0}
     assert second == {"agency_digests": 0, "escalations": 0}
     assert [m.to for m in mail.outbox] == [[housing_lead.email]]
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_meeting_pack_is_built_by_a_real_worker_on_redis(co_chair, housing, settings, tmp_path) -> None:
+    from meetings.models import MeetingPack
+    from meetings.packs import pack_path
+    from meetings.services import agenda_add_item
+    from tests.factories.cases import CaseFactory
+    from tests.factories.meetings import MeetingFactory
+
+    settings.PRIVATE_FILES_DIR = tmp_path
+    meeting = MeetingFactory()
+    agenda_add_item(meeting=meeting, case=CaseFactory(), item_type="new", by=co_chair)
+    pack = MeetingPack.objects.create(meeting=meeting, kind="pack", recipient=co_chair)
+    with worker_on_redis("pack-test", "meetings") as app:
+        app.conf.task_routes = {}  # this test worker consumes one queue
+        assert app.send_task("meetings.build_pack", args=[str(pack.pk)]).get(timeout=60) == "ready"
+    pack.refresh_from_db()
+    assert pack_path(pack).read_bytes().startswith(b"%PDF")
