@@ -225,20 +225,25 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
     if not services.may_manage(user) or not action.is_open:
         raise PermissionDenied
     next_url = _safe_next(request)
-    form = ActionReviewForm(
-        request.POST if request.method == "POST" else None,
-        action=action,
-        initial={"owner": action.owner_id, "officer": action.officer_id},
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            message = _review(action, user, data)
-        except ValidationError as error:
-            _add_service_error(form, error, {"text": "close_reason", "status": "close_status"})
-        else:
-            messages.success(request, message)
-            return redirect(next_url or action.get_absolute_url())
+    posted = request.POST if request.method == "POST" else None
+    initial = {"owner": action.owner_id, "officer": action.officer_id}
+    chosen = posted.get("decision", "") if posted is not None else ""
+    if chosen not in ActionReviewForm.FIELDS:
+        chosen = ""
+    if posted is not None and chosen and posted.get("shown") != chosen:
+        # A decision just chosen: show its questions under it, unchecked (a server-side conditional
+        # reveal: GOV.UK's script sets aria-expanded on the radios, which ARIA does not allow).
+        form = ActionReviewForm(None, action=action, initial={**initial, "decision": chosen})
+    else:
+        form = ActionReviewForm(posted, action=action, initial=initial)
+        if posted is not None and form.is_valid():
+            try:
+                message = _review(action, user, form.cleaned_data)
+            except ValidationError as error:
+                _add_service_error(form, error, {"text": "close_reason", "status": "close_status"})
+            else:
+                messages.success(request, message)
+                return redirect(next_url or action.get_absolute_url())
     audit_view(request=request, instance=action, what="Action review page")
     return render(
         request,
@@ -247,6 +252,7 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
             "action": action,
             "latest": next(iter(action.updates.all()), None),
             "form": form,
+            "shown": chosen,
             "back_url": next_url or action.get_absolute_url(),
         },
     )

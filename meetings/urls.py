@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import views, views_packs
 
 app_name = "meetings"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("<int:meeting_id>/run/", views.meeting_screen, name="run"),
     path("<int:meeting_id>/run/<int:item_id>/", views.item_minutes, name="item-minutes"),
     path("<int:meeting_id>/minutes/", views.minutes, name="minutes"),
+    path("<int:meeting_id>/packs/", views_packs.pack_ask, name="pack-ask"),
+    path("packs/<uuid:pack_id>/", views_packs.pack_status, name="pack"),
+    path("packs/<uuid:pack_id>/download/", views_packs.pack_download, name="pack-download"),
 ]

@@ -648,12 +648,12 @@ def _add_items(meeting, count, co_chair, housing, housing_lead) -> None:
                                          fields={"research_summary": "Known to us"})  # fmt: skip
 
 
-# session, user, role groups, the person's agency (header), the meeting; the items (with cases),
-# their invitations (with agencies), the shared information, the subjects (with people), the
-# cases' involvements; the active agencies; the proposals (items already on, accepted referrals,
-# cases with past decisions, cases with actions due); the audit entry; session save (savepoint,
-# update, release)
-AGENDA_BUILDER_QUERIES = 20
+# session, user, role groups, the meeting; the items (with cases), their invitations (with
+# agencies), the shared information, the subjects (with people), the cases' involvements; the
+# active agencies; the proposals (cases already on, accepted referrals, cases with past decisions,
+# cases with actions due); the audit entry; the person's agency (header); session save
+# (savepoint, update, release)
+AGENDA_BUILDER_QUERIES = 19
 
 
 @pytest.mark.parametrize("count", [3, 12])
@@ -667,12 +667,12 @@ def test_agenda_builder_query_count_does_not_grow(count, meeting, co_chair, hous
     assert len(response.context["rows"]) == count
 
 
-# session, user, role groups, the person's agency (header), the meeting; all the items (with
-# cases, their lead agencies and officers, the items' leads and recorder); the current case's
-# subjects (with people), the information shared (with agencies), the invitations (with
-# agencies); the agencies and the agency staff for the lead selects; the audit entry; session
-# save (savepoint, update, release)
-MEETING_SCREEN_QUERIES = 16
+# session, user, role groups, the meeting; all the items in one (with cases, their lead agencies
+# and officers, the items' leads and recorder); for the current item only: the information
+# shared (with agencies), the invitations (with agencies), the subjects (with people); the audit
+# entry; the agencies and the agency staff for the lead selects; the person's agency (header);
+# session save (savepoint, update, release)
+MEETING_SCREEN_QUERIES = 15
 
 
 @pytest.mark.parametrize("count", [3, 12])
@@ -715,7 +715,7 @@ def test_meeting_list_query_count_does_not_grow(count, co_chair, housing, housin
     for month in range(1, count + 1):
         when = datetime(2020 + month // 12, month % 12 + 1, 10, 10, tzinfo=LONDON)
         _add_items(MeetingFactory(starts_at=when), 1, co_chair, housing, housing_lead)
-        MeetingFactory(starts_at=when.replace(year=2035))
+        MeetingFactory(starts_at=when.replace(year=when.year + 15))
     client = as_user(housing_lead)
     with django_assert_num_queries(MEETING_LIST_QUERIES):
         response = client.get(url("list"))

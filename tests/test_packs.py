@@ -156,3 +156,62 @@ def test_pack_queries_do_not_grow_with_items(count, co_chair, housing, settings,
     with django_assert_num_queries(9):
         context = pack_context(pack, datetime(2026, 12, 1, tzinfo=LONDON))
         assert len(context["items"]) == count
+
+
+# --- Pages ---------------------------------------------------------------------------
+
+
+def test_asking_building_and_downloading_a_pack(agenda, housing_lead, co_chair, fire_lead, as_user,
+                                                django_capture_on_commit_callbacks) -> None:  # fmt: skip
+    from auditlog.models import LogEntry
+    from django.test import Client
+    from django.urls import reverse
+
+    meeting, cases = agenda
+    client = as_user(housing_lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("meetings:pack-ask", args=[meeting.pk]), {"kind": "pack"})
+    pack = MeetingPack.objects.get(recipient=housing_lead)
+    assert response["Location"] == reverse("meetings:pack", args=[pack.pk])
+    assert client.get(reverse("meetings:pack", args=[pack.pk]), {"format": "json"}).json()["status"] == "ready"
+    page = client.get(reverse("meetings:pack", args=[pack.pk])).content.decode()
+    assert "Download the PDF" in page
+    download = client.get(reverse("meetings:pack-download", args=[pack.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert "no-store" in download["Cache-Control"]
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert LogEntry.objects.filter(actor=housing_lead, additional_data__pack=str(pack.pk)).exists()
+
+    # Nobody else can reach it, a co-chair included: 404, the same as a pack that does not exist.
+    for other in (co_chair, fire_lead):
+        other_client = Client()
+        other_client.force_login(other)
+        assert other_client.get(reverse("meetings:pack", args=[pack.pk])).status_code == 404
+        assert other_client.get(reverse("meetings:pack-download", args=[pack.pk])).status_code == 404
+
+
+def test_packs_are_private_files_not_static_ones(agenda, co_chair, settings) -> None:
+    meeting, _ = agenda
+    path = pack_path(build(meeting, co_chair))
+    assert str(settings.STATIC_ROOT) not in str(path)
+    assert str(settings.PRIVATE_FILES_DIR) in str(path)
+    assert oct(path.stat().st_mode)[-3:] == "600"
+
+
+def test_an_expired_pack_cannot_be_downloaded(agenda, co_chair, as_user) -> None:
+    from django.urls import reverse
+    from django.utils import timezone
+
+    meeting, _ = agenda
+    pack = build(meeting, co_chair)
+    MeetingPack.objects.filter(pk=pack.pk).update(expires_at=timezone.now())
+    assert as_user(co_chair).get(reverse("meetings:pack-download", args=[pack.pk])).status_code == 404
+
+
+def test_people_who_may_not_ask_are_told_so(agenda, police_referrer, as_user) -> None:
+    from django.urls import reverse
+
+    meeting, _ = agenda
+    response = as_user(police_referrer).post(reverse("meetings:pack-ask", args=[meeting.pk]), {"kind": "pack"})
+    assert response.status_code == 302
+    assert not MeetingPack.objects.exists()
