@@ -450,7 +450,29 @@ def test_no_actions_on_a_closed_case(housing_case, co_chair, as_user) -> None:
 
 
 def review(client, action: Action, **data):
+    """Post the review form as it is sent once the decision's questions are on the page."""
+    data.setdefault("shown", data.get("decision", ""))
     return client.post(reverse("actions:review", args=[action.pk]), data)
+
+
+def test_choosing_a_decision_first_shows_its_questions(ours, co_chair, as_user) -> None:
+    client = as_user(co_chair)
+    page = client.get(reverse("actions:review", args=[ours.pk])).content.decode()
+    assert "New due date" not in page
+    assert ">\n          Continue" in page or "Continue</button>" in page
+    response = client.post(reverse("actions:review", args=[ours.pk]), {"decision": "reassign"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" not in page  # not checked yet: the questions were not on the page
+    assert "Why is it being reassigned?" in page
+    assert "New due date" not in page
+    assert 'name="shown" value="reassign"' in page
+    # Changing one's mind shows the other decision's questions instead.
+    response = client.post(reverse("actions:review", args=[ours.pk]), {"decision": "close", "shown": "reassign"})
+    assert "Outcome or reason" in response.content.decode()
+    assert "govuk-error-summary" not in response.content.decode()
+    ours.refresh_from_db()
+    assert (ours.status, ours.owner_id, ours.revision) == ("not-started", ours.owner_id, 0)
 
 
 def test_review_carries_forward(ours, co_chair, as_user) -> None:
@@ -501,7 +523,7 @@ def test_review_needs_a_decision_and_ignores_the_other_choices_fields(ours, co_c
 
 def test_review_returns_to_a_safe_next(ours, co_chair, as_user) -> None:
     url = reverse("actions:review", args=[ours.pk])
-    data = {"decision": "close", "close_status": "not-done", "close_reason": "No capacity"}
+    data = {"decision": "close", "shown": "close", "close_status": "not-done", "close_reason": "No capacity"}
     response = as_user(co_chair).post(url + "?next=/meetings/1/run/", data)
     assert response["Location"] == "/meetings/1/run/"
 
