@@ -459,7 +459,7 @@ def test_choosing_a_decision_first_shows_its_questions(ours, co_chair, as_user) 
     client = as_user(co_chair)
     page = client.get(reverse("actions:review", args=[ours.pk])).content.decode()
     assert "New due date" not in page
-    assert ">\n          Continue" in page or "Continue</button>" in page
+    assert "Continue" in page
     response = client.post(reverse("actions:review", args=[ours.pk]), {"decision": "reassign"})
     page = response.content.decode()
     assert response.status_code == 200

@@ -114,8 +114,9 @@ def test_a_missing_meeting_is_not_found(coordinator, as_user) -> None:
 # --- The list and the meeting page --------------------------------------------------
 
 
-def test_the_list_counts_only_the_items_each_person_may_see(meeting, item, fire_case, fire, co_chair, fire_lead,
-                                                              housing_lead, police_referrer, as_user) -> None:  # fmt: skip
+def test_the_list_counts_only_the_items_each_person_may_see(
+    meeting, item, fire_case, fire, co_chair, fire_lead, housing_lead, police_referrer, as_user
+) -> None:
     other = services.agenda_add_item(meeting=meeting, case=fire_case, item_type="new", by=co_chair)
     services.invite_agency_to_item(item=other, agency=fire, by=co_chair)
     counts = {}
@@ -134,8 +135,9 @@ def test_only_coordinators_are_offered_to_add_change_and_cancel(meeting, coordin
     assert url("calendar-subscribe") in chair_page
 
 
-def test_an_agency_sees_only_its_items_on_the_meeting_page(meeting, item, fire_case, co_chair, housing_lead,
-                                                           fire_lead, police_referrer, as_user) -> None:  # fmt: skip
+def test_an_agency_sees_only_its_items_on_the_meeting_page(
+    meeting, item, fire_case, co_chair, housing_lead, fire_lead, police_referrer, as_user
+) -> None:
     services.agenda_add_item(meeting=meeting, case=fire_case, item_type="new", by=co_chair)
     housing_page = page(as_user(housing_lead).get(url("detail", meeting)))
     assert item.case.reference in housing_page
@@ -181,15 +183,19 @@ def test_a_bad_date_or_a_missing_reason_saves_nothing(coordinator, as_user) -> N
 
 def test_moving_a_meeting_keeps_london_time_and_needs_a_reason(meeting, coordinator, co_chair, as_user) -> None:
     client = as_user(coordinator)
-    response = client.post(url("change", meeting), {"action": "move", "move-date": "2030-07-16", "move-time": "09:30",
-                                                    "move-reason": ""})  # fmt: skip
+    response = client.post(
+        url("change", meeting), {"action": "move", "move-date": "2030-07-16", "move-time": "09:30", "move-reason": ""}
+    )
     assert "Enter why the meeting is moving" in page(response)
-    client.post(url("change", meeting), {"action": "move", "move-date": "2030-07-16", "move-time": "09:30",
-                                         "move-reason": "Room unavailable"})  # fmt: skip
+    client.post(
+        url("change", meeting),
+        {"action": "move", "move-date": "2030-07-16", "move-time": "09:30", "move-reason": "Room unavailable"},
+    )
     meeting.refresh_from_db()
     assert meeting.starts_at == datetime(2030, 7, 16, 9, 30, tzinfo=LONDON)  # summer: 08:30 UTC
-    client.post(url("change", meeting), {"action": "details", "details-venue": "Room 4",
-                                         "details-co_chairs": [co_chair.pk]})  # fmt: skip
+    client.post(
+        url("change", meeting), {"action": "details", "details-venue": "Room 4", "details-co_chairs": [co_chair.pk]}
+    )
     meeting.refresh_from_db()
     assert meeting.venue == "Room 4"
     assert list(meeting.co_chairs.all()) == [co_chair]
@@ -214,13 +220,23 @@ def test_adding_a_proposed_case_with_its_type(meeting, co_chair, as_user) -> Non
     earlier = MeetingFactory(starts_at=datetime(2030, 2, 14, 10, tzinfo=LONDON))
     case = CaseFactory()
     before = services.agenda_add_item(meeting=earlier, case=case, item_type="new", by=co_chair)
-    services.item_minutes_record(item=before, by=co_chair, revision=None, discussion="", risk_level="medium",
-                                 lead_agency=None, lead_officer=None, decision="review-next")  # fmt: skip
+    services.item_minutes_record(
+        item=before,
+        by=co_chair,
+        revision=None,
+        discussion="",
+        risk_level="medium",
+        lead_agency=None,
+        lead_officer=None,
+        decision="review-next",
+    )
     client = as_user(co_chair)
     response = client.get(url("agenda", meeting))
     assert [p.case for p in response.context["proposals"]] == [case]
     assert "Due for review" in page(response)
-    response = agenda_post(client, meeting, action="add", **{"add-reference": case.reference, "add-item_type": "review"})
+    response = agenda_post(
+        client, meeting, action="add", **{"add-reference": case.reference, "add-item_type": "review"}
+    )
     assert response.status_code == 302
     assert meeting.items.get().item_type == "review"
     followed = client.get(response["Location"])
@@ -234,7 +250,8 @@ def test_adding_by_reference_and_bad_references(meeting, housing_case, co_chair,
     assert response.status_code == 200
     assert "govuk-error-summary" in page(response)
     assert "Enter the reference of an existing case" in page(response)
-    assert page(response).startswith("<!DOCTYPE html>") and "<title>Error: " in page(response)
+    assert page(response).startswith("<!DOCTYPE html>")
+    assert "<title>Error: " in page(response)
     closed = case_close(case=CaseFactory(), by=co_chair, reason="Done")
     response = agenda_post(client, meeting, action="add", **{"add-reference": closed.reference, "add-item_type": "new"})
     assert "Only an open case can go on an agenda." in page(response)
@@ -246,8 +263,9 @@ def test_adding_by_reference_and_bad_references(meeting, housing_case, co_chair,
 
 
 def test_moving_items_up_and_down_and_children_first(meeting, co_chair, as_user) -> None:
-    a, b, c = (services.agenda_add_item(meeting=meeting, case=CaseFactory(), item_type="new", by=co_chair)
-               for _ in range(3))  # fmt: skip
+    a, b, c = (
+        services.agenda_add_item(meeting=meeting, case=CaseFactory(), item_type="new", by=co_chair) for _ in range(3)
+    )
     with_child = CaseFactory(subjects=[(PersonFactory(), CaseSubject.Role.CHILD_IN_HOUSEHOLD)])
     d = services.agenda_add_item(meeting=meeting, case=with_child, item_type="new", by=co_chair)
     client = as_user(co_chair)
@@ -266,15 +284,17 @@ def test_an_item_of_another_meeting_cannot_be_moved_from_here(meeting, item, oth
     assert agenda_post(as_user(co_chair), meeting, action="up", item=other_item.pk).status_code == 404
 
 
-def test_inviting_shows_the_case_to_the_agency_at_once_and_uninviting_hides_it(meeting, housing_case, fire,
-                                                                                 fire_lead, co_chair, as_user):  # fmt: skip
+def test_inviting_shows_the_case_to_the_agency_at_once_and_uninviting_hides_it(
+    meeting, housing_case, fire, fire_lead, co_chair, as_user
+):
     added = services.agenda_add_item(meeting=meeting, case=housing_case, item_type="new", by=co_chair)
     case_url = housing_case.get_absolute_url()
     assert as_user(fire_lead).get(case_url).status_code == 404
     assert not added.invitations.exists()  # nobody is invited by default, core members included
 
-    response = agenda_post(as_user(co_chair), meeting, action="invite", item=added.pk,
-                           **{f"invite-{added.pk}-agency": fire.pk})  # fmt: skip
+    response = agenda_post(
+        as_user(co_chair), meeting, action="invite", item=added.pk, **{f"invite-{added.pk}-agency": fire.pk}
+    )
     assert response.status_code == 302
     assert as_user(fire_lead).get(case_url).status_code == 200
     assert housing_case.reference in page(as_user(fire_lead).get(url("detail", meeting)))
@@ -295,11 +315,13 @@ def test_core_members_are_listed_first_and_choosing_nobody_is_an_error(meeting, 
     assert "Select an agency to invite" in page(response)
 
 
-def test_the_builder_shows_who_has_shared_information(meeting, item, housing, housing_lead, police, co_chair,
-                                                      as_user) -> None:  # fmt: skip
+def test_the_builder_shows_who_has_shared_information(
+    meeting, item, housing, housing_lead, police, co_chair, as_user
+) -> None:
     services.invite_agency_to_item(item=item, agency=police, by=co_chair)
-    services.agency_information_save(item=item, agency=housing, by=housing_lead, revision=None,
-                                     fields={"research_summary": "Two tenancy warnings"})  # fmt: skip
+    services.agency_information_save(
+        item=item, agency=housing, by=housing_lead, revision=None, fields={"research_summary": "Two tenancy warnings"}
+    )
     response = as_user(co_chair).get(url("agenda", meeting))
     row = response.context["rows"][0]
     assert {(i["agency"].name, i["shared"]) for i in row["invitations"]} == {(housing.name, True), (police.name, False)}
@@ -345,8 +367,11 @@ def test_setting_an_items_type_and_time(meeting, item, co_chair, as_user) -> Non
 # --- What an invited agency holds -------------------------------------------------------
 
 
-INFO = {"research_summary": "Two tenancy warnings this year", "known_risks": "Dog at the property",
-        "current_involvement": "Tenancy officer visiting weekly"}  # fmt: skip
+INFO = {
+    "research_summary": "Two tenancy warnings this year",
+    "known_risks": "Dog at the property",
+    "current_involvement": "Tenancy officer visiting weekly",
+}
 
 
 def test_an_invited_agency_shares_what_it_holds(meeting, item, housing, housing_lead, as_user) -> None:
@@ -375,8 +400,9 @@ def test_an_uninvited_agency_gets_not_found(meeting, item, fire_lead, police_ref
 def test_a_second_editor_is_refused_and_keeps_their_entry(meeting, item, housing, housing_lead, as_user) -> None:
     client = as_user(housing_lead)
     shown = client.get(url("information", meeting, item)).context["form"].initial["revision"]
-    services.agency_information_save(item=item, agency=housing, by=housing_lead, revision=shown,
-                                     fields={"research_summary": "Saved by a colleague"})  # fmt: skip
+    services.agency_information_save(
+        item=item, agency=housing, by=housing_lead, revision=shown, fields={"research_summary": "Saved by a colleague"}
+    )
     response = client.post(url("information", meeting, item), {**INFO, "revision": shown})
     assert response.status_code == 200
     text = page(response)
@@ -389,8 +415,9 @@ def test_a_second_editor_is_refused_and_keeps_their_entry(meeting, item, housing
     assert AgencyInformation.objects.get().research_summary == INFO["research_summary"]
 
 
-def test_chairs_read_every_agencys_information_without_a_form(meeting, item, housing, housing_lead, coordinator,
-                                                              as_user) -> None:  # fmt: skip
+def test_chairs_read_every_agencys_information_without_a_form(
+    meeting, item, housing, housing_lead, coordinator, as_user
+) -> None:
     services.agency_information_save(item=item, agency=housing, by=housing_lead, revision=None, fields=INFO)
     response = as_user(coordinator).get(url("information", meeting, item))
     assert response.context["form"] is None
@@ -401,16 +428,23 @@ def test_chairs_read_every_agencys_information_without_a_form(meeting, item, hou
 # --- Attendance and the confidentiality statement --------------------------------------------
 
 
-def test_attendance_is_saved_for_every_agency_at_once(meeting, item, housing, police, housing_lead, co_chair,
-                                                      as_user) -> None:  # fmt: skip
+def test_attendance_is_saved_for_every_agency_at_once(
+    meeting, item, housing, police, housing_lead, co_chair, as_user
+) -> None:
     client = as_user(co_chair)
     agencies = [row["agency"] for row in client.get(url("attendance", meeting)).context["rows"]]
-    assert housing in agencies and police in agencies  # invited, and a core member
-    response = client.post(url("attendance", meeting), {
-        "action": "attendance",
-        f"agency-{housing.pk}-status": "attended", f"agency-{housing.pk}-attendee": housing_lead.pk,
-        f"agency-{police.pk}-status": "apologies", f"agency-{police.pk}-notes": "Sergeant on leave",
-    })  # fmt: skip
+    assert housing in agencies
+    assert police in agencies
+    response = client.post(
+        url("attendance", meeting),
+        {
+            "action": "attendance",
+            f"agency-{housing.pk}-status": "attended",
+            f"agency-{housing.pk}-attendee": housing_lead.pk,
+            f"agency-{police.pk}-status": "apologies",
+            f"agency-{police.pk}-notes": "Sergeant on leave",
+        },
+    )
     assert response.status_code == 302
     assert set(Attendance.objects.values_list("agency__name", "status", "notes")) == {
         (housing.name, "attended", ""),
@@ -419,11 +453,14 @@ def test_attendance_is_saved_for_every_agency_at_once(meeting, item, housing, po
 
 
 def test_attendance_with_a_problem_saves_nothing(meeting, item, housing, police, co_chair, as_user) -> None:
-    response = as_user(co_chair).post(url("attendance", meeting), {
-        "action": "attendance",
-        f"agency-{housing.pk}-status": "attended",
-        f"agency-{police.pk}-status": "apologies",
-    })  # fmt: skip
+    response = as_user(co_chair).post(
+        url("attendance", meeting),
+        {
+            "action": "attendance",
+            f"agency-{housing.pk}-status": "attended",
+            f"agency-{police.pk}-status": "apologies",
+        },
+    )
     assert response.status_code == 200
     text = page(response)
     assert "govuk-error-summary" in text
@@ -433,22 +470,28 @@ def test_attendance_with_a_problem_saves_nothing(meeting, item, housing, police,
 
 def test_guests_the_statement_and_acknowledgements(meeting, item, housing, housing_lead, co_chair, as_user) -> None:
     client = as_user(co_chair)
-    client.post(url("attendance", meeting), {"action": "guest", "guest-name": "Sam Student",
-                                             "guest-organisation": "University"})  # fmt: skip
+    client.post(
+        url("attendance", meeting), {"action": "guest", "guest-name": "Sam Student", "guest-organisation": "University"}
+    )
     assert meeting.guests.get().name == "Sam Student"
     # Acknowledgements come after the statement is read.
-    response = client.post(url("attendance", meeting), {"action": "acknowledge", "ack-name": "Sam Student",
-                                                        "ack-agency_name": "University"})  # fmt: skip
+    response = client.post(
+        url("attendance", meeting),
+        {"action": "acknowledge", "ack-name": "Sam Student", "ack-agency_name": "University"},
+    )
     assert "Confirm that the confidentiality statement was read first." in page(response)
     client.post(url("attendance", meeting), {"action": "confirm"})
     meeting.refresh_from_db()
     assert meeting.confidentiality_confirmed_by == co_chair
     assert meeting.status == "held"
     text = page(client.get(url("attendance", meeting)))
-    assert "OFFICIAL-SENSITIVE" in text and "Crime and Disorder Act 1998" in text
+    assert "OFFICIAL-SENSITIVE" in text
+    assert "Crime and Disorder Act 1998" in text
     assert "Record acknowledgement" in text
-    client.post(url("attendance", meeting), {"action": "acknowledge", "ack-name": "Sam Student",
-                                             "ack-agency_name": "University"})  # fmt: skip
+    client.post(
+        url("attendance", meeting),
+        {"action": "acknowledge", "ack-name": "Sam Student", "ack-agency_name": "University"},
+    )
     ack = meeting.acknowledgements.get()
     assert (ack.name, ack.agency_name, ack.recorded_by) == ("Sam Student", "University", co_chair)
     assert f"{ack.acknowledged_at.astimezone(LONDON):%H:%M}" in page(client.get(url("attendance", meeting)))
@@ -458,13 +501,22 @@ def test_guests_the_statement_and_acknowledgements(meeting, item, housing, housi
 
 
 def minutes_data(item: AgendaItem, **changes) -> dict:
-    return {"discussion": "Joint visit agreed.", "risk_level": "high", "lead_agency": "", "lead_officer": "",
-            "decision": "review-next", "decision_detail": "", "next_review_on": "", "revision": item.revision,
-            **changes}  # fmt: skip
+    return {
+        "discussion": "Joint visit agreed.",
+        "risk_level": "high",
+        "lead_agency": "",
+        "lead_officer": "",
+        "decision": "review-next",
+        "decision_detail": "",
+        "next_review_on": "",
+        "revision": item.revision,
+        **changes,
+    }
 
 
-def test_recording_an_item_updates_the_case_and_opens_the_next(meeting, item, housing, housing_lead, co_chair,
-                                                               as_user) -> None:  # fmt: skip
+def test_recording_an_item_updates_the_case_and_opens_the_next(
+    meeting, item, housing, housing_lead, co_chair, as_user
+) -> None:
     second = services.agenda_add_item(meeting=meeting, case=CaseFactory(), item_type="new", by=co_chair)
     client = as_user(co_chair)
     response = client.get(url("run", meeting))
@@ -498,8 +550,16 @@ def test_closing_needs_a_reason(meeting, item, co_chair, as_user) -> None:
 
 def test_a_stale_save_on_the_meeting_screen_keeps_the_entry(meeting, item, coordinator, co_chair, as_user) -> None:
     shown = item.revision
-    services.item_minutes_record(item=item, by=coordinator, revision=shown, discussion="The coordinator's note",
-                                 risk_level="medium", lead_agency=None, lead_officer=None, decision="")  # fmt: skip
+    services.item_minutes_record(
+        item=item,
+        by=coordinator,
+        revision=shown,
+        discussion="The coordinator's note",
+        risk_level="medium",
+        lead_agency=None,
+        lead_officer=None,
+        decision="",
+    )
     response = as_user(co_chair).post(url("item-minutes", meeting, item), minutes_data(item, revision=shown))
     assert response.status_code == 200
     text = page(response)
@@ -529,8 +589,10 @@ def test_approved_minutes_make_the_screen_read_only(meeting, item, co_chair, as_
 def test_minutes_workflow_and_locking(meeting, item, coordinator, co_chair, housing_lead, as_user) -> None:
     chair = as_user(coordinator)
     revision = chair.get(url("minutes", meeting)).context["form"]["revision"].value()
-    chair.post(url("minutes", meeting), {"action": "save", "general_minutes": "Apologies from probation.",
-                                         "revision": revision})  # fmt: skip
+    chair.post(
+        url("minutes", meeting),
+        {"action": "save", "general_minutes": "Apologies from probation.", "revision": revision},
+    )
     assert Meeting.objects.get(pk=meeting.pk).general_minutes == "Apologies from probation."
     # Not held yet: cannot circulate.
     response = chair.post(url("minutes", meeting), {"action": "circulate"})
@@ -541,8 +603,16 @@ def test_minutes_workflow_and_locking(meeting, item, coordinator, co_chair, hous
     assert agency_page.context["form"] is None
     assert "The minutes have not been circulated yet." in page(agency_page)
 
-    services.item_minutes_record(item=item, by=co_chair, revision=None, discussion="Visit agreed", risk_level="high",
-                                 lead_agency=None, lead_officer=None, decision="keep-under-review")  # fmt: skip
+    services.item_minutes_record(
+        item=item,
+        by=co_chair,
+        revision=None,
+        discussion="Visit agreed",
+        risk_level="high",
+        lead_agency=None,
+        lead_officer=None,
+        decision="keep-under-review",
+    )
     chair = as_user(coordinator)
     chair.post(url("minutes", meeting), {"action": "circulate"})
     assert Meeting.objects.get(pk=meeting.pk).minutes_status == "circulated"
@@ -565,8 +635,9 @@ def test_minutes_workflow_and_locking(meeting, item, coordinator, co_chair, hous
     assert Meeting.objects.get(pk=meeting.pk).general_minutes == "Apologies from probation."
 
 
-def test_agencies_read_the_minutes_of_their_items_only(meeting, item, fire_case, co_chair, housing_lead, fire_lead,
-                                                       as_user) -> None:  # fmt: skip
+def test_agencies_read_the_minutes_of_their_items_only(
+    meeting, item, fire_case, co_chair, housing_lead, fire_lead, as_user
+) -> None:
     services.agenda_add_item(meeting=meeting, case=fire_case, item_type="new", by=co_chair)
     services.confidentiality_confirm(meeting=meeting, by=co_chair)
     services.minutes_circulate(meeting=meeting, by=co_chair)
@@ -644,8 +715,9 @@ def _add_items(meeting, count, co_chair, housing, housing_lead) -> None:
         case = CaseFactory(subjects=[(PersonFactory(), "victim"), (PersonFactory(), "alleged-perpetrator")])
         added = services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)
         services.invite_agency_to_item(item=added, agency=housing, by=co_chair)
-        services.agency_information_save(item=added, agency=housing, by=housing_lead, revision=None,
-                                         fields={"research_summary": "Known to us"})  # fmt: skip
+        services.agency_information_save(
+            item=added, agency=housing, by=housing_lead, revision=None, fields={"research_summary": "Known to us"}
+        )
 
 
 # session, user, role groups, the meeting; the items (with cases), their invitations (with
@@ -657,8 +729,9 @@ AGENDA_BUILDER_QUERIES = 19
 
 
 @pytest.mark.parametrize("count", [3, 12])
-def test_agenda_builder_query_count_does_not_grow(count, meeting, co_chair, housing, housing_lead, as_user,
-                                                  django_assert_num_queries) -> None:  # fmt: skip
+def test_agenda_builder_query_count_does_not_grow(
+    count, meeting, co_chair, housing, housing_lead, as_user, django_assert_num_queries
+) -> None:
     _add_items(meeting, count, co_chair, housing, housing_lead)
     client = as_user(co_chair)
     client.get(url("agenda", meeting))  # warm the content-type cache
@@ -676,8 +749,9 @@ MEETING_SCREEN_QUERIES = 15
 
 
 @pytest.mark.parametrize("count", [3, 12])
-def test_meeting_screen_query_count_does_not_grow(count, meeting, co_chair, housing, housing_lead, as_user,
-                                                  django_assert_num_queries) -> None:  # fmt: skip
+def test_meeting_screen_query_count_does_not_grow(
+    count, meeting, co_chair, housing, housing_lead, as_user, django_assert_num_queries
+) -> None:
     _add_items(meeting, count, co_chair, housing, housing_lead)
     client = as_user(co_chair)
     client.get(url("run", meeting))
@@ -693,8 +767,9 @@ MEETING_PAGE_QUERIES = 13
 
 
 @pytest.mark.parametrize("count", [3, 12])
-def test_meeting_page_query_count_does_not_grow(count, meeting, co_chair, housing, housing_lead, as_user,
-                                                django_assert_num_queries) -> None:  # fmt: skip
+def test_meeting_page_query_count_does_not_grow(
+    count, meeting, co_chair, housing, housing_lead, as_user, django_assert_num_queries
+) -> None:
     _add_items(meeting, count, co_chair, housing, housing_lead)
     client = as_user(housing_lead)
     client.get(url("detail", meeting))
@@ -710,8 +785,9 @@ MEETING_LIST_QUERIES = 10
 
 
 @pytest.mark.parametrize("count", [2, 14])
-def test_meeting_list_query_count_does_not_grow(count, co_chair, housing, housing_lead, as_user,
-                                                django_assert_num_queries) -> None:  # fmt: skip
+def test_meeting_list_query_count_does_not_grow(
+    count, co_chair, housing, housing_lead, as_user, django_assert_num_queries
+) -> None:
     for month in range(1, count + 1):
         when = datetime(2020 + month // 12, month % 12 + 1, 10, 10, tzinfo=LONDON)
         _add_items(MeetingFactory(starts_at=when), 1, co_chair, housing, housing_lead)
