@@ -236,8 +236,8 @@ class ActionUpdateForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("status") == Action.Status.COMPLETED and "text" in self.errors:
-            self.errors["text"] = self.error_class(["Enter the outcome of the action"])
+        if data.get("status") == Action.Status.COMPLETED and "text" in self._errors:  # type: ignore[operator]
+            self._errors["text"] = self.error_class(["Enter the outcome of the action"])  # type: ignore[index]
         return data
 
 

@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from actions import services
-from actions.forms import ActionFilterForm, ActionReviewForm, ActionSetForm, ActionUpdateForm
+from actions.forms import CLOSE_STATUS_CHOICES, ActionFilterForm, ActionReviewForm, ActionSetForm, ActionUpdateForm
 from actions.models import Action
 from actions.selectors import with_latest_update
 from cmarac.accounts.models import User
@@ -69,7 +69,9 @@ def _safe_next(request: HttpRequest) -> str | None:
     if (
         target.startswith("/")
         and not target.startswith("//")
-        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return None
@@ -112,7 +114,6 @@ def action_list(request: HttpRequest) -> HttpResponse:
             "query_string": query.urlencode(),
             "export_query": urlencode(form.as_query()),
             "filtered": any(name in request.GET for name in ("status", "due", "overdue", "case", "meeting")),
-            "show_review": services.may_manage(request.user),
         },
     )
 
@@ -273,7 +274,7 @@ def _review(action: Action, user: User, data: dict[str, Any]) -> str:
         )
         return f"Action reassigned to {updated.owner.name}"
     closed = services.action_close(action=action, by=user, status=data["close_status"], reason=data["close_reason"])
-    return f"Action closed: {closed.get_status_display().lower()}"
+    return f"Action closed: {dict(CLOSE_STATUS_CHOICES)[closed.status].lower()}"
 
 
 # --- The action log (CSV) ---------------------------------------------------------------

@@ -466,6 +466,8 @@ def agenda_item_edit(request: HttpRequest, meeting_id: int, item_id: int) -> Htt
     form = AgendaItemForm(
         _posted(request), initial={"item_type": item.item_type, "minutes_allotted": item.minutes_allotted}
     )
+    if request.method == "GET":
+        audit_view(request=request, instance=item, what="Agenda item type and time")
     if request.method == "POST" and form.is_valid():
         try:
             data = form.cleaned_data

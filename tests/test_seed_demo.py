@@ -54,3 +54,16 @@ def test_seed_refuses_when_demo_data_is_not_allowed(settings) -> None:
 
 def test_demo_people_are_synthetic() -> None:
     assert all(person.email.endswith("@demo.cmarac.test") for person in PEOPLE)
+
+
+def test_the_demo_has_a_year_of_meetings_and_an_agenda_agencies_see_in_part() -> None:
+    from meetings.models import AgendaItem, Meeting
+
+    call_command("seed_demo")
+    assert Meeting.objects.count() >= 12
+    fire_lead = User.objects.get(email="lead.fire@demo.cmarac.test")
+    chair = User.objects.get(email="chair.police@demo.cmarac.test")
+    items = AgendaItem.objects.all()
+    assert items.count() == 4
+    assert AgendaItem.objects.visible_to(fire_lead).count() == 2
+    assert AgendaItem.objects.visible_to(chair).count() == 4

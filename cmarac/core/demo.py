@@ -225,5 +225,9 @@ def seed_demo() -> list[DemoPerson]:
     from meetings.services import meetings_generate
 
     meetings_generate(months=12)
+
+    from cmarac.core.demo_meetings import seed_demo_agenda
+
+    seed_demo_agenda(chair=User.objects.get(email=f"chair.police@{DOMAIN}"), agencies=agencies)
     seed_demo_referrals()
     return PEOPLE
