@@ -7,7 +7,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -52,6 +53,20 @@ class OfficerChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name}, {obj.agency.name}"  # type: ignore[union-attr]
 
 
+class _OfferedMeetings(ModelChoiceIterator):
+    def __init__(self, field: MeetingChoiceField) -> None:
+        super().__init__(field)
+        self.queryset = field.offered
+
+
+class MeetingChoiceField(forms.ModelChoiceField):
+    """Accepts any meeting the person may see (a link from any meeting page works), but offers only
+    those at which actions were set, and the one chosen."""
+
+    iterator = _OfferedMeetings
+    offered: QuerySet[Meeting] = Meeting.objects.none()
+
+
 class ActionFilterForm(forms.Form):
     """The action list's filters. They live in the URL (and the CSV link carries them), so a filtered
     list can be bookmarked and the escalation email can link to `?overdue=escalated`.
@@ -77,7 +92,7 @@ class ActionFilterForm(forms.Form):
         error_messages={"invalid_choice": "Select when the actions are due"},
     )
     case = forms.CharField(label="Case reference", required=False, max_length=20, help_text="For example, CM-2026-0001")
-    meeting = forms.ModelChoiceField(
+    meeting = MeetingChoiceField(
         label="Set at the meeting",
         required=False,
         queryset=Meeting.objects.none(),
@@ -109,10 +124,16 @@ class ActionFilterForm(forms.Form):
             (self.DUE_SOON, f"Due within {settings.ACTION_DUE_SOON_DAYS} days"),
             (self.DUE_ESCALATED, f"Overdue for more than {settings.ACTION_ESCALATION_DAYS} days"),
         ]
-        # Meetings hold no case data; only those at which actions were set are worth offering.
-        self.fields["meeting"].queryset = (
-            Meeting.objects.visible_to(user).filter(items__actions__isnull=False).distinct().order_by("-starts_at")
+        # Meetings hold no case data (Meeting.visible_to: every signed-in person).
+        meetings = Meeting.objects.visible_to(user)
+        chosen = data.get("meeting", "")
+        field = self.fields["meeting"]
+        field.offered = (
+            meetings.filter(Q(items__actions__isnull=False) | Q(pk=int(chosen) if chosen.isdigit() else None))
+            .distinct()
+            .order_by("-starts_at")
         )
+        field.queryset = meetings  # after `offered`: setting the queryset builds the widget's choices
 
     def clean_case(self) -> str:
         return self.cleaned_data["case"].strip().upper()

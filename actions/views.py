@@ -227,16 +227,15 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
         raise PermissionDenied
     next_url = _safe_next(request)
     posted = request.POST if request.method == "POST" else None
-    initial = {"owner": action.owner_id, "officer": action.officer_id}
     chosen = posted.get("decision", "") if posted is not None else ""
     if chosen not in ActionReviewForm.FIELDS:
         chosen = ""
     if posted is not None and chosen and posted.get("shown") != chosen:
         # A decision just chosen: show its questions under it, unchecked (a server-side conditional
         # reveal: GOV.UK's script sets aria-expanded on the radios, which ARIA does not allow).
-        form = ActionReviewForm(None, action=action, initial={**initial, "decision": chosen})
+        form = ActionReviewForm(None, action=action, initial={"decision": chosen})
     else:
-        form = ActionReviewForm(posted, action=action, initial=initial)
+        form = ActionReviewForm(posted, action=action)
         if posted is not None and form.is_valid():
             try:
                 message = _review(action, user, form.cleaned_data)

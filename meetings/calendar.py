@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, timedelta
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.urls import reverse
@@ -53,8 +54,12 @@ def feed_owner(token: str) -> User | None:
     return feed.user
 
 
-def meetings_calendar(*, site_url: str, host: str) -> bytes:
-    """Every meeting not cancelled, from a year ago on, as iCalendar (RFC 5545) text. Times are in UTC."""
+def meetings_calendar(*, site_url: str) -> bytes:
+    """Every meeting not cancelled, from a year ago on, as iCalendar (RFC 5545) text. Times are in UTC.
+
+    Each event's UID is fixed by the meeting and the service's address, so a calendar app updates a
+    moved meeting instead of adding a second one."""
+    host = urlsplit(site_url).hostname or "cmarac"
     calendar = Calendar()
     calendar.add("prodid", "-//CMARAC case manager//Meetings//EN")
     calendar.add("version", "2.0")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
@@ -42,7 +43,10 @@ class StartsAtForm(forms.Form):
         data = super().clean()
         day, start = data.get("date"), data.get("time")
         if isinstance(day, date) and isinstance(start, time):
-            data["starts_at"] = datetime.combine(day, start.replace(second=0, microsecond=0), tzinfo=_london())
+            if day < timezone.localdate():
+                self.add_error("date", "The date of the meeting must be today or in the future")
+            else:
+                data["starts_at"] = datetime.combine(day, start.replace(second=0, microsecond=0), tzinfo=_london())
         return data
 
     @staticmethod

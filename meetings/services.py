@@ -213,6 +213,7 @@ def invite_agency_to_item(*, item: AgendaItem, agency: Agency, by: User) -> Agen
 
 @transaction.atomic
 def uninvite_agency_from_item(*, item: AgendaItem, agency: Agency, by: User) -> None:
+    _require_open(item.meeting)
     AgendaInvitation.objects.filter(item=item, agency=agency).delete()
     case_services.withdraw_agency(
         case=item.case, agency=agency, reason=CaseInvolvement.Reason.INVITED, source=item.involvement_source, by=by
@@ -242,8 +243,9 @@ def agency_information_save(
 ) -> AgencyInformation:
     if not AgendaInvitation.objects.filter(item=item, agency=agency).exists():
         raise ValidationError("Your agency is not invited to this item.")
-    if item.meeting.minutes_locked:
-        raise ValidationError("This meeting's minutes are approved and locked.")
+    meeting = Meeting.objects.get(pk=item.meeting_id)
+    if meeting.minutes_locked or meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting is cancelled or its minutes are approved and locked.")
     info = AgencyInformation.objects.select_for_update().filter(item=item, agency=agency).first()
     if info is None:
         info = AgencyInformation(item=item, agency=agency, updated_by=by)
@@ -296,6 +298,9 @@ def guest_add(*, meeting: Meeting, name: str, organisation: str) -> Guest:
 @transaction.atomic
 def confidentiality_confirm(*, meeting: Meeting, by: User) -> Meeting:
     """The chair confirms the confidentiality statement was read at the start of the meeting."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.minutes_locked or meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting is cancelled or its minutes are approved and locked.")
     meeting.confidentiality_confirmed_at, meeting.confidentiality_confirmed_by = timezone.now(), by
     if meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED):
         meeting.status = Meeting.Status.HELD
@@ -307,6 +312,7 @@ def confidentiality_confirm(*, meeting: Meeting, by: User) -> Meeting:
 def acknowledgement_record(
     *, meeting: Meeting, name: str, agency_name: str, by: User
 ) -> ConfidentialityAcknowledgement:
+    meeting = Meeting.objects.get(pk=meeting.pk)
     if meeting.confidentiality_confirmed_at is None:
         raise ValidationError("Confirm that the confidentiality statement was read first.")
     ack = ConfidentialityAcknowledgement(
@@ -418,6 +424,7 @@ def minutes_circulate(*, meeting: Meeting, by: User) -> Meeting:
     current.minutes_status = Meeting.MinutesStatus.CIRCULATED
     current.minutes_revision += 1
     current.save(update_fields=["minutes_status", "minutes_revision"])
+    notifications.minutes_circulated(current)
     return current
 
 

@@ -59,3 +59,27 @@ def remove_expired_packs() -> int:
     from meetings.packs import packs_remove_expired
 
     return packs_remove_expired()
+
+
+@shared_task(name="meetings.send_minutes_circulated")
+def send_minutes_circulated(meeting_id: int) -> int:
+    """Tell the people who attended, and their agencies' leads and deputies, that draft minutes are
+    ready to read. A link only: each person sees the minutes of the items their agency may see."""
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        return 0
+    recipients: set[str] = set()
+    for record in meeting.attendance.filter(status="attended").select_related("attendee", "agency__lead",
+                                                                               "agency__deputy"):  # fmt: skip
+        for person in (record.attendee, record.agency.lead, record.agency.deputy):
+            if person is not None and person.is_active:
+                recipients.add(person.email)
+    link = settings.SITE_URL + reverse("meetings:minutes", args=[meeting.pk])
+    when = timezone.localtime(meeting.starts_at)
+    text = render_to_string("emails/minutes_circulated.txt", {"when": when, "link": link,
+                                                             "service_name": settings.SERVICE_NAME})  # fmt: skip
+    subject, _, body = text.partition("\n")
+    sent = 0
+    for email in sorted(recipients):
+        sent += send_mail(subject.strip(), body.strip() + "\n", None, [email])
+    return sent

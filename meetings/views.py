@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from actions.models import Action
+from actions.selectors import with_latest_update
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.cases.access import agency_sees_cases
@@ -358,6 +360,7 @@ def agenda_builder(request: HttpRequest, meeting_id: int) -> HttpResponse:
         else:
             invite_form = InviteForm(agencies=available, prefix=f"invite-{item.pk}")
         subjects = list(item.case.subjects.all())
+        involved = {involvement.agency_id for involvement in item.case.involvements.all()}
         rows.append(
             {
                 "item": item,
@@ -366,15 +369,16 @@ def agenda_builder(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 "invitations": _invitation_rows(item),
                 "invite_form": invite_form,
                 # Agencies already involved in the case (referred it, lead it, own actions): likely to be needed.
-                "suggested": [a for a in available if a.pk in {i.agency_id for i in item.case.involvements.all()}],
+                "suggested": [agency for agency in available if agency.pk in involved],
             }
         )
     is_open = _agenda_open(meeting)
     proposals = agenda_proposals(meeting) if is_open else []
     shown = [item.case.reference for item in items] + [p.case.reference for p in proposals]
     if shown:
-        audit_list(request=request, model=AgendaItem, what="Agenda builder", shown=shown,
-                   criteria={"meeting": meeting.pk})  # fmt: skip
+        audit_list(
+            request=request, model=AgendaItem, what="Agenda builder", shown=shown, criteria={"meeting": meeting.pk}
+        )
     invited_total = sum(len(row["invitations"]) for row in rows)
     shared_total = sum(1 for row in rows for invitation in row["invitations"] if invitation["shared"])
     active_form = add_form if add_form.is_bound else bound_invite[1] if bound_invite else None
@@ -576,10 +580,15 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
     for agency in agencies:
         record = records.get(agency.pk)
         initial = (
-            {"status": record.status, "attendee": record.attendee_id, "attendee_name": record.attendee_name,
-             "notes": record.notes}
-            if record else {}
-        )  # fmt: skip
+            {
+                "status": record.status,
+                "attendee": record.attendee_id,
+                "attendee_name": record.attendee_name,
+                "notes": record.notes,
+            }
+            if record
+            else {}
+        )
         form = AttendanceForm(
             request.POST if action == "attendance" else None,
             initial=initial,
@@ -661,9 +670,13 @@ def _attendance_save(meeting: Meeting, rows: list[dict[str, Any]]) -> bool:
                     continue
                 try:
                     services.attendance_record(
-                        meeting=meeting, agency=row["agency"], status=data["status"], attendee=data["attendee"],
-                        attendee_name=data["attendee_name"], notes=data["notes"],
-                    )  # fmt: skip
+                        meeting=meeting,
+                        agency=row["agency"],
+                        status=data["status"],
+                        attendee=data["attendee"],
+                        attendee_name=data["attendee_name"],
+                        notes=data["notes"],
+                    )
                 except ValidationError as error:
                     _add_service_error(row["form"], error)
                     raise
@@ -812,6 +825,9 @@ def _render_screen(
                 "previous": items[position - 1] if position else None,
                 "next": items[position + 1] if position + 1 < len(items) else None,
                 "subjects": current.case.subjects.select_related("person").order_by("pk"),
+                "current_actions": list(
+                    with_latest_update(Action.objects.visible_to(request.user).filter(case_id=current.case_id))
+                ),
                 "shared": shared,
                 "not_shared": [
                     invitation.agency
@@ -949,7 +965,7 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
     """Calendar apps cannot sign in: the secret token in the address stands in for it."""
     if calendar.feed_owner(request.GET.get("token", "")) is None:
         raise Http404("No calendar found")
-    body = calendar.meetings_calendar(site_url=settings.SITE_URL, host=request.get_host().split(":")[0])
+    body = calendar.meetings_calendar(site_url=settings.SITE_URL)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="cmarac-meetings.ics"'
     response["Cache-Control"] = "private, max-age=900"

@@ -286,6 +286,15 @@ def test_case_and_meeting_filters(housing_case, fire_case, housing, fire, co_cha
     response = client.get(LIST, {"meeting": 999999})
     assert ids(response) == set()  # an invalid filter matches nothing...
     assert "Select a meeting from the list" in response.content.decode()  # ...and says why
+    assert ids(client.get(LIST, {"meeting": "9" * 30})) == set()
+    # A meeting without actions is not offered, but a link to it works.
+    quiet = MeetingFactory()
+    response = client.get(LIST, {"meeting": quiet.pk})
+    assert (ids(response), response.context["form"].errors) == (set(), {})
+    offered = [str(label) for _, label in response.context["form"].fields["meeting"].choices]
+    assert offered == ["Any meeting", str(quiet), str(meeting)]
+    assert f'<option value="{quiet.pk}" selected>' in response.content.decode()
+    assert f'<option value="{meeting.pk}">' in response.content.decode()
 
 
 def test_the_csv_link_carries_the_filters(co_chair, ours, as_user) -> None:

@@ -24,9 +24,10 @@ MATRIX: dict[str, list[int]] = {
     "cases:subject-add": [200, 403, 403, 404, 404, 404, 404, 302],
     "cases:subject-edit": [200, 403, 403, 404, 404, 404, 404, 302],
     "cases:subject-remove": [200, 403, 403, 404, 404, 404, 404, 302],
+    "actions:new": [200, 200, 403, 404, 404, 404, 404, 302],
 }
 NEEDS_CLOSED_CASE = {"cases:reopen"}
-CLOSED_CASE_BLOCKS = {"cases:subject-add", "cases:subject-edit", "cases:subject-remove", "cases:close"}
+CLOSED_CASE_BLOCKS = {"cases:subject-add", "cases:subject-edit", "cases:subject-remove", "cases:close", "actions:new"}
 
 
 def url_for(name: str, case: Case, reference: str | None = None) -> str:
@@ -101,6 +102,11 @@ PAGES: dict[str, list[int]] = {
     "cases:create": [200, 403, 403, 403, 403, 403, 403, 302],
     "audit:trail": [200, 403, 403, 403, 403, 200, 403, 302],
     "audit:export": [200, 403, 403, 403, 403, 200, 403, 302],
+    "actions:list": [200, 200, 200, 200, 403, 403, 403, 302],
+    "actions:export": [200, 200, 200, 200, 403, 403, 403, 302],
+    "meetings:list": [200, 200, 200, 200, 200, 200, 200, 302],
+    "referrals:mine": [200, 200, 200, 200, 200, 200, 200, 302],  # their own, possibly none
+    "referrals:list": [200, 200, 403, 403, 403, 403, 403, 302],
 }
 
 

@@ -148,8 +148,9 @@ def test_case_list_query_count_does_not_grow(
 
 # session, user, role groups, agency, the case (with lead agency, officer, creator), audit entry
 # (content type cached), involvements with agencies, subjects with people, events with actors,
-# risk history, lead history, session save (savepoint, update, release)
-CASE_PAGE_QUERIES = 14
+# risk history, lead history, actions (with case, owner, officer, item) and their updates (only
+# when there are actions: none here), session save (savepoint, update, release)
+CASE_PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("extra_subjects", [0, 20])

@@ -178,6 +178,8 @@ def test_a_bad_date_or_a_missing_reason_saves_nothing(coordinator, as_user) -> N
     assert "govuk-error-summary" in text
     for message in ("Enter a real date", "Enter the time the meeting starts", "Enter why an extraordinary meeting"):
         assert message in text
+    response = as_user(coordinator).post(url("add"), {"date": "2020-01-09", "time": "10:00", "reason": "Urgent"})
+    assert "The date of the meeting must be today or in the future" in page(response)
     assert not Meeting.objects.exists()
 
 
@@ -742,10 +744,10 @@ def test_agenda_builder_query_count_does_not_grow(
 
 # session, user, role groups, the meeting; all the items in one (with cases, their lead agencies
 # and officers, the items' leads and recorder); for the current item only: the information
-# shared (with agencies), the invitations (with agencies), the subjects (with people); the audit
-# entry; the agencies and the agency staff for the lead selects; the person's agency (header);
-# session save (savepoint, update, release)
-MEETING_SCREEN_QUERIES = 15
+# shared (with agencies), the invitations (with agencies), the subjects (with people), the case's
+# actions (their updates only when there are actions); the audit entry; the agencies and the agency
+# staff for the lead selects; the person's agency (header); session save (savepoint, update, release)
+MEETING_SCREEN_QUERIES = 16
 
 
 @pytest.mark.parametrize("count", [3, 12])

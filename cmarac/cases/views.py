@@ -11,6 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from actions.models import Action
+from actions.selectors import with_latest_update
+from actions.services import may_manage
 from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
 from cmarac.cases import services
@@ -75,6 +78,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "cases/case_detail.html",
         {
             "case": case,
+            "case_actions": list(with_latest_update(Action.objects.visible_to(user).filter(case=case))),
+            "can_manage_actions": may_manage(user),
             "subjects": case.subjects.select_related("person").order_by("pk"),
             "involved_agencies": list(agencies.values()),
             "events": case.events.select_related("actor").order_by("-occurred_at", "-pk"),

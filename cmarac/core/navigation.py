@@ -77,6 +77,25 @@ def capabilities_for(user: User) -> list[Capability]:
                 url=reverse("cases:list"),
             )
         )
+    if sees_cases(user):
+        found.append(
+            Capability(
+                title="Actions",
+                description="Update your agency's actions and see the others on your cases."
+                if not user.sees_all_cases
+                else "Set actions, review them at the next meeting and download the action log.",
+                url=reverse("actions:list"),
+            )
+        )
+    found.append(
+        Capability(
+            title="Meetings",
+            description="See the panel's meetings and the agenda items your agency is invited to"
+            + (", build agendas, run meetings and record minutes." if user.sees_all_cases else ".")
+            + " Subscribe to the meetings calendar.",
+            url=reverse("meetings:list"),
+        )
+    )
     if user.is_staff and user.has_role(Role.COORDINATOR):
         found.append(
             Capability(
@@ -116,6 +135,9 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
         entries.append(("My referrals", reverse("referrals:mine")))
     if sees_cases(user):
         entries.append(("Cases", reverse("cases:list")))
+    if sees_cases(user):
+        entries.append(("Actions", reverse("actions:list")))
+    entries.append(("Meetings", reverse("meetings:list")))
     if user.has_role(Role.COORDINATOR, Role.AUDITOR):
         entries.append(("Audit trail", reverse("audit:trail")))
     if user.is_staff:
