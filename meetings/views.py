@@ -310,11 +310,29 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "is_coordinator": user.has_role(Role.COORDINATOR),
             "can_change": meeting.status in CHANGEABLE,
             "total_minutes": sum(item.minutes_allotted for item in items),
+            # As may_request_pack, from the items already fetched.
+            "can_request_pack": is_chair or ((user.is_agency_lead or user.is_agency_deputy) and bool(items)),
+            "can_request_minutes": meeting.status in (Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED),
         },
     )
 
 
 # --- The agenda builder (co-chairs and coordinators) ----------------------------------------------
+
+
+def _actions_since_last_meeting(meeting: Meeting) -> Any:
+    """Open actions, and those closed since the previous meeting, with their latest updates."""
+    previous = (
+        Meeting.objects.filter(starts_at__lt=meeting.starts_at)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    recent = Q(status__in=Action.OPEN_STATUSES)
+    if previous is not None:
+        recent |= Q(updated_at__gte=previous)
+    return with_latest_update(Action.objects.filter(recent).order_by("due_on", "pk"))
 
 
 def _agencies_to_invite(item: AgendaItem, agencies: list[Agency]) -> list[Agency]:
@@ -349,6 +367,7 @@ def agenda_builder(request: HttpRequest, meeting_id: int) -> HttpResponse:
         _items_with_invitations(meeting.items.all()).prefetch_related(
             Prefetch("case__subjects", queryset=CaseSubject.objects.select_related("person").order_by("pk")),
             Prefetch("case__involvements", queryset=CaseInvolvement.objects.only("pk", "case_id", "agency_id")),
+            Prefetch("case__actions", queryset=_actions_since_last_meeting(meeting), to_attr="recent_actions"),
         )
     )
     agencies = list(Agency.objects.filter(is_active=True).order_by("name"))
@@ -365,6 +384,7 @@ def agenda_builder(request: HttpRequest, meeting_id: int) -> HttpResponse:
             {
                 "item": item,
                 "subjects": subjects,
+                "actions": item.case.recent_actions,
                 "has_child": any(s.role == CaseSubject.Role.CHILD_IN_HOUSEHOLD for s in subjects),
                 "invitations": _invitation_rows(item),
                 "invite_form": invite_form,

@@ -723,11 +723,12 @@ def _add_items(meeting, count, co_chair, housing, housing_lead) -> None:
 
 
 # session, user, role groups, the meeting; the items (with cases), their invitations (with
-# agencies), the shared information, the subjects (with people), the cases' involvements; the
-# active agencies; the proposals (cases already on, accepted referrals, cases with past decisions,
+# agencies), the shared information, the subjects (with people), the cases' involvements, the
+# previous meeting's date and the actions since then (their updates only when there are
+# actions); the active agencies; the proposals (cases already on, accepted referrals, cases with past decisions,
 # cases with actions due); the audit entry; the person's agency (header); session save
 # (savepoint, update, release)
-AGENDA_BUILDER_QUERIES = 19
+AGENDA_BUILDER_QUERIES = 21
 
 
 @pytest.mark.parametrize("count", [3, 12])
@@ -798,3 +799,24 @@ def test_meeting_list_query_count_does_not_grow(
     with django_assert_num_queries(MEETING_LIST_QUERIES):
         response = client.get(url("list"))
     assert len(response.context["upcoming"]) == count
+
+
+def test_the_agenda_shows_each_cases_actions_since_the_last_meeting(co_chair, housing, as_user) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from actions.services import action_set, action_update
+    from meetings.services import agenda_add_item
+    from tests.factories.cases import CaseFactory
+    from tests.factories.meetings import MeetingFactory
+
+    meeting = MeetingFactory()
+    case = CaseFactory()
+    agenda_add_item(meeting=meeting, case=case, item_type="review", by=co_chair)
+    action = action_set(case=case, owner=housing, description="Fit a door entry system", by=co_chair,
+                        due_on=timezone.localdate() + timedelta(days=3))  # fmt: skip
+    action_update(action=action, by=co_chair, status="in-progress", text="Contractor booked", revision=None)
+    page = as_user(co_chair).get(reverse("meetings:agenda", args=[meeting.pk])).content.decode()
+    assert "Fit a door entry system" in page
+    assert "Contractor booked" in page

@@ -1,0 +1,63 @@
+"""In a real browser: a coordinator gets the full pack, an agency lead a pack of their items only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from meetings import services
+from tests.browser.conftest import axe_violations, describe, sign_in
+from tests.factories.accounts import TEST_PASSWORD
+from tests.factories.cases import CaseFactory
+from tests.factories.meetings import MeetingFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def meeting(co_chair, housing, fire, settings, tmp_path):
+    settings.PRIVATE_FILES_DIR = tmp_path / "private"
+    meeting = MeetingFactory()
+    first, second = CaseFactory(), CaseFactory()
+    item = services.agenda_add_item(meeting=meeting, case=first, item_type="new", by=co_chair)
+    services.invite_agency_to_item(item=item, agency=housing, by=co_chair)
+    other = services.agenda_add_item(meeting=meeting, case=second, item_type="new", by=co_chair)
+    services.invite_agency_to_item(item=other, agency=fire, by=co_chair)
+    return meeting, first, second
+
+
+def download_pack(page: Any, meeting) -> str:
+    page.goto(meeting.get_absolute_url())
+    page.get_by_role("button", name="Get the meeting pack").click()
+    page.wait_for_url("**/meetings/packs/*/")
+    link = page.get_by_role("link", name="Download the PDF")
+    link.wait_for()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    with page.expect_download() as download:
+        link.click()
+    pdf = PdfReader(Path(download.value.path()))
+    return "\n".join(p.extract_text() for p in pdf.pages)
+
+
+def test_coordinator_gets_the_full_pack_and_a_lead_only_their_items(page: Any, meeting, coordinator, housing_lead):
+    meeting_record, first, second = meeting
+    sign_in(page, coordinator.email, TEST_PASSWORD)
+    page.wait_for_url("**/")
+    text = download_pack(page, meeting_record)
+    assert first.reference in text
+    assert second.reference in text
+    assert coordinator.full_name in text
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in/")
+    sign_in(page, housing_lead.email, TEST_PASSWORD)
+    page.wait_for_url("**/")
+    text = download_pack(page, meeting_record)
+    assert first.reference in text
+    assert second.reference not in text
+    assert housing_lead.full_name in text
+    assert text.count("OFFICIAL-SENSITIVE") >= 2
