@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views, views_packs
+from meetings import views, views_agenda, views_meeting, views_packs
 
 app_name = "meetings"
 
@@ -12,13 +12,13 @@ urlpatterns = [
     path("<int:meeting_id>/", views.meeting_detail, name="detail"),
     path("<int:meeting_id>/change/", views.meeting_change, name="change"),
     path("<int:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
-    path("<int:meeting_id>/agenda/", views.agenda_builder, name="agenda"),
-    path("<int:meeting_id>/agenda/items/<int:item_id>/", views.agenda_item_edit, name="agenda-item"),
-    path("<int:meeting_id>/items/<int:item_id>/information/", views.agency_information, name="information"),
-    path("<int:meeting_id>/attendance/", views.attendance, name="attendance"),
-    path("<int:meeting_id>/run/", views.meeting_screen, name="run"),
-    path("<int:meeting_id>/run/<int:item_id>/", views.item_minutes, name="item-minutes"),
-    path("<int:meeting_id>/minutes/", views.minutes, name="minutes"),
+    path("<int:meeting_id>/agenda/", views_agenda.agenda_builder, name="agenda"),
+    path("<int:meeting_id>/agenda/items/<int:item_id>/", views_agenda.agenda_item_edit, name="agenda-item"),
+    path("<int:meeting_id>/items/<int:item_id>/information/", views_agenda.agency_information, name="information"),
+    path("<int:meeting_id>/attendance/", views_meeting.attendance, name="attendance"),
+    path("<int:meeting_id>/run/", views_meeting.meeting_screen, name="run"),
+    path("<int:meeting_id>/run/<int:item_id>/", views_meeting.item_minutes, name="item-minutes"),
+    path("<int:meeting_id>/minutes/", views_meeting.minutes, name="minutes"),
     path("<int:meeting_id>/packs/", views_packs.pack_ask, name="pack-ask"),
     path("packs/<uuid:pack_id>/", views_packs.pack_status, name="pack"),
     path("packs/<uuid:pack_id>/download/", views_packs.pack_download, name="pack-download"),

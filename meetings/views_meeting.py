@@ -1,0 +1,430 @@
+"""At the meeting: attendance, the confidentiality statement, the meeting screen and the minutes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from actions.models import Action
+from actions.selectors import with_latest_update
+from cmarac.accounts.models import Agency, User
+from cmarac.accounts.roles import Role
+from cmarac.core.audit import audit_list, audit_refused
+from meetings import services
+from meetings.forms import (
+    AcknowledgementForm,
+    AttendanceForm,
+    GeneralMinutesForm,
+    GuestForm,
+    ItemMinutesForm,
+)
+from meetings.models import AgendaInvitation, AgendaItem, Attendance, Meeting
+from meetings.view_helpers import (
+    _add_service_error,
+    _is_chair,
+    _meeting_for,
+    _posted,
+    _refusal,
+    _require_chair,
+)
+
+# --- Attendance and the confidentiality statement ---------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    _require_chair(request)
+    meeting = _meeting_for(request, meeting_id)
+    action = request.POST.get("action") if request.method == "POST" else None
+    locked = meeting.minutes_locked
+    if action and locked:
+        messages.error(request, "This meeting's minutes are approved and locked.")
+        return redirect("meetings:attendance", meeting_id=meeting.pk)
+
+    # The core members, and every agency invited to an item.
+    invited = AgendaInvitation.objects.filter(item__meeting=meeting).values("agency_id")
+    agencies = list(
+        Agency.objects.filter(is_active=True)
+        .filter(Q(membership=Agency.Membership.CORE) | Q(pk__in=invited))
+        .order_by("name")
+    )
+    staff: dict[int, list[User]] = {agency.pk: [] for agency in agencies}
+    for person in User.objects.filter(agency__in=agencies, is_active=True).order_by("full_name"):
+        staff[person.agency_id].append(person)
+    records = {record.agency_id: record for record in meeting.attendance.select_related("attendee")}
+
+    # One form per agency, all posted together by one button: the attendance is taken in one go.
+    rows = []
+    for agency in agencies:
+        record = records.get(agency.pk)
+        initial = (
+            {
+                "status": record.status,
+                "attendee": record.attendee_id,
+                "attendee_name": record.attendee_name,
+                "notes": record.notes,
+            }
+            if record
+            else {}
+        )
+        form = AttendanceForm(
+            request.POST if action == "attendance" else None,
+            initial=initial,
+            agency=agency,
+            staff=staff[agency.pk],
+            prefix=f"agency-{agency.pk}",
+        )
+        rows.append({"agency": agency, "record": record, "form": form})
+    guest_form = GuestForm(request.POST if action == "guest" else None, prefix="guest")
+    ack_form = AcknowledgementForm(request.POST if action == "acknowledge" else None, prefix="ack")
+
+    active_form: BaseForm | None = None
+    if action == "attendance":
+        valid = [row["form"].is_valid() for row in rows]  # every form, so every error shows
+        if all(valid) and _attendance_save(meeting, rows):
+            messages.success(request, "Attendance saved")
+            return redirect("meetings:attendance", meeting_id=meeting.pk)
+    elif action == "guest":
+        active_form = guest_form
+        if guest_form.is_valid():
+            try:
+                guest = services.guest_add(meeting=meeting, **guest_form.cleaned_data)
+            except ValidationError as error:
+                _add_service_error(guest_form, error)
+            else:
+                messages.success(request, f"Guest added: {guest.name}, {guest.organisation}")
+                return redirect("meetings:attendance", meeting_id=meeting.pk)
+    elif action == "confirm":
+        services.confidentiality_confirm(meeting=meeting, by=request.user)
+        messages.success(request, "Confidentiality statement confirmed as read")
+        return redirect("meetings:attendance", meeting_id=meeting.pk)
+    elif action == "acknowledge":
+        active_form = ack_form
+        if ack_form.is_valid():
+            try:
+                ack = services.acknowledgement_record(meeting=meeting, by=request.user, **ack_form.cleaned_data)
+            except ValidationError as error:
+                _add_service_error(ack_form, error)
+            else:
+                messages.success(request, f"Acknowledgement recorded for {ack.name}")
+                return redirect("meetings:attendance", meeting_id=meeting.pk)
+    elif action is not None:
+        raise BadRequest("Unknown action")
+
+    guests = list(meeting.guests.order_by("pk"))
+    acknowledgements = list(meeting.acknowledgements.all())
+    acknowledged = {(a.name, a.agency_name) for a in acknowledgements}
+    # Everyone recorded as present, for one-click acknowledgements.
+    present = [
+        (record.attendee.full_name if record.attendee else record.attendee_name, agency.name)
+        for agency in agencies
+        if (record := records.get(agency.pk)) and record.status == Attendance.Status.ATTENDED
+    ] + [(guest.name, guest.organisation) for guest in guests]
+    return render(
+        request,
+        "meetings/attendance.html",
+        {
+            "meeting": meeting,
+            "rows": rows,
+            "guests": guests,
+            "guest_form": guest_form,
+            "ack_form": ack_form,
+            "acknowledgements": acknowledgements,
+            "to_acknowledge": [pair for pair in present if pair[0] and pair not in acknowledged],
+            "active_form": active_form,
+            "attendance_errors": any(row["form"].errors for row in rows),
+            "locked": locked,
+        },
+    )
+
+
+def _attendance_save(meeting: Meeting, rows: list[dict[str, Any]]) -> bool:
+    """Record every agency given a status, all or none: a refusal goes onto that agency's form."""
+    try:
+        with transaction.atomic():
+            for row in rows:
+                data = row["form"].cleaned_data
+                if not data["status"]:
+                    continue
+                try:
+                    services.attendance_record(
+                        meeting=meeting,
+                        agency=row["agency"],
+                        status=data["status"],
+                        attendee=data["attendee"],
+                        attendee_name=data["attendee_name"],
+                        notes=data["notes"],
+                    )
+                except ValidationError as error:
+                    _add_service_error(row["form"], error)
+                    raise
+    except ValidationError:
+        return False
+    return True
+
+
+# --- The meeting screen -------------------------------------------------------------------------
+
+
+def _screen_items(meeting: Meeting) -> list[AgendaItem]:
+    """All the meeting's items, with what the side navigation and the current item's summary need."""
+    return list(
+        meeting.items.select_related(
+            "case", "case__lead_agency", "case__lead_officer", "lead_agency", "lead_officer", "recorded_by"
+        )
+    )
+
+
+def _current_item(request: HttpRequest, items: list[AgendaItem]) -> AgendaItem | None:
+    wanted = request.GET.get("item")
+    if wanted:
+        current = next((item for item in items if str(item.pk) == wanted), None)
+        if current is None:
+            raise Http404("No agenda item found")
+        return current
+    return next((item for item in items if item.recorded_at is None), items[0] if items else None)
+
+
+@require_GET
+def meeting_screen(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    _require_chair(request)
+    meeting = _meeting_for(request, meeting_id)
+    items = _screen_items(meeting)
+    current = _current_item(request, items)
+    form = ItemMinutesForm(initial=ItemMinutesForm.initial_for(current)) if current else None
+    return _render_screen(request, meeting, items, current, form, [])
+
+
+@require_http_methods(["GET", "POST"])
+def item_minutes(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
+    """Where the meeting screen's form posts. A GET goes to the screen at that item."""
+    _require_chair(request)
+    meeting = _meeting_for(request, meeting_id)
+    items = _screen_items(meeting)
+    current = next((item for item in items if item.pk == item_id), None)
+    if current is None:
+        audit_refused(request=request, model=AgendaItem, what="Item minutes", reference=f"item {item_id}")
+        raise Http404("No agenda item found")
+    if request.method == "GET":
+        return redirect(_screen_url(meeting, current))
+    form = ItemMinutesForm(request.POST)
+    conflicts: list[tuple[str, str, str]] = []
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.item_minutes_record(
+                item=current,
+                by=request.user,
+                revision=data["revision"],
+                discussion=data["discussion"],
+                risk_level=data["risk_level"],
+                lead_agency=data["lead_agency"],
+                lead_officer=data["lead_officer"],
+                decision=data["decision"],
+                decision_detail=data["decision_detail"],
+                next_review_on=data["next_review_on"],
+            )
+        except services.StaleEdit as error:
+            form, conflicts = _minutes_after_conflict(request, current, error)
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            following = items[items.index(current) + 1 :]
+            if following:
+                messages.success(request, f"Minutes recorded for {current.case.reference}")
+                return redirect(_screen_url(meeting, following[0]))
+            messages.success(
+                request, f"Minutes recorded for {current.case.reference}. That was the last item on the agenda."
+            )
+            return redirect(_screen_url(meeting, current))
+    return _render_screen(request, meeting, items, current, form, conflicts)
+
+
+def _screen_url(meeting: Meeting, item: AgendaItem) -> str:
+    return f"{reverse('meetings:run', args=[meeting.pk])}?item={item.pk}"
+
+
+def _minutes_after_conflict(
+    request: HttpRequest, item: AgendaItem, error: ValidationError
+) -> tuple[ItemMinutesForm, list[tuple[str, str, str]]]:
+    """Keep what this person entered, show what is saved now, and let them save again over it."""
+    saved = AgendaItem.objects.select_related("lead_agency", "lead_officer").get(pk=item.pk)
+    data = request.POST.copy()
+    data["revision"] = str(saved.revision)
+    form = ItemMinutesForm(data)
+    form.is_valid()
+    form.add_error(None, error)
+    mine = form.cleaned_data
+    pairs = [
+        ("Summary of the discussion", saved.discussion, mine.get("discussion", "")),
+        ("Risk level agreed", saved.get_risk_level_agreed_display(), _label(form, "risk_level")),
+        ("Lead agency", str(saved.lead_agency or ""), str(mine.get("lead_agency") or "")),
+        ("Lead officer", str(saved.lead_officer or ""), str(mine.get("lead_officer") or "")),
+        ("Decision", saved.get_decision_display(), _label(form, "decision")),
+        ("Reason for closing, or the panel it is referred to", saved.decision_detail, mine.get("decision_detail", "")),
+        ("Next review date", _date(saved.next_review_on), _date(mine.get("next_review_on"))),
+    ]
+    return form, [(label, theirs, yours) for label, theirs, yours in pairs if (theirs or "") != (yours or "")]
+
+
+def _label(form: BaseForm, name: str) -> str:
+    value = form.cleaned_data.get(name) or ""
+    return str(dict(form.fields[name].choices).get(value, value))
+
+
+def _date(value: Any) -> str:
+    return f"{value:%-d %B %Y}" if value else ""
+
+
+def _render_screen(
+    request: HttpRequest,
+    meeting: Meeting,
+    items: list[AgendaItem],
+    current: AgendaItem | None,
+    form: ItemMinutesForm | None,
+    conflicts: list[tuple[str, str, str]],
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "items": items,
+        "current": current,
+        "form": form,
+        "conflicts": conflicts,
+        "read_only": meeting.minutes_locked or meeting.status == Meeting.Status.CANCELLED,
+        "recorded_count": sum(1 for item in items if item.recorded_at),
+    }
+    if current is not None:
+        position = items.index(current)
+        shared = list(current.agency_information.select_related("agency").order_by("agency__name"))
+        shared_ids = {info.agency_id for info in shared}
+        context.update(
+            {
+                "position": position + 1,
+                "previous": items[position - 1] if position else None,
+                "next": items[position + 1] if position + 1 < len(items) else None,
+                "subjects": current.case.subjects.select_related("person").order_by("pk"),
+                "current_actions": list(
+                    with_latest_update(Action.objects.visible_to(request.user).filter(case_id=current.case_id))
+                ),
+                "shared": shared,
+                "not_shared": [
+                    invitation.agency
+                    for invitation in current.invitations.select_related("agency")
+                    if invitation.agency_id not in shared_ids
+                ],
+            }
+        )
+        if request.method == "GET":
+            audit_list(
+                request=request,
+                model=AgendaItem,
+                what="Meeting screen",
+                shown=[item.case.reference for item in items],
+                criteria={"meeting": meeting.pk, "item": current.pk},
+            )
+    return render(request, "meetings/meeting_screen.html", context)
+
+
+# --- Minutes -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _meeting_for(request, meeting_id)
+    user = request.user
+    is_chair = _is_chair(user)
+    form: GeneralMinutesForm | None = None
+    saved_now: str | None = None
+    if is_chair and not meeting.minutes_locked:
+        form = GeneralMinutesForm(
+            _posted(request) if request.POST.get("action") == "save" else None,
+            initial={"general_minutes": meeting.general_minutes, "revision": meeting.minutes_revision},
+        )
+    if request.method == "POST":
+        if not is_chair:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        if action == "save":
+            if form is None:
+                messages.error(request, "These minutes are approved and locked.")
+                return redirect("meetings:minutes", meeting_id=meeting.pk)
+            if form.is_valid():
+                try:
+                    services.meeting_minutes_save(
+                        meeting=meeting,
+                        by=user,
+                        revision=form.cleaned_data["revision"],
+                        general_minutes=form.cleaned_data["general_minutes"],
+                    )
+                except services.StaleEdit as error:
+                    current = Meeting.objects.get(pk=meeting.pk)
+                    saved_now = current.general_minutes
+                    data = request.POST.copy()
+                    data["revision"] = str(current.minutes_revision)
+                    form = GeneralMinutesForm(data)
+                    form.is_valid()
+                    form.add_error(None, error)
+                except ValidationError as error:
+                    _add_service_error(form, error)
+                else:
+                    messages.success(request, "General minutes saved")
+                    return redirect("meetings:minutes", meeting_id=meeting.pk)
+        elif action in ("circulate", "approve"):
+            if action == "approve" and not user.has_role(Role.CO_CHAIR):
+                raise PermissionDenied
+            try:
+                if action == "circulate":
+                    services.minutes_circulate(meeting=meeting, by=user)
+                    done = "Minutes marked as circulated to attendees"
+                else:
+                    services.minutes_approve(meeting=meeting, by=user)
+                    done = "Minutes approved. They are now locked."
+            except ValidationError as error:
+                messages.error(request, _refusal(error))
+            else:
+                messages.success(request, done)
+            return redirect("meetings:minutes", meeting_id=meeting.pk)
+        else:
+            raise BadRequest("Unknown action")
+
+    circulated = meeting.minutes_status != Meeting.MinutesStatus.DRAFT
+    items = list(
+        AgendaItem.objects.visible_to(user)
+        .filter(meeting=meeting)
+        .select_related("case", "lead_agency", "lead_officer", "recorded_by")
+    )
+    # Agencies read the minutes of their items once the minutes are circulated; the chairs, as they are written.
+    shown = items if is_chair or circulated else []
+    if shown:
+        audit_list(
+            request=request,
+            model=AgendaItem,
+            what="Minutes",
+            shown=[item.case.reference for item in shown],
+            criteria={"meeting": meeting.pk},
+        )
+    return render(
+        request,
+        "meetings/minutes.html",
+        {
+            "meeting": meeting,
+            "items": shown,
+            "invited": bool(items),
+            "form": form,
+            "saved_now": saved_now,
+            "is_chair": is_chair,
+            "can_approve": user.has_role(Role.CO_CHAIR),
+            "circulated": circulated,
+            "attendance": list(meeting.attendance.select_related("agency", "attendee")) if shown else [],
+            "approved_by": meeting.minutes_approved_by if meeting.minutes_locked else None,
+        },
+    )
