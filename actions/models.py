@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from cmarac.cases.models import Case
+from cmarac.cases.models import Case, CaseRecord
 
 if TYPE_CHECKING:
     from cmarac.accounts.models import User
@@ -24,7 +24,7 @@ class ActionQuerySet(models.QuerySet["Action"]):
         return self.filter(status__in=Action.OPEN_STATUSES)
 
 
-class Action(models.Model):
+class Action(CaseRecord):
     class Status(models.TextChoices):
         NOT_STARTED = "not-started", "Not started"
         IN_PROGRESS = "in-progress", "In progress"
@@ -81,9 +81,6 @@ class Action(models.Model):
         from django.urls import reverse
 
         return reverse("actions:detail", args=[self.pk])
-
-    def get_additional_data(self) -> dict[str, str]:
-        return {"case": self.case.reference}
 
     @property
     def is_open(self) -> bool:

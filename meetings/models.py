@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from cmarac.cases.models import Case, RiskLevel
+from cmarac.cases.models import Case, CaseRecord, RiskLevel
 
 if TYPE_CHECKING:
     from cmarac.accounts.models import User
@@ -104,7 +104,7 @@ class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
         return self.filter(pk__in=AgendaInvitation.objects.filter(agency_id=user.agency_id).values("item_id"))
 
 
-class AgendaItem(models.Model):
+class AgendaItem(CaseRecord):
     class ItemType(models.TextChoices):
         NEW = "new", "New case"
         REVIEW = "review", "Review"
@@ -148,9 +148,6 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} ({self.get_item_type_display().lower()})"
-
-    def get_additional_data(self) -> dict[str, str]:
-        return {"case": self.case.reference}
 
     @property
     def involvement_source(self) -> str:

@@ -125,6 +125,18 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
         pass
 
 
+class CaseRecord(models.Model):
+    """A record that belongs to one case: its audit entries carry the case reference."""
+
+    case: Any
+
+    class Meta:
+        abstract = True
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"case": self.case.reference}
+
+
 class SubjectDataQuerySet(models.QuerySet[Any]):
     """Shared by the models that hang off a case: visible when their case is."""
 
@@ -184,7 +196,7 @@ class Person(models.Model):
         return " ".join(part for part in (self.given_name, self.family_name) if part)
 
 
-class CaseSubject(models.Model):
+class CaseSubject(CaseRecord):
     class Role(models.TextChoices):
         VICTIM = "victim", "Victim"
         WITNESS = "witness", "Witness"
@@ -208,11 +220,8 @@ class CaseSubject(models.Model):
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()}) in {self.case_id}"
 
-    def get_additional_data(self) -> dict[str, str]:
-        return {"case": self.case.reference}
 
-
-class CaseInvolvement(models.Model):
+class CaseInvolvement(CaseRecord):
     """Why an agency may see a case. The agency's access lasts while any reason remains."""
 
     class Reason(models.TextChoices):
@@ -242,11 +251,8 @@ class CaseInvolvement(models.Model):
     def __str__(self) -> str:
         return f"{self.agency}: {self.get_reason_display()}"
 
-    def get_additional_data(self) -> dict[str, str]:
-        return {"case": self.case.reference}
 
-
-class RiskLevelChange(models.Model):
+class RiskLevelChange(CaseRecord):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_history")
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices)
     reason = models.CharField(max_length=300, blank=True)
@@ -263,11 +269,8 @@ class RiskLevelChange(models.Model):
     def __str__(self) -> str:
         return f"{self.get_risk_level_display()} from {self.changed_at:%Y-%m-%d}"
 
-    def get_additional_data(self) -> dict[str, str]:
-        return {"case": self.case.reference}
 
-
-class LeadChange(models.Model):
+class LeadChange(CaseRecord):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lead_history")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     officer = models.ForeignKey(
@@ -286,11 +289,8 @@ class LeadChange(models.Model):
     def __str__(self) -> str:
         return f"Lead {self.agency or 'none'} from {self.changed_at:%Y-%m-%d}"
 
-    def get_additional_data(self) -> dict[str, str]:
-        return {"case": self.case.reference}
 
-
-class CaseEvent(models.Model):
+class CaseEvent(CaseRecord):
     """One line of the case timeline. Later parts of the service add their own kinds."""
 
     class Kind(models.TextChoices):
@@ -329,6 +329,3 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
-
-    def get_additional_data(self) -> dict[str, str]:
-        return {"case": self.case.reference}
