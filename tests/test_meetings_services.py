@@ -288,3 +288,21 @@ def test_a_referral_is_linked_to_its_meeting_once_the_schedule_makes_it(police_r
     referral.refresh_from_db()
     assert referral.meeting is not None
     assert referral.meeting.starts_at == referral.meeting_date
+
+
+def test_circulating_minutes_tells_attendees_without_personal_data(
+    housing, housing_lead, co_chair, django_capture_on_commit_callbacks
+) -> None:
+    meeting = MeetingFactory()
+    victim = PersonFactory(given_name="Marnie", family_name="Ellwood")
+    case = CaseFactory(subjects=[(victim, "victim")])
+    services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)
+    services.attendance_record(meeting=meeting, agency=housing, status="attended", attendee=housing_lead)
+    services.confidentiality_confirm(meeting=meeting, by=co_chair)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.minutes_circulate(meeting=meeting, by=co_chair)
+    assert [m.to for m in mail.outbox] == [[housing_lead.email]]
+    text = mail.outbox[0].subject + mail.outbox[0].body
+    assert "/minutes/" in text
+    for personal in ("Marnie", "Ellwood", case.reference):
+        assert personal not in text
