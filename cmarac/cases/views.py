@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -7,8 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from actions.models import Action
@@ -40,8 +42,43 @@ def _case_for(request: HttpRequest, reference: str, queryset: QuerySet[Case] | N
         raise
 
 
+SEARCHES_KEPT = 20
+
+
+def _remember_search(request: HttpRequest, text: str) -> str:
+    """Keep a search's text in the session and return a random token for the URL.
+
+    Searches are by name or postcode: personal data, which must not travel in URLs (browser
+    history, proxy and server logs). The URL carries the token, the session the text."""
+    searches: dict[str, str] = request.session.get("case_searches", {})
+    token = secrets.token_urlsafe(8)
+    searches[token] = text
+    request.session["case_searches"] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return token
+
+
+@require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None)
+    if request.method == "POST":
+        # The filter form posts so that the search text stays out of the URL; redirect to a GET
+        # whose address holds the filters and a token for the text.
+        query = QueryDict(mutable=True)
+        for key in ("status", "lead_agency", "led_by_my_agency", "sort"):
+            if request.POST.get(key):
+                query[key] = request.POST[key]
+        query.setlist("risk_level", request.POST.getlist("risk_level"))
+        text = request.POST.get("q", "").strip()[:100]
+        if text:
+            query["search"] = _remember_search(request, text)
+        return redirect(f"{reverse('cases:list')}?{query.urlencode()}" if query else reverse("cases:list"))
+
+    data = request.GET.copy()
+    token = data.pop("search", [""])[-1]
+    data.pop("q", None)  # a name typed into the address is not accepted
+    text = request.session.get("case_searches", {}).get(token, "")
+    if text:
+        data["q"] = text
+    form = CaseFilterForm(data or None)
     filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     cases = cases_for_list(user=request.user, filters=filters)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -50,6 +87,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     audit_list(request=request, model=Case, what="Case list", shown=shown, criteria=criteria)
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("q", None)
     return render(
         request,
         "cases/case_list.html",

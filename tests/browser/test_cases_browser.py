@@ -34,7 +34,11 @@ def test_an_agency_lead_sees_only_their_cases_and_opens_one(page: Any, housing_c
 def test_searching_as_an_uninvolved_lead_finds_nothing(page: Any, housing_case, fire_case, fire_lead) -> None:
     sign_in(page, fire_lead.email, TEST_PASSWORD)
     page.wait_for_url("**/")
-    page.goto("/cases/?q=Quillfeather&status=all")
+    page.goto("/cases/")
+    page.get_by_label("Search").fill("Quillfeather")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(lambda url: "search=" in url)
+    assert "Quillfeather" not in page.url
     assert housing_case.reference not in page.content()
     page.goto(housing_case.get_absolute_url())
     assert "Page not found" in page.content()
