@@ -42,29 +42,37 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, cases: int, build: str | None, **options: Any) -> None:
         if build:
-            # The child is a warm worker: Django and WeasyPrint are loaded before the clock starts,
-            # as they are in a Celery worker process that builds packs.
+            # The child is a worker process: Django and WeasyPrint are imported before the clock
+            # starts, as in a Celery worker. The first build in a process also loads fonts
+            # ("cold"); the worker builds a few packs per process, so later builds are "warm".
             import weasyprint  # noqa: F401
 
+            from meetings.models import MeetingPack
             from meetings.packs import pack_build
 
-            started = time.perf_counter()
-            pack_build(build)
-            self.stdout.write(f"{time.perf_counter() - started:.3f}")
+            timings = []
+            for _ in range(2):
+                started = time.perf_counter()
+                pack_build(build)
+                timings.append(time.perf_counter() - started)
+                MeetingPack.objects.filter(pk=build).update(status=MeetingPack.Status.QUEUED)
+            self.stdout.write(" ".join(f"{t:.3f}" for t in timings))
             return
         pack_id = self._set_up(cases)
         child = subprocess.run(  # noqa: S603
             [sys.executable, sys.argv[0], "bench_pack", "--build", pack_id], check=True, capture_output=True, text=True
         )
-        seconds = float(child.stdout.strip().splitlines()[-1])
+        cold, warm = (float(value) for value in child.stdout.strip().splitlines()[-1].split())
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         from meetings.models import MeetingPack
 
         pack = MeetingPack.objects.get(pk=pack_id)
+        verdict = "met" if max(cold, warm) < 5 and peak_mb < 500 else "NOT MET"
         self.stdout.write(
-            f"pack: {cases} cases, {pack.pages} pages\nseconds: {seconds:.2f}\npeak memory: {peak_mb:.0f} MB\n"
-            f"targets: under 5 seconds and under 500 MB -> "
-            f"{'met' if seconds < 5 and peak_mb < 500 else 'NOT MET'}"
+            f"pack: {cases} cases, {pack.pages} pages\n"
+            f"seconds: {cold:.2f} (first build in a worker process), {warm:.2f} (next build)\n"
+            f"peak memory: {peak_mb:.0f} MB\n"
+            f"targets: under 5 seconds and under 500 MB -> {verdict}"
         )
 
     @transaction.atomic
