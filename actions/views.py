@@ -6,7 +6,6 @@ person may not see is a 404, the same as a missing one. Writes go through action
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -26,10 +25,10 @@ from actions.forms import CLOSE_STATUS_CHOICES, ActionFilterForm, ActionReviewFo
 from actions.models import Action
 from actions.selectors import with_latest_update
 from cmarac.accounts.models import User
-from cmarac.audit.views import _cell
 from cmarac.cases.access import agency_sees_cases, get_case_for
 from cmarac.cases.models import Case
 from cmarac.core.audit import audit_list, audit_refused, audit_view
+from cmarac.core.csv_download import csv_download
 from meetings.models import AgendaItem
 
 PAGE_SIZE = 25
@@ -279,11 +278,6 @@ def _review(action: Action, user: User, data: dict[str, Any]) -> str:
 # --- The action log (CSV) ---------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 CSV_HEADER = [
     "case reference",
     "meeting date",
@@ -328,9 +322,5 @@ def action_log_export(request: HttpRequest) -> StreamingHttpResponse:
     actions = form.filter(with_latest_update(Action.objects.visible_to(request.user)), today=timezone.localdate())
     shown = list(actions.order_by("case__reference").values_list("case__reference", flat=True).distinct())
     audit_list(request=request, model=Action, what="Action log CSV export", shown=shown, criteria=form.criteria())
-    writer = csv.writer(_Echo())
     ordered = actions.order_by("case__reference", "due_on", "pk")
-    rows = (writer.writerow([_cell(str(cell)) for cell in row]) for row in _csv_rows(ordered))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="action-log.csv"'
-    return response
+    return csv_download(_csv_rows(ordered), filename="action-log.csv")

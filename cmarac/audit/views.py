@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from cmarac.accounts.roles import Role
 from cmarac.audit.forms import AuditFilterForm
 from cmarac.audit.selectors import audit_entries
 from cmarac.core.audit import audit_list
+from cmarac.core.csv_download import csv_download
 
 PAGE_SIZE = 50
 
@@ -43,16 +43,6 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: str) -> str:
-    # A spreadsheet would run a cell starting with one of these as a formula.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _csv_rows(entries: Any) -> Iterator[list[str]]:
     yield ["time", "person", "email", "agency", "action", "record type", "record", "case", "address", "details"]
     for entry in entries.iterator(chunk_size=500):
@@ -74,8 +64,4 @@ def _csv_rows(entries: Any) -> Iterator[list[str]]:
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     _, filters = _filters(request)
     audit_list(request=request, model=LogEntry, what="Audit trail CSV export", shown=[], criteria=_criteria(filters))
-    writer = csv.writer(_Echo())
-    rows = (writer.writerow([_cell(cell) for cell in row]) for row in _csv_rows(audit_entries(filters=filters)))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    return response
+    return csv_download(_csv_rows(audit_entries(filters=filters)), filename="audit-trail.csv")
