@@ -59,7 +59,8 @@ bench: bench-pack
 
 bench-pack: install
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
-	export DEBUG=true VAR_DIR="$$scratch" DATABASE_URL="sqlite:///$$scratch/bench.sqlite3" && \
+	export DEBUG=true VAR_DIR="$$scratch" DATABASE_URL="sqlite:///$$scratch/bench.sqlite3" \
+	  EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend LOG_LEVEL=ERROR && \
 	$(BIN)/python manage.py migrate --noinput -v0 && $(BIN)/python manage.py bench_pack
 
 # Regenerate the pinned lock files from pyproject.toml's ranges.

@@ -6,6 +6,7 @@ environment variable; the README's configuration table lists them all.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -267,6 +268,8 @@ ACTION_ESCALATION_DAYS = env_int("ACTION_ESCALATION_DAYS", 14)
 # pack was made for can download it, through the app.
 PRIVATE_FILES_DIR = Path(env_str("PRIVATE_FILES_DIR", str(VAR_DIR / "private")))
 PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
+# How many processes lay out one pack at once (meetings/printing.py); 1 lays it out in the worker alone.
+PACK_RENDER_PROCESSES = max(1, env_int("PACK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)))
 CELERY_TASK_ROUTES = {"meetings.build_pack": {"queue": "packs"}}
 
 # --- Demo data --------------------------------------------------------------

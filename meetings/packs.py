@@ -1,13 +1,17 @@
 """Meeting packs and minutes as PDF, made in the background for one person at a time.
 
 A pack holds only the agenda items its recipient may see (AgendaItem.visible_to), names the
-recipient on every page, and is stored outside any public URL. WeasyPrint renders it and may
-fetch nothing: the stylesheet is inline and every other URL is refused.
+recipient on every page, and is stored outside any public URL. WeasyPrint lays it out
+(meetings/printing.py) and may fetch nothing: the stylesheet is inline and every other URL is
+refused.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from actions.models import Action
 from actions.selectors import with_latest_update
@@ -25,23 +30,10 @@ from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
 from cmarac.cases.models import CaseSubject
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
+from meetings.printing import Printed, print_pdf, split_evenly
 from referrals.models import Referral, ReferralAnswer
 
-
-def refusing_url_fetcher() -> Any:
-    """WeasyPrint's URL fetcher for packs: nothing may be fetched (no network, no files)."""
-    from weasyprint.urls import URLFetcher, URLFetchingError
-
-    class RefusingURLFetcher(URLFetcher):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__(allowed_protocols=())
-            self.refused: list[str] = []
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            self.refused.append(url)
-            raise URLFetchingError(f"packs fetch no resources: {url[:80]}")
-
-    return RefusingURLFetcher()
+logger = logging.getLogger(__name__)
 
 
 def may_request_pack(user: User, meeting: Meeting) -> bool:
@@ -119,11 +111,46 @@ def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
     }
 
 
-def render_pdf(html: str) -> tuple[bytes, int]:
-    from weasyprint import HTML
+def pack_document(pack: MeetingPack, context: dict[str, Any]) -> Printed:
+    """Lay out a pack or minutes: a front part, then the sections in runs laid out at once."""
+    meeting, items = context["meeting"], context["items"]
+    minutes = pack.kind == MeetingPack.Kind.MINUTES
+    title = f"{'Minutes' if minutes else 'Meeting pack'}: {date_format(timezone.localtime(meeting.starts_at), 'j F Y')}"
+    numbered = list(enumerate(items, start=1))
+    if minutes:
+        front_template = "packs/minutes.html"
+        sections = [render_to_string("packs/sections/minutes_item.html", {**context, "item": item, "number": n})
+                    for n, item in numbered]  # fmt: skip
+        contents: list[tuple[str, str]] = []
+    else:
+        front_template = "packs/meeting_pack.html"
+        sections = [render_to_string("packs/sections/agenda.html", context)]
+        contents = [("Agenda", "agenda")]
+        if context["attendance"]:
+            sections.insert(0, render_to_string("packs/sections/attendance.html", context))
+            contents.insert(0, ("Attendance", "attendance"))
+        for n, item in numbered:
+            sections.append(render_to_string("packs/sections/item.html", {**context, "item": item, "number": n}))
+            contents.append((f"{n}. {item.case.reference}: {item.get_item_type_display()}", f"item-{item.pk}"))
+        sections.append(render_to_string("packs/sections/action_log.html", context))
+        contents.append(("Action log", "action-log"))
 
-    document = HTML(string=html, base_url=None, url_fetcher=refusing_url_fetcher()).render()
-    return document.write_pdf(), len(document.pages)
+    def front(numbers: Mapping[str, int] | None) -> str:
+        pages = numbers or {}
+        entries = [{"label": label, "anchor": anchor, "page": pages.get(anchor)} for label, anchor in contents]
+        return render_to_string(front_template, {**context, "contents": entries})
+
+    processes = settings.PACK_RENDER_PROCESSES
+    runs = split_evenly(sections, processes)
+    return print_pdf(
+        front=front,
+        body=[render_to_string("packs/body.html", {**context, "title": title, "sections": run}) for run in runs],
+        page_numbers=lambda total: render_to_string(
+            "packs/page_numbers.html", {"numbers": range(1, total + 1), "total": total}
+        ),
+        processes=processes,
+        front_shows_page_numbers=bool(contents),
+    )
 
 
 def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
@@ -137,9 +164,9 @@ def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
     path = directory / file_name
     try:
         context = pack_context(pack, now)
-        template = "packs/minutes.html" if pack.kind == MeetingPack.Kind.MINUTES else "packs/meeting_pack.html"
-        pdf, pages = render_pdf(render_to_string(template, context))
-        path.write_bytes(pdf)
+        started = time.perf_counter()
+        printed = pack_document(pack, context)
+        path.write_bytes(printed.pdf)
         path.chmod(0o600)
     except Exception:
         path.unlink(missing_ok=True)
@@ -148,12 +175,18 @@ def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
     pack.status, pack.file_name, pack.pages, pack.items = (
         MeetingPack.Status.READY,
         file_name,
-        pages,
+        printed.pages,
         len(context["items"]),
     )
     pack.finished_at = timezone.now()
     pack.expires_at = pack.finished_at + timedelta(days=settings.PACK_RETENTION_DAYS)
     pack.save(update_fields=["status", "file_name", "pages", "items", "finished_at", "expires_at"])
+    pack.printed = printed  # how it was laid out, for the benchmark (not stored)
+    seconds, processes = time.perf_counter() - started, printed.processes
+    logger.info(
+        "pack %s built: %s pages in %.2f s, laid out by %s process%s",
+        pack.pk, printed.pages, seconds, processes, "" if processes == 1 else "es",
+    )  # fmt: skip
     return pack
 
 

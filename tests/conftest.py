@@ -20,6 +20,14 @@ from tests.factories.accounts import (
 K = Agency.Kind
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last (after pytest-django's own ordering, which this keeps otherwise): their
+    live server and Playwright leave threads running for the rest of the session, and a process
+    with threads never forks, so the tests of forked pack layout must run before them."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture
 def community_safety(db: None) -> Agency:
     return AgencyFactory(name="Community Safety Team", short_name="community-safety", kind=K.COUNCIL)

@@ -21,3 +21,5 @@ WHITENOISE_AUTOREFRESH = True
 # The tests marked "broker" start a real worker on Redis with an app of their own.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Packs are laid out by two forked processes whatever this machine's number of cores.
+PACK_RENDER_PROCESSES = 2

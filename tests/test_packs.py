@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,8 @@ from pypdf import PdfReader
 
 from meetings import services
 from meetings.models import MeetingPack
-from meetings.packs import pack_build, pack_path, pack_request, packs_remove_expired, refusing_url_fetcher, render_pdf
+from meetings.packs import pack_build, pack_path, pack_request, packs_remove_expired
+from meetings.printing import layout, refusing_url_fetcher
 from tests.factories.cases import CaseFactory, PersonFactory
 from tests.factories.meetings import MeetingFactory
 
@@ -45,9 +47,14 @@ def build(meeting, person) -> MeetingPack:
     return pack_build(str(pack.pk), now=datetime(2026, 12, 1, 9, 30, tzinfo=LONDON))
 
 
-def test_a_co_chair_gets_every_item_marked_on_every_page(agenda, co_chair) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_co_chair_gets_every_item_marked_on_every_page(agenda, co_chair, processes, settings, caplog) -> None:
+    settings.PACK_RENDER_PROCESSES = processes
     meeting, cases = agenda
-    pack = build(meeting, co_chair)
+    with caplog.at_level("INFO", logger="meetings.packs"):
+        pack = build(meeting, co_chair)
+    # Laid out by forked processes when asked (the suite's process has no other threads yet).
+    assert f"laid out by {processes} process" in caplog.text
     assert (pack.status, pack.items) == ("ready", 3)
     pages = page_texts(pack)
     text = "\n".join(pages)
@@ -60,6 +67,18 @@ def test_a_co_chair_gets_every_item_marked_on_every_page(agenda, co_chair) -> No
         assert f"Page {number} of {len(pages)}" in page
         assert co_chair.full_name in page  # the recipient on every page
     assert pack.pages == len(pages)
+
+
+def test_the_contents_give_the_page_each_part_starts_on(agenda, co_chair) -> None:
+    meeting, cases = agenda
+    pages = page_texts(build(meeting, co_chair))
+    headings = ["Agenda", *(f"{n}. {case.reference}: New case" for n, case in enumerate(cases, start=1)), "Action log"]
+    for heading in headings:
+        listed = re.search(rf"{re.escape(heading)}[ .]*?(\d+)\n", pages[0])
+        assert listed, heading
+        page = int(listed[1])
+        assert 1 < page <= len(pages)
+        assert pages[page - 1].startswith(heading), heading  # the page opens with that part
 
 
 def test_an_agency_lead_gets_only_their_agencys_items(agenda, housing_lead) -> None:
@@ -90,19 +109,23 @@ def test_weasyprint_fetches_nothing() -> None:
     html = '<img src="http://127.0.0.1:9/x.png"><link rel="stylesheet" href="file:///etc/passwd"><p>Hello</p>'
     HTML(string=html, url_fetcher=fetcher).render()
     assert fetcher.refused  # it was asked, and refused
-    pdf, pages = render_pdf("<p>Hello</p>")
-    assert pdf.startswith(b"%PDF")
-    assert pages == 1
+    document = layout(html)  # the packs' own layout refuses the same way, and still lays out
+    assert document.write_pdf().startswith(b"%PDF")
+    assert len(document.pages) == 1
 
 
 def test_minutes_are_limited_the_same_way(agenda, co_chair, housing_lead) -> None:
     meeting, cases = agenda
     services.confidentiality_confirm(meeting=meeting, by=co_chair)
     pack = MeetingPack.objects.create(meeting=meeting, kind="minutes", recipient=housing_lead)
-    text = "\n".join(page_texts(pack_build(str(pack.pk))))
+    pages = page_texts(pack_build(str(pack.pk)))
+    text = "\n".join(pages)
     assert cases[0].reference in text
     assert cases[1].reference not in text
-    assert "OFFICIAL-SENSITIVE" in text
+    for number, page in enumerate(pages, start=1):
+        assert page.count("OFFICIAL-SENSITIVE") >= 2, number
+        assert f"Page {number} of {len(pages)}" in page
+        assert housing_lead.full_name in page
 
 
 def test_who_may_request(
