@@ -60,12 +60,11 @@ COPY --from=assets /app/node_modules/@ministryofjustice/frontend/moj node_module
 COPY --from=assets /app/frontend/build frontend/build
 
 # Static files into STATIC_ROOT (var/static), hashed and compressed for
-# whitenoise. The settings refuse to load without a SECRET_KEY when DEBUG is
-# off: this throwaway value exists only for this one command and is not kept
-# in the image. var/ itself is left writable for the application (e-mail
-# files, when EMAIL_BACKEND is the file backend).
-RUN SECRET_KEY=collectstatic-at-image-build-time-only DEBUG=false \
-        python manage.py collectstatic --noinput \
+# whitenoise. collectstatic never uses SECRET_KEY, so none is given: the web
+# server and the workers refuse to start until one is set at run time. var/
+# itself is left writable for the application (e-mail files, when
+# EMAIL_BACKEND is the file backend).
+RUN DEBUG=false python manage.py collectstatic --noinput \
     && mkdir -p var \
     && chown cmarac:cmarac var
 

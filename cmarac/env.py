@@ -43,3 +43,18 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.envi
 def env_str(name: str, default: str, environ: Mapping[str, str] = os.environ) -> str:
     raw = environ.get(name)
     return default if raw is None or raw == "" else raw
+
+
+def refuse_to_start_without_a_secret_key() -> None:
+    """Called where the app starts (WSGI, ASGI, Celery worker and beat): with DEBUG off, no
+    SECRET_KEY (or the development one, which settings blank) means no start."""
+    from django.conf import settings
+
+    try:
+        key = settings.SECRET_KEY  # Django refuses an empty key here, on first use
+    except ImproperlyConfigured:
+        key = ""
+    if not key:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY to a long random value, or DEBUG=true for local development only."
+        )

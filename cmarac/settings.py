@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
 from cmarac.env import env_bool, env_int, env_list, env_str
 
@@ -23,12 +22,14 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=False)
 
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105 (refused below)
-SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105 (never with DEBUG off)
+# With DEBUG off and no key (or the development one), SECRET_KEY is empty: the web server and the
+# Celery worker and beat refuse to start (cmarac.env.refuse_to_start_without_a_secret_key), and
+# anything else that uses the key fails (Django checks it on first use). Management commands that
+# never use it, such as makemigrations or collectstatic, still run.
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY if DEBUG else "")
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "SECRET_KEY is not set. Set SECRET_KEY to a long random value, or DEBUG=true for local development only."
-    )
+    SECRET_KEY = ""
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -69,10 +69,45 @@ def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_production_refuses_the_default_secret_key() -> None:
-    result = load_settings(DEBUG="false")
+def run_bare(*command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """A command in this project with no environment but PATH, VAR_DIR and these variables."""
+    base = {"PATH": os.environ["PATH"], "VAR_DIR": os.environ.get("VAR_DIR", str(ROOT / "var"))}
+    return subprocess.run(  # noqa: S603
+        command, cwd=ROOT, env={**base, **env}, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+DEVELOPMENT_KEY = {"SECRET_KEY": "development-only-secret-key-do-not-use-in-production"}
+
+
+@pytest.mark.parametrize("module", ["cmarac.wsgi", "cmarac.asgi"])
+@pytest.mark.parametrize("key", [{}, DEVELOPMENT_KEY], ids=["no key", "the development key"])
+def test_the_web_app_refuses_to_start_without_a_secret_key(module, key) -> None:
+    result = run_bare(sys.executable, "-c", f"import {module}", DEBUG="false", **key)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+    assert run_bare(sys.executable, "-c", f"import {module}", DEBUG="true", **key).returncode == 0
+
+
+@pytest.mark.parametrize("service", ["worker", "beat"])
+def test_the_celery_worker_and_beat_refuse_to_start_without_a_secret_key(service, tmp_path) -> None:
+    celery = str(Path(sys.executable).parent / "celery")
+    extra = ["--pool=solo"] if service == "worker" else [f"--schedule={tmp_path / 'schedule'}"]
+    result = run_bare(celery, "-A", "cmarac", service, *extra, DEBUG="false")
+    assert result.returncode != 0
+    assert "Refusing to start: SECRET_KEY is not set" in result.stdout + result.stderr
+
+
+def test_commands_that_never_use_the_key_run_without_one_and_the_key_is_refused_on_use() -> None:
+    # As Django intends: makemigrations, collectstatic and the like need no key...
+    result = run_bare(sys.executable, "manage.py", "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    # ...and anything that signs, hashes sessions or checks CSRF fails on first use.
+    sign = "import django; django.setup(); from django.core import signing; signing.dumps(1)"
+    result = run_bare(sys.executable, "-c", sign, DJANGO_SETTINGS_MODULE="cmarac.settings", DEBUG="false")
+    assert result.returncode != 0
+    assert "The SECRET_KEY setting must not be empty" in result.stderr
 
 
 def test_defaults_are_sqlite_inline_tasks_and_london_time() -> None:
