@@ -46,7 +46,9 @@ def send_agenda_published(meeting_id: int) -> int:
     return sent
 
 
-@shared_task(name="meetings.build_pack")
+# A build stuck for minutes is given up (the pack is marked failed, its render processes are
+# stopped, and the person can ask again) rather than holding the pack worker.
+@shared_task(name="meetings.build_pack", soft_time_limit=300, time_limit=330)
 def build_pack(pack_id: str) -> str:
     """Make one meeting pack or minutes PDF. The argument is the pack's id, nothing else."""
     from meetings.packs import pack_build

@@ -239,3 +239,21 @@ def test_people_who_may_not_ask_are_told_so(agenda, police_referrer, as_user) ->
     response = as_user(police_referrer).post(reverse("meetings:pack-ask", args=[meeting.pk]), {"kind": "pack"})
     assert response.status_code == 302
     assert not MeetingPack.objects.exists()
+
+
+def test_a_failed_build_is_recorded_and_leaves_no_file(agenda, co_chair, monkeypatch, settings) -> None:
+    from meetings import packs
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(packs, "print_pdf", failing)
+    meeting, _ = agenda
+    pack = MeetingPack.objects.create(meeting=meeting, kind="pack", recipient=co_chair)
+    with pytest.raises(RuntimeError):
+        pack_build(str(pack.pk))
+    pack.refresh_from_db()
+    assert pack.status == "failed"
+    assert pack.finished_at is not None
+    assert not pack.file_name
+    assert list((settings.PRIVATE_FILES_DIR / "packs").iterdir()) == []  # the half-made file is removed

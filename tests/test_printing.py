@@ -6,6 +6,7 @@ import io
 import os
 import re
 import threading
+import time
 from collections.abc import Mapping
 
 import pytest
@@ -144,3 +145,31 @@ def test_a_process_with_other_threads_lays_out_here(single_threaded) -> None:
         other.join()
     assert printed.processes == 1
     assert printing.may_fork()
+
+
+def test_a_build_given_up_stops_its_render_processes(single_threaded, monkeypatch, tmp_path) -> None:
+    """As when the task's soft time limit fires in the worker while the children lay out."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    parent, real_layout = os.getpid(), printing.layout
+
+    def slow_children(html: str) -> object:
+        if os.getpid() != parent:
+            (tmp_path / str(os.getpid())).touch()
+            time.sleep(600)  # never finishes: only being stopped ends it
+        if "<h1>Front</h1>" in html:
+            deadline = time.monotonic() + 60
+            while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)  # both children are laying out
+            raise SoftTimeLimitExceeded()
+        return real_layout(html)
+
+    monkeypatch.setattr(printing, "layout", slow_children)
+    with pytest.raises(SoftTimeLimitExceeded):
+        make(parts=2, processes=2)
+    children = [int(path.name) for path in tmp_path.iterdir()]
+    assert len(children) == 2
+    for pid in children:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # stopped and reaped
+    assert no_children_left()
