@@ -333,28 +333,31 @@ def referral_accept(*, referral: Referral, by: User, join_case: Case | None = No
     return case
 
 
-@transaction.atomic
-def referral_decline(*, referral: Referral, by: User, reason: str) -> Referral:
+def _decide_with_text(referral: Referral, by: User, status: str, field: str, text: str, missing: str) -> Referral:
+    """A triage decision that needs words from the coordinator (a reason, or a question)."""
     current = _locked(referral, None)
     _require_status(current, Referral.Status.SUBMITTED)
-    if not reason.strip():
-        raise ValidationError({"decision_reason": "Enter why the referral is declined"})
-    current.status, current.decision_reason = Referral.Status.DECLINED, reason.strip()
+    if not text.strip():
+        raise ValidationError({field: missing})
+    current.status = status
+    setattr(current, field, text.strip())
     current.decided_by, current.decided_at = by, timezone.now()
-    _save(current, "status", "decision_reason", "decided_by", "decided_at")
+    _save(current, "status", field, "decided_by", "decided_at")
     notifications.referral_decided(current)
     return current
+
+
+@transaction.atomic
+def referral_decline(*, referral: Referral, by: User, reason: str) -> Referral:
+    return _decide_with_text(
+        referral, by, Referral.Status.DECLINED, "decision_reason", reason, "Enter why the referral is declined"
+    )
 
 
 @transaction.atomic
 def referral_request_information(*, referral: Referral, by: User, question: str) -> Referral:
     """Send the referral back to the referrer with a question; they edit it and submit again."""
-    current = _locked(referral, None)
-    _require_status(current, Referral.Status.SUBMITTED)
-    if not question.strip():
-        raise ValidationError({"information_request": "Enter what information you need"})
-    current.status, current.information_request = Referral.Status.MORE_INFORMATION, question.strip()
-    current.decided_by, current.decided_at = by, timezone.now()
-    _save(current, "status", "information_request", "decided_by", "decided_at")
-    notifications.referral_decided(current)
-    return current
+    return _decide_with_text(
+        referral, by, Referral.Status.MORE_INFORMATION, "information_request", question,
+        "Enter what information you need",
+    )  # fmt: skip
