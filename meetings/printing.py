@@ -86,6 +86,9 @@ class Printed:
 class _InProcess:
     """A body part laid out here, when asked for its layout."""
 
+    peak_kb: int | None = None  # nothing forked: nothing to report
+    private_kb: int | None = None
+
     def __init__(self, html: str) -> None:
         self.html = html
         self._pdf = b""
@@ -97,9 +100,6 @@ class _InProcess:
 
     def pdf(self) -> bytes:
         return self._pdf
-
-    def peak_kb(self) -> int | None:
-        return None
 
     def close(self) -> None:
         pass
@@ -135,7 +135,7 @@ class _Forked:
         os.close(write_end)
         self.pid: int | None = pid
         self.stream: BinaryIO = os.fdopen(read_end, "rb")
-        self._peak_kb: int | None = None
+        self.peak_kb: int | None = None
         self.private_kb: int | None = None
 
     def _receive(self, expected: str) -> tuple[Any, ...]:
@@ -154,12 +154,9 @@ class _Forked:
         return PartLayout(pages, anchors)
 
     def pdf(self) -> bytes:
-        pdf, self._peak_kb, self.private_kb = self._receive("pdf")
+        pdf, self.peak_kb, self.private_kb = self._receive("pdf")
         self.close(wait=True)
         return pdf
-
-    def peak_kb(self) -> int | None:
-        return self._peak_kb
 
     def close(self, *, wait: bool = False) -> None:
         """Reap the child: wait for it once it has sent everything, or else stop it (the build
@@ -249,8 +246,8 @@ def print_pdf(
         title = front_document.metadata.title
         numbers_pdf = layout(page_numbers(total)).write_pdf()
         pdfs = [front_pdf] + [job.pdf() for job in jobs]
-        peaks = [peak for job in jobs if (peak := job.peak_kb()) is not None]
-        private = [kb for job in jobs if isinstance(job, _Forked) and (kb := job.private_kb) is not None]
+        peaks = [job.peak_kb for job in jobs if job.peak_kb is not None]
+        private = [job.private_kb for job in jobs if job.private_kb is not None]
     finally:
         for job in jobs:
             job.close()
