@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest
+
+
+# What the trail stores in place of a value that may hold personal or case content.
+NOT_RECORDED = "(not recorded)"
+
+
+def not_recorded(value: str) -> str:
+    """auditlog's mask callable: the trail keeps that a field changed, never what it held."""
+    return NOT_RECORDED
+
+
+def audit_register(model: type[models.Model], *, shown: Iterable[str] = (), exclude: Iterable[str] = ()) -> None:
+    """Register a model with django-auditlog so its entries name the fields that changed but hold
+    none of their values, except the primary key, links to other records (stored as ids) and the
+    fields named in `shown`, which must be codes (statuses, kinds, risk levels) or system times,
+    never anything a person typed about someone. `exclude` leaves fields out of the trail entirely."""
+    keep = {*shown, model._meta.pk.name}
+    excluded = list(exclude)
+    masked = [
+        field.name
+        for field in model._meta.concrete_fields
+        if field.name not in keep and field.name not in excluded and not field.many_to_one and not field.one_to_one
+    ]
+    auditlog.register(model, exclude_fields=excluded, mask_fields=masked, mask_callable="cmarac.core.audit.not_recorded")
 
 
 def _client_address(request: HttpRequest) -> str | None:
