@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "cmarac.cases",
     "cmarac.audit",
     "cmarac.core",
+    "cmarac.governance",
     "referrals",
     "meetings",
     "actions",

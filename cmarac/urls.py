@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("cases/", include("cmarac.cases.urls")),
     path("audit/", include("cmarac.audit.urls")),
+    path("governance/", include("cmarac.governance.urls")),
     path("referrals/", include("referrals.urls")),
     path("meetings/", include("meetings.urls")),
     path("actions/", include("actions.urls")),
