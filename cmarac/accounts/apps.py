@@ -17,11 +17,16 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and agencies"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from cmarac.accounts.models import Agency, User
+        from cmarac.core.audit import audit_register
 
-        auditlog.register(User, exclude_fields=["password", "last_login"])
-        auditlog.register(Agency)
+        # Staff accounts and agencies are the partnership's own records: their values are kept,
+        # except secrets.
+        audit_register(
+            User,
+            shown=[field.name for field in User._meta.concrete_fields],
+            exclude=["password", "last_login"],
+        )
+        audit_register(Agency, shown=[field.name for field in Agency._meta.concrete_fields])
         # Runs after every app's migrations (this app is listed after auth and auditlog).
         post_migrate.connect(_ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")
