@@ -24,7 +24,9 @@ def _source(action: Action) -> str:
 
 
 def default_due_date(*, after: date | None = None) -> date | None:
-    """The day before the next meeting, the usual deadline for an action."""
+    """The day before the next meeting after `after` (default today), the usual deadline for an
+    action. An action set at a meeting passes that meeting's date: it is due before the following
+    one, however late the minutes are written up."""
     from meetings.models import Meeting
 
     today = after or timezone.localdate()
@@ -78,7 +80,9 @@ def action_set(
     if not description.strip():
         raise ValidationError({"description": "Describe the action"})
     _check_officer(owner, officer)
-    due_on = due_on or default_due_date()
+    if due_on is None:
+        set_at = getattr(agenda_item, "meeting", None)
+        due_on = default_due_date(after=timezone.localdate(set_at.starts_at) if set_at else None)
     if due_on is None:
         raise ValidationError({"due_on": "Enter a due date (there is no next meeting to default to)"})
     action = Action(

@@ -191,7 +191,10 @@ def action_new(request: HttpRequest, reference: str) -> HttpResponse:
         if item is None:
             raise Http404("No agenda item found")
     next_url = _safe_next(request)
-    form = ActionSetForm(request.POST if request.method == "POST" else None, default_due=services.default_due_date())
+    set_at = timezone.localdate(item.meeting.starts_at) if item else None
+    form = ActionSetForm(
+        request.POST if request.method == "POST" else None, default_due=services.default_due_date(after=set_at)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -131,3 +131,20 @@ def test_an_agencys_case_list_reaches_its_grants_without_joining_permissions(hou
     sql = " ".join(query["sql"] for query in queries.captured_queries).lower()
     assert "auth_permission" not in sql
     assert "django_content_type" not in sql
+
+
+@pytest.mark.parametrize("post", ["lead", "deputy"])
+def test_the_agencys_lead_and_deputy_see_its_cases_whatever_their_roles(post: str, housing, housing_case) -> None:
+    """As the README says: naming someone lead or deputy is enough; members need the member role."""
+    from tests.factories.accounts import UserFactory
+
+    named = UserFactory(agency=housing)  # no role at all
+    setattr(housing, post, named)
+    housing.save()
+    assert list(Case.objects.visible_to(named)) == [housing_case]
+    other = UserFactory(agency=housing)
+    assert list(Case.objects.visible_to(other)) == []
+    housing.is_active = False
+    housing.save()
+    named = type(named).objects.get(pk=named.pk)
+    assert list(Case.objects.visible_to(named)) == []

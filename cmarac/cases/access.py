@@ -20,13 +20,15 @@ VIEW_CASE = "view_case"
 
 
 def agency_sees_cases(user: User) -> bool:
-    """Whether this person sees their agency's cases at all."""
+    """Whether this person sees their agency's cases at all. The lead and deputy named on an active
+    agency always do, whatever roles they hold; other staff need the agency member role, and
+    their agency must let members see its cases."""
     agency = user.agency
-    if agency is None or not agency.is_active or not user.has_role(Role.AGENCY_MEMBER):
+    if agency is None or not agency.is_active:
         return False
     if user.pk in (agency.lead_id, agency.deputy_id):
         return True
-    return agency.members_see_cases
+    return user.has_role(Role.AGENCY_MEMBER) and agency.members_see_cases
 
 
 def visible_case_ids(user: User) -> Any:
