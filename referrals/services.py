@@ -17,7 +17,7 @@ from meetings.schedule import rule_from_settings, slot_for_referral
 from meetings.slots import meeting_for_slot
 from referrals import notifications
 from referrals.checklists import checklist_current
-from referrals.matching import find_repeat_of, name_key
+from referrals.matching import find_repeat, name_key
 from referrals.models import (
     ChecklistOption,
     Referral,
@@ -244,7 +244,7 @@ def referral_submit(*, referral: Referral, by: User, revision: int | None, now: 
     current.submitted_at, current.meeting_date, current.is_late = now, slot.start, slot.is_late
     current.meeting = meeting_for_slot(slot.start)
     current.accepted_as_urgent = False
-    current.is_repeat = find_repeat_of(current) is not None
+    current.is_repeat = find_repeat(current) is not None
     _save(current, "status", "submitted_at", "meeting_date", "meeting", "is_late", "accepted_as_urgent", "is_repeat")
     notifications.referral_received(current)
     return current

@@ -17,7 +17,7 @@ from cmarac.core.audit import audit_list, audit_refused, audit_view
 from referrals import services
 from referrals.access import get_referral_for
 from referrals.forms_triage import AcceptForm, DeclineForm, InformationForm
-from referrals.matching import propose_cases
+from referrals.matching import find_repeat, propose_cases
 from referrals.models import Referral
 
 TABS = {
@@ -104,6 +104,7 @@ def triage_detail(request: HttpRequest, referral: str) -> HttpResponse:
             "subjects": item.subjects.all(),
             "answers": item.answers.select_related("question", "option"),
             "proposals": proposals,
+            "repeat": find_repeat(item) if item.is_repeat else None,
             "forms": forms,
             "active_form": forms.get(action or ""),
             "can_accept_as_urgent": item.is_late

@@ -137,3 +137,12 @@ def test_viewing_a_referral_for_triage_is_audited(police_referrer, coordinator, 
     as_user(coordinator).get(triage(referral))
     entry = LogEntry.objects.filter(actor=coordinator, action=LogEntry.Action.ACCESS).latest("pk")
     assert entry.additional_data["referral"] == referral.reference
+
+
+def test_the_triage_page_says_what_a_repeat_repeats(police_referrer, coordinator, as_user) -> None:
+    first = submitted_referral(police_referrer, subjects=[VICTIM])
+    again = submitted_referral(police_referrer, subjects=[VICTIM])
+    page = as_user(coordinator).get(triage(again)).content.decode()
+    assert "Repeat of" in page
+    assert f'href="{triage(first)}"' in page
+    assert "Repeat of" not in as_user(coordinator).get(triage(first)).content.decode()
