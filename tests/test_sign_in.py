@@ -109,9 +109,7 @@ def test_sign_out_ends_the_session(client: Client, housing_lead: User) -> None:
     assert client.get(reverse("home")).status_code == 302
 
 
-def test_the_lockout_counts_every_spelling_of_an_address_together(
-    client: Client, housing_lead: User, settings
-) -> None:
+def test_the_lockout_counts_every_spelling_of_an_address_together(client: Client, housing_lead: User, settings) -> None:
     spellings = ["lead@housing.example", "Lead@Housing.example", " LEAD@HOUSING.EXAMPLE ", "lead@HOUSING.example"]
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, spellings[attempt % len(spellings)], "guessing-wrong")
@@ -152,9 +150,7 @@ def test_one_ip_trying_many_addresses_is_locked_out(
     assert response.status_code == 302
 
 
-def test_the_per_ip_limit_is_more_generous_than_the_per_address_one(
-    client: Client, fire_lead: User, settings
-) -> None:
+def test_the_per_ip_limit_is_more_generous_than_the_per_address_one(client: Client, fire_lead: User, settings) -> None:
     assert settings.SIGN_IN_IP_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT
     for n in range(settings.SIGN_IN_IP_FAILURE_LIMIT - 1):
         sign_in(client, f"person{n}@typo.example", "guessing-wrong")
