@@ -80,7 +80,14 @@ def user_create(
     phone: str = "",
     is_staff: bool = False,
 ) -> User:
-    user = User(email=email, full_name=full_name, agency=agency, job_title=job_title, phone=phone, is_staff=is_staff)
+    user = User(
+        email=normalise_email(email),
+        full_name=full_name,
+        agency=agency,
+        job_title=job_title,
+        phone=phone,
+        is_staff=is_staff,
+    )
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
