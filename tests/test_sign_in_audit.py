@@ -41,6 +41,14 @@ def test_signing_in_is_recorded_with_the_person_and_address(client: Client, hous
     assert entry.action == LogEntry.Action.ACCESS
 
 
+def test_signing_out_is_recorded(client: Client, housing_lead: User) -> None:
+    client.force_login(housing_lead)
+    client.post(reverse("logout"), REMOTE_ADDR="198.51.100.4")
+    [entry] = events("Signed out")
+    assert entry.actor == housing_lead
+    assert entry.remote_addr == "198.51.100.4"
+
+
 def test_a_failed_sign_in_names_the_account_but_not_the_password(client: Client, housing_lead: User) -> None:
     sign_in(client, "LEAD@housing.example", "my-secret-guess", REMOTE_ADDR="198.51.100.4")
     [entry] = events("Failed sign-in")

@@ -19,7 +19,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
         from axes.signals import user_locked_out
-        from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
         from cmarac.accounts import receivers
         from cmarac.accounts.models import Agency, User
@@ -27,6 +27,7 @@ class AccountsConfig(AppConfig):
         auditlog.register(User, exclude_fields=["password", "last_login"])
         auditlog.register(Agency)
         user_logged_in.connect(receivers.signed_in, dispatch_uid="accounts.audit_signed_in")
+        user_logged_out.connect(receivers.signed_out, dispatch_uid="accounts.audit_signed_out")
         user_login_failed.connect(receivers.sign_in_failed, dispatch_uid="accounts.audit_sign_in_failed")
         user_locked_out.connect(receivers.locked_out, dispatch_uid="accounts.audit_locked_out")
         # Runs after every app's migrations (this app is listed after auth and auditlog).

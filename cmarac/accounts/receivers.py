@@ -1,4 +1,4 @@
-"""Sign-in events in the audit trail: signed in, failed sign-in, locked out.
+"""Sign-in events in the audit trail: signed in, signed out, failed sign-in, locked out.
 
 Receivers of Django's and django-axes' signals, connected in AccountsConfig.ready. A failed
 sign-in names the account when the (normalised) address has one, and otherwise records only that
@@ -22,6 +22,11 @@ def _account(typed: object) -> User | None:
 
 def signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     audit_event(request=request, what="Signed in", target=user, actor=user)
+
+
+def signed_out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        audit_event(request=request, what="Signed out", target=user, actor=user)
 
 
 def sign_in_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:

@@ -105,10 +105,11 @@ def password_reset_request(*, email: str, request: HttpRequest) -> None:
     user = User.objects.filter(email=normalise_email(email), is_active=True).first()
     if user is not None and user.has_usable_password():
         send_password_reset.delay_on_commit(user.pk)
-        audit_event(request=request, what="Password reset requested", target=user)
+        audit_event(request=request, what="Password reset requested", target=user, actor=request.user)
     else:
         # The trail keeps that it happened, never the address typed.
-        audit_event(request=request, what="Password reset requested for an address with no account", target=User)
+        what = "Password reset requested for an address with no account"
+        audit_event(request=request, what=what, target=User, actor=request.user)
 
 
 @transaction.atomic
