@@ -231,6 +231,16 @@ def test_the_link_expires(ask_for_a_reset, client: Client, housing_lead: User, s
     assert "Choose a new password" not in page
 
 
+def test_a_link_stops_working_when_the_account_is_deactivated(
+    ask_for_a_reset, client: Client, housing_lead: User
+) -> None:
+    ask_for_a_reset(housing_lead.email)
+    housing_lead.is_active = False
+    housing_lead.save()
+    page = client.get(link_in(mail.outbox[0]), follow=True).content.decode()
+    assert "The reset link has expired" in page
+
+
 def test_a_reset_checks_the_new_password_against_the_full_name(
     ask_for_a_reset, client: Client, housing_lead: User
 ) -> None:

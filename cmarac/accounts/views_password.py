@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from cmarac.accounts.forms import ChangePasswordForm, NewPasswordForm, PasswordResetRequestForm
 from cmarac.accounts.lockout import sign_in_throttle_count
+from cmarac.accounts.models import User
 from cmarac.accounts.services import password_reset_request, user_password_set
 
 
@@ -63,6 +64,11 @@ class PasswordResetConfirm(PasswordResetConfirmView):
     form_class = NewPasswordForm
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("login")
+
+    def get_user(self, uidb64: str) -> User | None:
+        # A link sent before the account was deactivated no longer works.
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
 
     def form_valid(self, form: NewPasswordForm) -> HttpResponse:
         user_password_set(user=form.user, password=form.cleaned_data["new_password1"], request=self.request, reset=True)
