@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "cmarac.core.middleware.AuditlogMiddleware",
     # Axes must be last: it turns lockouts into the locked-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -151,11 +151,16 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("full_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Reset links work once, and for this long (also until the person signs in or changes password).
+PASSWORD_RESET_TIMEOUT = max(1, env_int("PASSWORD_RESET_LINK_MINUTES", 60)) * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -164,11 +169,18 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the timeout counts from the last request
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Failed sign-ins are counted per email address (normalised, from any IP) and per IP (across
+# addresses, against password spraying, with a larger limit); reaching either locks out
+# (cmarac/accounts/lockout.py). Password reset requests count against the IP too.
 AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5)
+SIGN_IN_IP_FAILURE_LIMIT = max(1, env_int("SIGN_IN_IP_FAILURE_LIMIT", 30))
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "cmarac.accounts.lockout.SignInAttemptsHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field holding the email address
+AXES_USERNAME_CALLABLE = "cmarac.accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "cmarac.core.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
@@ -178,7 +190,12 @@ ANONYMOUS_USER_NAME = None
 # --- Audit ------------------------------------------------------------------
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
-AUDITLOG_DISABLE_REMOTE_ADDR = False
+AUDITLOG_DISABLE_REMOTE_ADDR = False  # the address comes from cmarac.core.client_ip (our middleware)
+
+# How many proxies of our own sit in front of the application, each appending to X-Forwarded-For.
+# 0 (the default): the header is ignored, and the address is the connection's. Only ever the
+# number of proxies that always append: more lets anyone choose the address the trail records.
+TRUSTED_PROXY_COUNT = max(0, env_int("TRUSTED_PROXY_COUNT", 0))
 
 # --- Email ------------------------------------------------------------------
 
@@ -244,9 +261,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Refusals (403, 400) are one line each, without Django's traceback.
+    "filters": {"one_line_refusals": {"()": "cmarac.core.log_filters.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["one_line_refusals"]},
         # Axes writes the attempted email address into its messages.
         "axes": {"level": "ERROR"},
         # WeasyPrint logs every page it lays out.

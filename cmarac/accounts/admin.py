@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from cmarac.accounts.forms import NormalisedEmailMixin
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.services import agency_save, user_sync_agency_group
 
@@ -54,13 +55,13 @@ class AgencyAdmin(admin.ModelAdmin):
         return False
 
 
-class UserCreationForm(AdminUserCreationForm):
+class UserCreationForm(NormalisedEmailMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ["email", "full_name"]
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(NormalisedEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from auditlog.models import LogEntry
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
+from django.http import HttpRequest
 
-from cmarac.accounts.models import Agency, User
+from cmarac.accounts.models import Agency, User, normalise_email
 from cmarac.accounts.roles import ROLE_PERMISSIONS, Role
+from cmarac.core.audit import audit_event
 
 
 def role_groups_ensure() -> None:
@@ -76,10 +80,51 @@ def user_create(
     phone: str = "",
     is_staff: bool = False,
 ) -> User:
-    user = User(email=email, full_name=full_name, agency=agency, job_title=job_title, phone=phone, is_staff=is_staff)
+    user = User(
+        email=normalise_email(email),
+        full_name=full_name,
+        agency=agency,
+        job_title=job_title,
+        phone=phone,
+        is_staff=is_staff,
+    )
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     user_set_roles(user=user, roles=roles)
     user_sync_agency_group(user=user)
+    return user
+
+
+def password_reset_request(*, email: str, request: HttpRequest) -> None:
+    """Send a password reset link if an active account that signs in with a password has this
+    address. The caller answers the same whether or not one does, and the email is sent by a
+    worker, so neither the page nor its timing tells whether the address has an account."""
+    from cmarac.accounts.tasks import send_password_reset
+
+    user = User.objects.filter(email=normalise_email(email), is_active=True).first()
+    if user is not None and user.has_usable_password():
+        send_password_reset.delay_on_commit(user.pk)
+        audit_event(request=request, what="Password reset requested", target=user, actor=request.user)
+    else:
+        # The trail keeps that it happened, never the address typed.
+        what = "Password reset requested for an address with no account"
+        audit_event(request=request, what=what, target=User, actor=request.user)
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str, request: HttpRequest, reset: bool) -> User:
+    """Set a person's password, by themselves when signed in or through a reset link. Their other
+    sessions end (Django checks the password hash on every request); a reset also lifts a lockout."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    if reset:
+        AxesProxyHandler.reset_attempts(username=user.email)
+    audit_event(
+        request=request,
+        what="Password reset" if reset else "Password changed",
+        target=user,
+        actor=user,
+        action=LogEntry.Action.UPDATE,
+    )
     return user
