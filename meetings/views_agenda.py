@@ -17,6 +17,7 @@ from cmarac.accounts.models import Agency
 from cmarac.cases.access import agency_sees_cases
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject
 from cmarac.core.audit import audit_list, audit_view
+from cmarac.outbox.services import outbox_latest
 from meetings import services
 from meetings.forms import (
     AgencyInformationForm,
@@ -25,6 +26,7 @@ from meetings.forms import (
     InviteForm,
 )
 from meetings.models import AgencyInformation, AgendaItem, Meeting
+from meetings.notifications import agenda_recipients_exist
 from meetings.selectors import agenda_proposals
 from meetings.view_helpers import (
     _add_service_error,
@@ -196,7 +198,7 @@ def _agenda_button(request: HttpRequest, meeting: Meeting, action: str) -> HttpR
             done = "Cases with children in the household are now first"
         elif action == "publish":
             services.agenda_publish(meeting=meeting, by=by)
-            done = "Agenda published. Each invited agency's lead and deputy have been emailed."
+            done = _published_notice(meeting)
         else:
             raise BadRequest("Unknown action")
     except ValidationError as error:
@@ -204,6 +206,19 @@ def _agenda_button(request: HttpRequest, meeting: Meeting, action: str) -> HttpR
     else:
         messages.success(request, done)
     return redirect("meetings:agenda", meeting_id=meeting.pk)
+
+
+def _published_notice(meeting: Meeting) -> str:
+    """Say what happened to the emails: sent, queued (the email service or broker is down), or none."""
+    if not agenda_recipients_exist(meeting):
+        return "Agenda published. No invited agency has an active lead or deputy, so nobody has been emailed."
+    message = outbox_latest("meetings.send_agenda_published", meeting.pk)
+    if message is not None and message.sent_at is not None:
+        return "Agenda published. Each invited agency's lead and deputy have been emailed."
+    return (
+        "Agenda published. The emails to each invited agency's lead and deputy are queued: "
+        "they will be sent as soon as the email service is available."
+    )
 
 
 @require_http_methods(["GET", "POST"])
