@@ -36,7 +36,9 @@ def test_reports_the_outbox_backlog_as_a_count_only(client: Client, settings) ->
     settings.REDIS_URL = ""
     settings.OUTBOX_BACKLOG_MINUTES = 15
     now = timezone.now()
-    OutboxMessage.objects.create(task="meetings.send_agenda_published", args=[1], created_at=now - timedelta(minutes=20))
+    OutboxMessage.objects.create(
+        task="meetings.send_agenda_published", args=[1], created_at=now - timedelta(minutes=20)
+    )
     OutboxMessage.objects.create(task="meetings.send_agenda_published", args=[2], created_at=now - timedelta(minutes=5))
     OutboxMessage.objects.create(
         task="meetings.send_agenda_published", args=[3], created_at=now - timedelta(hours=2), sent_at=now

@@ -79,7 +79,7 @@ def outbox_hand_over(message_id: int, *, now: datetime | None = None) -> bool:
         _task(message.task).apply_async(
             args=message.args, kwargs={"outbox_message": message.pk}, retry=False, ignore_result=True
         )
-    except Exception as error:  # noqa: BLE001 (any broker error leaves the message for the relay)
+    except Exception as error:  # any broker error leaves the message for the relay
         _record_failure(message_id, error, now=now)
         return False
     return True
@@ -124,20 +124,16 @@ def outbox_task(func: Callable[P, R]) -> Callable[P, R | None]:
             return func(*args, **kwargs)
         try:
             result = func(*args, **kwargs)
-        except Exception as error:  # noqa: BLE001 (recorded for the relay, which tries again)
+        except Exception as error:  # recorded for the relay, which tries again
             _record_failure(int(message_id), error)  # type: ignore[call-overload]
             return None
-        OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(
-            sent_at=timezone.now(), last_error=""
-        )
+        OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(sent_at=timezone.now(), last_error="")
         return result
 
     return run
 
 
-def send_mail_once(
-    *, message_id: int | None, key: str, subject: str, body: str, recipients: Sequence[str]
-) -> bool:
+def send_mail_once(*, message_id: int | None, key: str, subject: str, body: str, recipients: Sequence[str]) -> bool:
     """Send one email for this outbox message and recipient key, unless it went already.
 
     The message row is locked, the marker checked, the email sent and the marker written in one
@@ -156,7 +152,6 @@ def send_mail_once(
     except IntegrityError:  # a concurrent delivery wrote the marker first
         return False
     return bool(sent)
-
 
 
 def run_named_task(name: str) -> object:

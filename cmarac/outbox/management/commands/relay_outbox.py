@@ -26,7 +26,9 @@ class Command(BaseCommand):
             handed = outbox_relay()
             swept = {name: run_named_task(name) for name in settings.OUTBOX_RELAY_SWEEPERS}
             done = ", ".join(f"{name}: {result}" for name, result in swept.items())
-            self.stdout.write(f"Handed over {handed} message{'' if handed == 1 else 's'}." + (f" {done}" if done else ""))
+            self.stdout.write(
+                f"Handed over {handed} message{'' if handed == 1 else 's'}." + (f" {done}" if done else "")
+            )
             if every <= 0:
                 return
             time.sleep(every)
