@@ -17,6 +17,7 @@ from cmarac.accounts.models import Agency
 from cmarac.cases.access import agency_sees_cases
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject
 from cmarac.core.audit import audit_list, audit_view
+from cmarac.core.revisions import form_after_conflict
 from cmarac.outbox.services import outbox_latest
 from meetings import services
 from meetings.forms import (
@@ -226,23 +227,39 @@ def agenda_item_edit(request: HttpRequest, meeting_id: int, item_id: int) -> Htt
     _require_chair(request)
     meeting = _meeting_for(request, meeting_id)
     item = _item_for(request, meeting, item_id, "Agenda item")
-    form = AgendaItemForm(
-        _posted(request), initial={"item_type": item.item_type, "minutes_allotted": item.minutes_allotted}
-    )
+    shown = {"item_type": item.item_type, "minutes_allotted": item.minutes_allotted}
+    form = AgendaItemForm(_posted(request), initial={**shown, "revision": item.revision})
+    conflicts: list[tuple[str, Any, Any]] = []
     if request.method == "GET":
         audit_view(request=request, instance=item, what="Agenda item type and time")
     if request.method == "POST" and form.is_valid():
         try:
             data = form.cleaned_data
             services.agenda_item_update(
-                item=item, item_type=data["item_type"], minutes_allotted=data["minutes_allotted"]
+                item=item,
+                item_type=data["item_type"],
+                minutes_allotted=data["minutes_allotted"],
+                revision=data["revision"],
+            )
+        except services.StaleEdit as error:
+            saved = AgendaItem.objects.get(pk=item.pk)
+            form, conflicts = form_after_conflict(
+                AgendaItemForm,
+                request.POST,
+                revision=saved.revision,
+                saved={"item_type": saved.item_type, "minutes_allotted": saved.minutes_allotted},
+                error=error,
             )
         except ValidationError as error:
             _add_service_error(form, error)
         else:
             messages.success(request, f"{item.case.reference}: type and time saved")
             return redirect("meetings:agenda", meeting_id=meeting.pk)
-    return render(request, "meetings/agenda_item.html", {"meeting": meeting, "item": item, "form": form})
+    return render(
+        request,
+        "meetings/agenda_item.html",
+        {"meeting": meeting, "item": item, "form": form, "conflicts": conflicts},
+    )
 
 
 # --- What an invited agency holds ---------------------------------------------------------------
