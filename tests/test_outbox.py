@@ -300,3 +300,13 @@ def test_a_real_worker_delivers_what_waited_and_a_second_hand_over_sends_nothing
         assert outbox_hand_over(message.pk) is True
         _wait_until_sent(message)
     assert [m.to for m in mail.outbox] == [[coordinator.email]]
+
+
+def test_beat_runs_the_relay_every_minute_and_the_task_hands_over_what_is_due(settings) -> None:
+    from cmarac.outbox.tasks import relay
+
+    assert settings.CELERY_BEAT_SCHEDULE["relay-outbox"] == {"task": "outbox.relay", "schedule": timedelta(minutes=1)}
+    message = OutboxMessage.objects.create(task="meetings.send_agenda_published", args=[0])
+    assert relay() == 1
+    message.refresh_from_db()
+    assert message.sent_at is not None
