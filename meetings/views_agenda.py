@@ -216,10 +216,8 @@ def _published_notice(meeting: Meeting) -> str:
     message = outbox_latest("meetings.send_agenda_published", meeting.pk)
     if message is not None and message.sent_at is not None:
         return "Agenda published. Each invited agency's lead and deputy have been emailed."
-    return (
-        "Agenda published. The emails to each invited agency's lead and deputy are queued: "
-        "they will be sent as soon as the email service is available."
-    )
+    # Handed to the workers, or waiting for the broker or the email service to come back.
+    return "Agenda published. The emails to each invited agency's lead and deputy are queued and will be sent shortly."
 
 
 @require_http_methods(["GET", "POST"])
