@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest
 
+
 # What the trail stores in place of a value that may hold personal or case content.
 NOT_RECORDED = "(not recorded)"
 
