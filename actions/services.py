@@ -136,11 +136,13 @@ def action_update(*, action: Action, by: User, status: str, text: str, revision:
 
 
 @transaction.atomic
-def action_carry_forward(*, action: Action, by: User, due_on: date, note: str = "") -> Action:
+def action_carry_forward(
+    *, action: Action, by: User, due_on: date, note: str = "", revision: int | None = None
+) -> Action:
     """At the next meeting: the incomplete action continues with a new due date."""
     if not may_manage(by):
         raise ValidationError("Only co-chairs and coordinators review actions.")
-    current = _locked(action, None)
+    current = _locked(action, revision)
     if not current.is_open:
         raise ValidationError("Only an open action can be carried forward.")
     if due_on <= current.due_on:
@@ -158,10 +160,12 @@ def action_carry_forward(*, action: Action, by: User, due_on: date, note: str = 
 
 
 @transaction.atomic
-def action_reassign(*, action: Action, by: User, owner: Agency, officer: User | None, reason: str) -> Action:
+def action_reassign(
+    *, action: Action, by: User, owner: Agency, officer: User | None, reason: str, revision: int | None = None
+) -> Action:
     if not may_manage(by):
         raise ValidationError("Only co-chairs and coordinators reassign actions.")
-    current = _locked(action, None)
+    current = _locked(action, revision)
     if not current.is_open:
         raise ValidationError("Only an open action can be reassigned.")
     if not reason.strip():
@@ -187,11 +191,11 @@ def action_reassign(*, action: Action, by: User, owner: Agency, officer: User | 
 
 
 @transaction.atomic
-def action_close(*, action: Action, by: User, status: str, reason: str) -> Action:
+def action_close(*, action: Action, by: User, status: str, reason: str, revision: int | None = None) -> Action:
     """At review: close an incomplete action, telling 'circumstances changed' from 'not done'."""
     if not may_manage(by):
         raise ValidationError("Only co-chairs and coordinators close actions at review.")
     if status not in (Action.Status.NOT_POSSIBLE, Action.Status.NOT_DONE, Action.Status.COMPLETED):
         raise ValidationError({"status": "Select why the action is closed"})
-    action_update(action=action, by=by, status=status, text=reason, revision=None)
+    action_update(action=action, by=by, status=status, text=reason, revision=revision)
     return Action.objects.get(pk=action.pk)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cmarac.audit",
     "cmarac.core",
     "cmarac.governance",
+    "cmarac.outbox",
     "referrals",
     "meetings",
     "actions",
@@ -131,7 +132,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(hours=1)
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
+# A dead broker must cost the web request a refused or timed-out connection, not seconds of
+# retries: the outbox publishes once (retry=False, no result kept) and the relay tries again.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-meeting-schedule": {"task": "meetings.generate_schedule", "schedule": timedelta(hours=24)},
@@ -139,7 +148,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "remove-expired-packs": {"task": "meetings.remove_expired_packs", "schedule": timedelta(hours=1)},
     "seal-audit-trail": {"task": "audit.seal", "schedule": timedelta(minutes=5)},
     "verify-audit-trail": {"task": "audit.verify", "schedule": crontab(hour=6, minute=0)},
+    "relay-outbox": {"task": "outbox.relay", "schedule": timedelta(minutes=1)},
+    "sweep-stale-packs": {"task": "meetings.sweep_stale_packs", "schedule": timedelta(minutes=5)},
 }
+
+# --- Outbox (ADR 0015) ----------------------------------------------------------
+# Work that follows a saved change (emails, packs) is stored with the change and handed to Celery
+# on commit; the relay (beat, or manage.py relay_outbox) hands over again what is due.
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)  # first wait after a failure, doubling
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+# Handed over but not done after this long (a lost broker message, a killed worker): hand over again.
+OUTBOX_REDELIVER_AFTER_SECONDS = env_int("OUTBOX_REDELIVER_AFTER_SECONDS", 900)
+# /healthz counts the messages unsent for longer than this.
+OUTBOX_BACKLOG_MINUTES = env_int("OUTBOX_BACKLOG_MINUTES", 15)
+# Tasks the relay command also runs, inline, each time (named: cmarac imports no app above it).
+OUTBOX_RELAY_SWEEPERS = ["meetings.sweep_stale_packs"]
 
 # --- Accounts and sign-in ---------------------------------------------------
 
@@ -295,6 +318,12 @@ PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
 # How many processes lay out one pack at once (meetings/printing.py); 1 lays it out in the worker alone.
 PACK_RENDER_PROCESSES = max(1, env_int("PACK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)))
 CELERY_TASK_ROUTES = {"meetings.build_pack": {"queue": "packs"}}
+# A pack worker killed mid-build leaves its message unacknowledged, so another worker builds it;
+# the pack worker takes one message at a time (run it with --prefetch-multiplier=1 -Q packs).
+CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)
+# Queued or being made for longer than the build's time limit and this margin: marked failed, so
+# the person can ask again (meetings.sweep_stale_packs).
+PACK_STALE_MARGIN_SECONDS = env_int("PACK_STALE_MARGIN_SECONDS", 600)
 
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.
