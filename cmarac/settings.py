@@ -137,6 +137,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-meeting-schedule": {"task": "meetings.generate_schedule", "schedule": timedelta(hours=24)},
     "action-reminders": {"task": "actions.send_reminders", "schedule": crontab(hour=7, minute=30)},
     "remove-expired-packs": {"task": "meetings.remove_expired_packs", "schedule": timedelta(hours=1)},
+    "remove-expired-subject-access-exports": {
+        "task": "governance.remove_expired_subject_access_exports",
+        "schedule": timedelta(hours=1),
+    },
+    "notify-lapsed-sharing-agreements": {
+        "task": "governance.notify_lapsed_sharing_agreements",
+        "schedule": crontab(hour=7, minute=45),
+    },
 }
 
 # --- Accounts and sign-in ---------------------------------------------------
@@ -272,7 +280,16 @@ PRIVATE_FILES_DIR = Path(env_str("PRIVATE_FILES_DIR", str(VAR_DIR / "private")))
 PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
 # How many processes lay out one pack at once (meetings/printing.py); 1 lays it out in the worker alone.
 PACK_RENDER_PROCESSES = max(1, env_int("PACK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)))
-CELERY_TASK_ROUTES = {"meetings.build_pack": {"queue": "packs"}}
+CELERY_TASK_ROUTES = {
+    "meetings.build_pack": {"queue": "packs"},
+    "governance.build_subject_access_export": {"queue": "packs"},
+}
+
+# --- Subject access -------------------------------------------------------------
+# The roles given the duty of answering subject access requests: only they search people across
+# every case and make exports (docs/adr/0012). Exports are deleted after this many days.
+SUBJECT_ACCESS_ROLES = env_list("SUBJECT_ACCESS_ROLES", ["auditor"])
+SUBJECT_ACCESS_RETENTION_DAYS = env_int("SUBJECT_ACCESS_RETENTION_DAYS", PACK_RETENTION_DAYS)
 
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.
