@@ -42,8 +42,8 @@ class SubjectAccessExport(models.Model):
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subject_access_exports"
     )
-    person_ids = models.JSONField(default=list)  # Person ids
-    referral_subject_ids = models.JSONField(default=list)  # referral subjects not linked to a person
+    person_ids = models.JSONField(default=list, blank=True)  # Person ids
+    referral_subject_ids = models.JSONField(default=list, blank=True)  # referral subjects not linked to a person
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # Inside PRIVATE_FILES_DIR/subject-access, never served statically.
     pdf_file_name = models.CharField(max_length=100, blank=True)
