@@ -38,8 +38,11 @@ def collect(subjects: Subjects) -> list[Record]:
                 kind="Agenda item",
                 reference=reference,
                 case_reference=item.case.reference,
-                dates=[("Meeting", item.meeting.starts_at), ("Minutes recorded", item.recorded_at),
-                       ("Next review", item.next_review_on)],  # fmt: skip
+                dates=[
+                    ("Meeting", item.meeting.starts_at),
+                    ("Minutes recorded", item.recorded_at),
+                    ("Next review", item.next_review_on),
+                ],
                 agencies=sorted(
                     {i.agency.name for i in item.invitations.all()}
                     | ({item.lead_agency.name} if item.lead_agency else set())
@@ -55,10 +58,12 @@ def collect(subjects: Subjects) -> list[Record]:
                     if value
                 ],
                 passages=passages(
-                    [("Minutes: discussion", item.discussion), ("Minutes: reason or panel referred to",
-                                                                 item.decision_detail)],
+                    [
+                        ("Minutes: discussion", item.discussion),
+                        ("Minutes: reason or panel referred to", item.decision_detail),
+                    ],
                     others,
-                ),  # fmt: skip
+                ),
             )
         )
         for info in item.agency_information.all():
@@ -70,10 +75,13 @@ def collect(subjects: Subjects) -> list[Record]:
                     dates=[("Last changed", info.updated_at)],
                     agencies=[info.agency.name],
                     passages=passages(
-                        [("What the agency holds", info.research_summary), ("Known risks", info.known_risks),
-                         ("The agency's current involvement", info.current_involvement)],
+                        [
+                            ("What the agency holds", info.research_summary),
+                            ("Known risks", info.known_risks),
+                            ("The agency's current involvement", info.current_involvement),
+                        ],
                         others,
-                    ),  # fmt: skip
+                    ),
                 )
             )
     return records

@@ -125,7 +125,7 @@ def test_a_failed_email_is_tried_again(lapsed, co_chair, today, monkeypatch) -> 
         raise OSError("mail server down")
 
     monkeypatch.setattr(sharing, "send_mail", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="mail server down"):
         sharing_lapses_notify(today=today)
     assert not SharingLapseNotice.objects.exists()
     monkeypatch.undo()

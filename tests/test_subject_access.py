@@ -3,7 +3,6 @@ them from every app, with passages that name other people flagged."""
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from datetime import date, timedelta

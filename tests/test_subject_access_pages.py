@@ -149,7 +149,9 @@ def test_making_an_export_needs_a_reference_and_a_person_from_the_search(world: 
     assert "There is a problem" in response.content.decode()
     response = client.post(CREATE, {"search": token, "request_reference": "S"})
     assert "Select the person the request is about" in response.content.decode()
-    response = client.post(CREATE, {"search": "gone", "people": [f"person:{world.verity.pk}"], "request_reference": "S"})
+    response = client.post(
+        CREATE, {"search": "gone", "people": [f"person:{world.verity.pk}"], "request_reference": "S"}
+    )
     assert response.status_code == 302
     assert response["Location"] == SEARCH
     assert not SubjectAccessExport.objects.exists()
@@ -181,7 +183,9 @@ def test_nobody_else_finds_or_downloads_an_export(export: SubjectAccessExport, p
     client = as_user(user)
     assert client.get(export.get_absolute_url()).status_code == 404
     for kind in ("pdf", "data"):
-        assert client.get(reverse("governance:subject_access_export_download", args=[export.pk, kind])).status_code == 404
+        assert (
+            client.get(reverse("governance:subject_access_export_download", args=[export.pk, kind])).status_code == 404
+        )
 
 
 def test_an_expired_or_unknown_file_is_not_found(export: SubjectAccessExport, auditor, as_user) -> None:

@@ -60,10 +60,13 @@ def _person_record(person: Person) -> Record:
         agencies=[],
         details=[(label, value) for label, value in details if value],
         passages=passages(
-            [("Address", person.address), ("How to contact safely", person.contact_notes),
-             ("Vulnerabilities", person.vulnerabilities)],
+            [
+                ("Address", person.address),
+                ("How to contact safely", person.contact_notes),
+                ("Vulnerabilities", person.vulnerabilities),
+            ],
             {},
-        ),  # fmt: skip
+        ),
     )
 
 

@@ -146,7 +146,8 @@ def export_data(export: SubjectAccessExport, context: dict[str, Any]) -> bytes:
         "made_at": context["made_at"].isoformat(),
         "person_ids": export.person_ids,
         "referral_subject_ids": export.referral_subject_ids,
-        "note": "Passages with 'flagged': true name other people (listed in 'names_others'): redact them before release.",
+        "note": "Passages with 'flagged': true name other people (listed in 'names_others'): "
+        "redact them before release.",
         "records": [record.as_data() for record in context["records"]],
     }
     buffer = io.BytesIO()

@@ -4,25 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agency',
-            name='confidentiality_statement_signed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='confidentiality statement signed on'),
+            model_name="agency",
+            name="confidentiality_statement_signed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="confidentiality statement signed on"),
         ),
         migrations.AddField(
-            model_name='agency',
-            name='sharing_agreement_renew_by',
-            field=models.DateField(blank=True, help_text='After this date the agreement has lapsed.', null=True, verbose_name='sign the agreement again by'),
+            model_name="agency",
+            name="sharing_agreement_renew_by",
+            field=models.DateField(
+                blank=True,
+                help_text="After this date the agreement has lapsed.",
+                null=True,
+                verbose_name="sign the agreement again by",
+            ),
         ),
         migrations.AddField(
-            model_name='agency',
-            name='sharing_agreement_signed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='information sharing agreement signed on'),
+            model_name="agency",
+            name="sharing_agreement_signed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="information sharing agreement signed on"),
         ),
     ]

@@ -7,49 +7,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_agency_sharing_agreement_dates'),
+        ("accounts", "0002_agency_sharing_agreement_dates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SubjectAccessExport',
+            name="SubjectAccessExport",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('request_reference', models.CharField(help_text='The reference of the subject access request.', max_length=60, verbose_name='request reference')),
-                ('note', models.TextField(blank=True)),
-                ('person_ids', models.JSONField(blank=True, default=list)),
-                ('referral_subject_ids', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('queued', 'Waiting'), ('building', 'Being made'), ('ready', 'Ready'), ('failed', 'Failed'), ('expired', 'Deleted after its retention period')], default='queued', max_length=10)),
-                ('pdf_file_name', models.CharField(blank=True, max_length=100)),
-                ('data_file_name', models.CharField(blank=True, max_length=100)),
-                ('records', models.PositiveIntegerField(blank=True, null=True)),
-                ('flagged_passages', models.PositiveIntegerField(blank=True, null=True)),
-                ('pages', models.PositiveIntegerField(blank=True, null=True)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('made_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subject_access_exports', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "request_reference",
+                    models.CharField(
+                        help_text="The reference of the subject access request.",
+                        max_length=60,
+                        verbose_name="request reference",
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("person_ids", models.JSONField(blank=True, default=list)),
+                ("referral_subject_ids", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting"),
+                            ("building", "Being made"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                            ("expired", "Deleted after its retention period"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("pdf_file_name", models.CharField(blank=True, max_length=100)),
+                ("data_file_name", models.CharField(blank=True, max_length=100)),
+                ("records", models.PositiveIntegerField(blank=True, null=True)),
+                ("flagged_passages", models.PositiveIntegerField(blank=True, null=True)),
+                ("pages", models.PositiveIntegerField(blank=True, null=True)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "made_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subject_access_exports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='SharingLapseNotice',
+            name="SharingLapseNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('renew_by', models.DateField()),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sharing_lapse_notices', to='accounts.agency')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("renew_by", models.DateField()),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sharing_lapse_notices",
+                        to="accounts.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at'],
-                'constraints': [models.UniqueConstraint(fields=('agency', 'renew_by'), name='sharing_lapse_told_once')],
+                "ordering": ["-sent_at"],
+                "constraints": [models.UniqueConstraint(fields=("agency", "renew_by"), name="sharing_lapse_told_once")],
             },
         ),
     ]
