@@ -4,6 +4,7 @@ agency shared about them before the meeting. Found by cmarac.governance.subject_
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from cmarac.cases.models import CaseSubject
 from cmarac.cases.subject_access import other_subjects
@@ -12,7 +13,7 @@ from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem
 
 
 def _item_reference(item: AgendaItem) -> str:
-    return f"{item.case.reference} at the meeting of {item.meeting.starts_at:%d %B %Y}"
+    return f"{item.case.reference} at the meeting of {timezone.localtime(item.meeting.starts_at):%d %B %Y}"
 
 
 def collect(subjects: Subjects) -> list[Record]:

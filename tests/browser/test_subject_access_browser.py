@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from actions.models import Action
 from cmarac.cases.models import Case, CaseSubject, Person
@@ -107,7 +108,7 @@ def test_an_export_for_a_demo_person_holds_their_records_and_no_others(page: Any
     for reference in theirs | referrals:
         assert reference in text, reference
     for item in items:
-        assert f"{item.case.reference} at the meeting of {item.meeting.starts_at:%d %B %Y}" in text
+        assert f"{item.case.reference} at the meeting of {timezone.localtime(item.meeting.starts_at):%d %B %Y}" in text
     for action in actions:
         assert f"action {action.pk} on {action.case.reference}" in text
         assert " ".join(action.description.split()) in text
