@@ -1,24 +1,79 @@
-"""Subject access: the agenda items on the people's cases, their minutes, and what each invited
-agency shared about them before the meeting. Found by cmarac.governance.subject_access."""
+"""Subject access: the agenda items on the people's cases, their minutes, what each invited agency
+shared about them before the meeting, and general minutes that name them. Found by
+cmarac.governance.subject_access."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from cmarac.cases.models import CaseSubject
+from cmarac.cases.models import CaseSubject, Person
 from cmarac.cases.subject_access import other_subjects
-from cmarac.governance.subject_access import Record, Subjects, passages, register
-from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem
+from cmarac.governance.subject_access import Record, Subjects, names_of, others_named, passages, register
+from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting
+from referrals.models import ReferralSubject
 
 
 def _item_reference(item: AgendaItem) -> str:
     return f"{item.case.reference} at the meeting of {timezone.localtime(item.meeting.starts_at):%d %B %Y}"
 
 
-def collect(subjects: Subjects) -> list[Record]:
-    if not subjects.person_ids:
+def _words(given_name: str, family_name: str) -> list[str]:
+    """The words that name someone in free text: the last name, or the first name if no last name."""
+    return names_of("", family_name) or names_of(given_name, "")
+
+
+def general_minutes(subjects: Subjects) -> list[Record]:
+    """The general minutes of any meeting that name the people (by last name, as a whole word).
+    Other subjects on that meeting's agenda named in them are flagged."""
+    people = [
+        *Person.objects.filter(pk__in=subjects.person_ids).values_list("given_name", "family_name"),
+        *ReferralSubject.objects.filter(pk__in=subjects.referral_subject_ids).values_list("given_name", "family_name"),
+    ]
+    words = sorted({word for given, family in people for word in _words(given, family)})
+    if not words:
         return []
+    query = Q()
+    for word in words:
+        query |= Q(general_minutes__icontains=word)
+    meetings = (
+        Meeting.objects.filter(query)
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=AgendaItem.objects.select_related("case").prefetch_related(
+                    Prefetch("case__subjects", queryset=CaseSubject.objects.select_related("person"))
+                ),
+            )
+        )
+        .order_by("starts_at")
+    )
+    records = []
+    for meeting in meetings:
+        if not others_named(meeting.general_minutes, {"them": words}):
+            continue
+        others: dict[str, list[str]] = {}
+        for item in meeting.items.all():
+            others.update(other_subjects(list(item.case.subjects.all()), subjects.person_ids))
+        for given, family in people:  # the person themselves, if also recorded under another id
+            others = {label: w for label, w in others.items() if not set(w) & set(_words(given, family))}
+        records.append(
+            Record(
+                kind="Meeting minutes",
+                reference=f"general minutes of the meeting of {timezone.localtime(meeting.starts_at):%d %B %Y}",
+                dates=[("Meeting", meeting.starts_at), ("Minutes approved", meeting.minutes_approved_at)],
+                agencies=[],
+                details=[("Minutes", meeting.get_minutes_status_display())],
+                passages=passages([("General minutes", meeting.general_minutes)], others),
+            )
+        )
+    return records
+
+
+def collect(subjects: Subjects) -> list[Record]:
+    records = general_minutes(subjects)
+    if not subjects.person_ids:
+        return records
     case_ids = CaseSubject.objects.filter(person_id__in=subjects.person_ids).values("case_id")
     items = (
         AgendaItem.objects.filter(case_id__in=case_ids)
@@ -30,7 +85,6 @@ def collect(subjects: Subjects) -> list[Record]:
         )
         .order_by("meeting__starts_at", "pk")
     )
-    records: list[Record] = []
     for item in items:
         others = other_subjects(list(item.case.subjects.all()), subjects.person_ids)
         reference = _item_reference(item)

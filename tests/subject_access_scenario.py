@@ -30,9 +30,13 @@ THEIRS = {
     "action": "ACTION-DESCRIPTION-MARKER",
     "action update": "ACTION-UPDATE-MARKER",
     "unlinked referral": "UNLINKED-REFERRAL-MARKER",
+    "general minutes": "GENERAL-MINUTES-MARKER",
 }
 # Markers in records about other people only.
-NOT_THEIRS = ["OTHER-CASE-MARKER", "OTHER-ACTION-MARKER", "OTHER-REFERRAL-MARKER", "Orrin", "Blackwater"]
+NOT_THEIRS = [
+    "OTHER-CASE-MARKER", "OTHER-ACTION-MARKER", "OTHER-REFERRAL-MARKER", "OTHER-GENERAL-MINUTES-MARKER", "Orrin",
+    "Blackwater",
+]  # fmt: skip
 
 
 @dataclass
@@ -83,6 +87,11 @@ def build_world(
         item=item, by=co_chair, revision=None, discussion=f"{THEIRS['minutes']}: the panel agreed a plan.",
         risk_level="high", lead_agency=housing, lead_officer=None, decision="keep-under-review",
     )  # fmt: skip
+    meeting_services.meeting_minutes_save(
+        meeting=meeting, by=co_chair, revision=None,
+        general_minutes=f"{THEIRS['general minutes']}: the chair thanked Ms Quillfeather's neighbours; Pax Underhill "
+        "did not attend.",
+    )  # fmt: skip
     action = ActionFactory(case=case, owner=housing, by=co_chair, description=f"{THEIRS['action']}: fit a door camera.")
     action_update(action=action, by=co_chair, status="in-progress", text=f"{THEIRS['action update']}: ordered.",
                   revision=None)  # fmt: skip
@@ -99,6 +108,11 @@ def build_world(
         subjects=[(hoarder, CaseSubject.Role.VICTIM)], involve=[fire], summary="OTHER-CASE-MARKER: hoarding."
     )
     ActionFactory(case=other_case, owner=fire, by=co_chair, description="OTHER-ACTION-MARKER: fire safety visit.")
+    other_meeting = MeetingFactory()
+    meeting_services.meeting_minutes_save(
+        meeting=other_meeting, by=co_chair, revision=None,
+        general_minutes="OTHER-GENERAL-MINUTES-MARKER: Mr Blackwater's flat was cleared; quill pens were bought.",
+    )  # fmt: skip
     other_referral = SubmittedReferralFactory(
         referrer=police_referrer, concerns="OTHER-REFERRAL-MARKER: noise from a party flat."
     )

@@ -105,7 +105,7 @@ def test_the_records_hold_everything_naming_the_person_and_nothing_else(world: W
     for marker in NOT_THEIRS:
         assert marker not in text, marker
     kinds = {r.kind for r in records}
-    assert kinds == {"Person", "Case", "Referral", "Agenda item", "Agency information", "Action"}
+    assert kinds == {"Person", "Case", "Referral", "Agenda item", "Agency information", "Meeting minutes", "Action"}
     assert {r.reference for r in records if r.kind == "Referral"} == {
         world.referral.reference,
         world.unlinked_referral.reference,
@@ -125,10 +125,21 @@ def test_passages_naming_another_subject_of_the_same_case_are_flagged(world: Wor
     assert concerns.names_others == ["Pax Underhill (alleged perpetrator)"]
     risks = by_text["Underhill has visited at night."]
     assert risks.flagged
+    general = next(p for text, p in by_text.items() if THEIRS["general minutes"] in text)
+    assert general.names_others == ["Pax Underhill (alleged perpetrator)"]
     summary = next(p for text, p in by_text.items() if THEIRS["case"] in text)
     assert not summary.flagged
     # Her own name never flags a passage about her.
     assert not any("Verity" in name for p in by_text.values() for name in p.names_others)
+
+
+def test_a_referral_subject_alone_brings_their_referral_and_minutes_naming_them(world: World) -> None:
+    records = collect(Subjects(referral_subject_ids=frozenset({world.unlinked_subject.pk})))
+    assert {(r.kind, r.reference) for r in records} == {
+        ("Referral", world.unlinked_referral.reference),
+        ("Meeting minutes", records[-1].reference),
+    }
+    assert "OTHER-GENERAL-MINUTES-MARKER" not in json.dumps([r.as_data() for r in records], default=str)
 
 
 def test_the_other_subject_is_no_longer_other_when_both_are_chosen(world: World) -> None:
@@ -145,10 +156,11 @@ def test_names_are_matched_as_whole_words_ignoring_case() -> None:
 
 def test_collecting_takes_the_same_queries_however_many_records(world: World, django_assert_num_queries) -> None:
     subjects = Subjects(frozenset({world.verity.pk}), frozenset({world.unlinked_subject.pk}))
-    # actions: case ids in, actions, subjects, people, updates (4); cases: people, cases, subjects, involvements,
-    # risk history, events (6); meetings: items, subjects, invitations, information (4); referrals: referrals,
+    # actions: actions, case subjects, updates (3); cases: people, cases, subjects, involvements and their
+    # agencies, risk history, events (7); meetings: people's and referral subjects' names, meetings naming them,
+    # their items and subjects (5), then items, subjects, invitations, information (4); referrals: referrals,
     # subjects (2)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(21):
         collect(subjects)
 
 

@@ -28,7 +28,7 @@ from django.db.models.functions import Replace, Upper
 from django.utils.module_loading import autodiscover_modules
 
 # The order records are listed in, in the PDF and the data file.
-KIND_ORDER = ["Person", "Case", "Referral", "Agenda item", "Agency information", "Action", "Action update"]
+KIND_ORDER = ["Person", "Case", "Referral", "Agenda item", "Agency information", "Meeting minutes", "Action"]
 
 
 @dataclass(frozen=True)
