@@ -27,7 +27,15 @@ class AgencyAdminForm(forms.ModelForm):
             "contact_email",
             "lead",
             "deputy",
+            "sharing_agreement_signed_on",
+            "confidentiality_statement_signed_on",
+            "sharing_agreement_renew_by",
         ]
+        widgets = {
+            "sharing_agreement_signed_on": forms.DateInput(attrs={"type": "date"}),
+            "confidentiality_statement_signed_on": forms.DateInput(attrs={"type": "date"}),
+            "sharing_agreement_renew_by": forms.DateInput(attrs={"type": "date"}),
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -51,6 +51,12 @@ class Agency(models.Model):
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="agencies_deputised"
     )
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency", editable=False)
+    # Records of processing: the basis on which the agency shares information with the partnership.
+    sharing_agreement_signed_on = models.DateField("information sharing agreement signed on", null=True, blank=True)
+    confidentiality_statement_signed_on = models.DateField("confidentiality statement signed on", null=True, blank=True)
+    sharing_agreement_renew_by = models.DateField(
+        "sign the agreement again by", null=True, blank=True, help_text="After this date the agreement has lapsed."
+    )
 
     class Meta:
         ordering = ["name"]
