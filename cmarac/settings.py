@@ -137,6 +137,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-meeting-schedule": {"task": "meetings.generate_schedule", "schedule": timedelta(hours=24)},
     "action-reminders": {"task": "actions.send_reminders", "schedule": crontab(hour=7, minute=30)},
     "remove-expired-packs": {"task": "meetings.remove_expired_packs", "schedule": timedelta(hours=1)},
+    "apply-retention": {"task": "governance.apply_retention", "schedule": crontab(hour=2, minute=15)},
 }
 
 # --- Accounts and sign-in ---------------------------------------------------
@@ -273,6 +274,16 @@ PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
 # How many processes lay out one pack at once (meetings/printing.py); 1 lays it out in the worker alone.
 PACK_RENDER_PROCESSES = max(1, env_int("PACK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)))
 CELERY_TASK_ROUTES = {"meetings.build_pack": {"queue": "packs"}}
+
+# --- Retention -----------------------------------------------------------------
+# Set by the partnership (README, "For the data protection officer: retention"). Closed cases
+# are anonymised, declined referrals and unsent drafts deleted, when their period ends, unless
+# held; the daily job takes cases in batches of RETENTION_BATCH_SIZE.
+RETENTION_CLOSED_CASE_YEARS = env_int("RETENTION_CLOSED_CASE_YEARS", 6)
+RETENTION_DECLINED_REFERRAL_DAYS = env_int("RETENTION_DECLINED_REFERRAL_DAYS", 365)
+RETENTION_DRAFT_DAYS = env_int("RETENTION_DRAFT_DAYS", 90)
+RETENTION_AUDIT_YEARS = env_int("RETENTION_AUDIT_YEARS", 7)
+RETENTION_BATCH_SIZE = max(1, env_int("RETENTION_BATCH_SIZE", 100))
 
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.

@@ -11,7 +11,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest
 
-
 # What the trail stores in place of a value that may hold personal or case content.
 NOT_RECORDED = "(not recorded)"
 
@@ -33,7 +32,9 @@ def audit_register(model: type[models.Model], *, shown: Iterable[str] = (), excl
         for field in model._meta.concrete_fields
         if field.name not in keep and field.name not in excluded and not field.many_to_one and not field.one_to_one
     ]
-    auditlog.register(model, exclude_fields=excluded, mask_fields=masked, mask_callable="cmarac.core.audit.not_recorded")
+    auditlog.register(
+        model, exclude_fields=excluded, mask_fields=masked, mask_callable="cmarac.core.audit.not_recorded"
+    )
 
 
 def _client_address(request: HttpRequest) -> str | None:
@@ -89,4 +90,24 @@ def audit_refused(
         remote_addr=_client_address(request),
         changes={"refused": request.path},
         additional_data={"what": f"Refused: {what}", key: reference, "refused": True},
+    )
+
+
+def audit_retention(
+    *, instance: models.Model, reference: str, key: str, by: Any, what: str, policy: str, deleted: bool = False
+) -> LogEntry:
+    """Log that the retention policy anonymised or deleted a record: which record (by reference),
+    the policy applied and who ran it, a person or the scheduled job. No values, before or after."""
+    ran_by = getattr(by, "email", None) or "retention job"
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_pk=str(instance.pk),
+        object_id=instance.pk if isinstance(instance.pk, int) else None,
+        object_repr=reference,
+        action=LogEntry.Action.DELETE if deleted else LogEntry.Action.UPDATE,
+        actor=by,
+        actor_email=getattr(by, "email", None),
+        changes={"retention": [what, policy]},
+        changes_text=f" {reference} ",
+        additional_data={"what": what, key: reference, "policy": policy, "by": ran_by},
     )

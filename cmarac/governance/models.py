@@ -1,1 +1,5 @@
 """Information governance records."""
+
+from cmarac.governance.retention_models import RetentionHold
+
+__all__ = ["RetentionHold"]
