@@ -111,3 +111,25 @@ def audit_retention(
         changes_text=f" {reference} ",
         additional_data={"what": what, key: reference, "policy": policy, "by": ran_by},
     )
+
+
+def audit_purge_record(*, by: Any, entries: int, before: str, policy: str) -> LogEntry:
+    """Log that audit entries older than the audit retention period were deleted: how many and
+    up to when, under which policy, and who ran it (a person or the scheduled job)."""
+    what = "Audit entries deleted under the retention policy"
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(LogEntry),
+        object_pk="",
+        object_repr=what,
+        action=LogEntry.Action.DELETE,
+        actor=by,
+        actor_email=getattr(by, "email", None),
+        changes={"retention": [what, policy]},
+        additional_data={
+            "what": what,
+            "policy": policy,
+            "entries": entries,
+            "before": before,
+            "by": getattr(by, "email", None) or "retention job",
+        },
+    )

@@ -47,6 +47,11 @@ def draft_referral_policy() -> RetentionPolicy:
     return RetentionPolicy("draft-referral", f"Unsubmitted drafts are deleted {days} days after their last change")
 
 
+def audit_entry_policy() -> RetentionPolicy:
+    years = settings.RETENTION_AUDIT_YEARS
+    return RetentionPolicy("audit-entry", f"Audit entries are deleted {years} years after they were made")
+
+
 def case_due_on(closed_on: date) -> date:
     return add_years(closed_on, settings.RETENTION_CLOSED_CASE_YEARS)
 

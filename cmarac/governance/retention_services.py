@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from auditlog.context import disable_auditlog
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,10 +19,10 @@ from django.utils import timezone
 
 from cmarac.accounts.models import User
 from cmarac.cases.models import Case
-from cmarac.core.audit import audit_retention
+from cmarac.core.audit import audit_purge_record, audit_retention
 from cmarac.governance import retention_registry as registry
 from cmarac.governance.retention_models import RetentionHold
-from cmarac.governance.retention_policy import closed_case_policy
+from cmarac.governance.retention_policy import audit_entry_policy, closed_case_policy, subtract_years
 from cmarac.governance.retention_selectors import case_is_due, cases_due, is_held, record_exists
 from cmarac.governance.retention_selectors import held_references as _held
 
@@ -90,6 +91,7 @@ class RetentionRun:
     anonymised: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    audit_entries_deleted: int = 0
 
 
 def retention_apply(
@@ -131,11 +133,42 @@ def retention_apply(
             except Exception:
                 logger.exception("retention: removing %s %s failed", record.kind, record.reference)
                 run.failed.append(record.reference)
+    try:
+        run.audit_entries_deleted = audit_entries_purge(by=by, dry_run=dry_run, batch_size=batch_size)
+    except Exception:
+        logger.exception("retention: deleting old audit entries failed")
+        run.failed.append("audit entries")
     logger.info(
-        "retention %s: %s cases anonymised, %s records removed, %s failed",
-        "dry run" if dry_run else "run", len(run.anonymised), len(run.removed), len(run.failed),
+        "retention %s: %s cases anonymised, %s records removed, %s old audit entries deleted, %s failed",
+        "dry run" if dry_run else "run",
+        len(run.anonymised), len(run.removed), run.audit_entries_deleted, len(run.failed),
     )  # fmt: skip
     return run
+
+
+def audit_entries_purge(
+    *, by: User | None = None, now: datetime | None = None, dry_run: bool = False, batch_size: int | None = None
+) -> int:
+    """Delete audit entries older than RETENTION_AUDIT_YEARS, a batch per transaction, and record
+    that it happened. On PostgreSQL the database refuses to delete any younger entry (ADR 0011)."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    day = subtract_years(local.date(), settings.RETENTION_AUDIT_YEARS)
+    before = local.replace(year=day.year, month=day.month, day=day.day)
+    old = LogEntry.objects.filter(timestamp__lt=before)
+    if dry_run:
+        return old.count()
+    batch_size = batch_size or settings.RETENTION_BATCH_SIZE
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(old.order_by("pk").values_list("pk", flat=True)[: batch_size * 10])
+            if not ids:
+                break
+            deleted += LogEntry.objects.filter(pk__in=ids).delete()[0]
+    if deleted:
+        audit_purge_record(by=by, entries=deleted, before=before.isoformat(), policy=audit_entry_policy().label)
+    return deleted
 
 
 # --- Holds ---------------------------------------------------------------------------------

@@ -10,4 +10,9 @@ def apply_retention() -> dict[str, int]:
     from cmarac.governance.retention_services import retention_apply
 
     run = retention_apply()
-    return {"anonymised": len(run.anonymised), "removed": len(run.removed), "failed": len(run.failed)}
+    return {
+        "anonymised": len(run.anonymised),
+        "removed": len(run.removed),
+        "audit_entries_deleted": run.audit_entries_deleted,
+        "failed": len(run.failed),
+    }

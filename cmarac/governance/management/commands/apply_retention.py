@@ -39,5 +39,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb} {len(run.anonymised)} case(s): {' '.join(run.anonymised) or '-'}")
         verb = "Would delete" if options["dry_run"] else "Deleted"
         self.stdout.write(f"{verb} {len(run.removed)} record(s): {' '.join(run.removed) or '-'}")
+        verb = "Would delete" if options["dry_run"] else "Deleted"
+        self.stdout.write(f"{verb} {run.audit_entries_deleted} audit entries older than the audit retention period")
         if run.failed:
             raise CommandError(f"Failed, left as they were: {' '.join(run.failed)}")
