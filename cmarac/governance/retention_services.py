@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
@@ -154,7 +154,8 @@ def audit_entries_purge(
     now = now or timezone.now()
     local = timezone.localtime(now)
     day = subtract_years(local.date(), settings.RETENTION_AUDIT_YEARS)
-    before = local.replace(year=day.year, month=day.month, day=day.day)
+    # A day's margin, so the database's own clock (which the trigger reads) never disagrees.
+    before = local.replace(year=day.year, month=day.month, day=day.day) - timedelta(days=1)
     old = LogEntry.objects.filter(timestamp__lt=before)
     if dry_run:
         return old.count()
