@@ -271,7 +271,8 @@ class ReferralSubject(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.get_role_display()})"
+        # Never the name: str() ends up in the audit trail and in logs.
+        return f"Person {self.pk} ({self.get_role_display()}) on referral {self.referral_id}"
 
     @property
     def full_name(self) -> str:

@@ -193,7 +193,8 @@ class Person(models.Model):
         verbose_name_plural = "people"
 
     def __str__(self) -> str:
-        return self.full_name
+        # Never the name: str() ends up in the audit trail and in logs.
+        return f"Person {self.pk}"
 
     @property
     def full_name(self) -> str:
@@ -222,7 +223,7 @@ class CaseSubject(CaseRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} ({self.get_role_display()}) in {self.case_id}"
+        return f"Subject {self.pk} ({self.get_role_display()}) of case {self.case_id}"
 
 
 class CaseInvolvement(CaseRecord):
