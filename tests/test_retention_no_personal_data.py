@@ -116,3 +116,16 @@ def test_a_pack_made_afterwards_shows_none_of_its_people(anonymised, co_chair) -
     text = pdf_text(pack)
     assert anonymised.case.reference in text
     assert leaks(text) == []
+
+
+def test_the_case_page_says_it_was_anonymised_and_it_cannot_be_reopened(anonymised, co_chair, as_user) -> None:
+    from django.core.exceptions import ValidationError
+
+    from cmarac.cases.services import case_reopen
+
+    with at(2032, 4, 2):
+        html = as_user(co_chair).get(reverse("cases:detail", args=[anonymised.case.reference])).content.decode()
+        assert "This case was anonymised on 1 April 2032" in html
+        assert reverse("cases:reopen", args=[anonymised.case.reference]) not in html
+        with pytest.raises(ValidationError):
+            case_reopen(case=anonymised.case, by=co_chair, reason="New incident")
