@@ -144,7 +144,8 @@ def test_a_case_walks_from_closure_through_a_hold_to_anonymisation(walked, coord
     assert entry.action == LogEntry.Action.UPDATE
     assert entry.actor is None
     assert entry.additional_data["by"] == "retention job"
-    assert entry.additional_data["policy"] == "Closed cases are anonymised 6 years after closure"
+    assert entry.additional_data["policy"] == "closed-case"
+    assert entry.additional_data["rule"] == "Closed cases are anonymised 6 years after closure"
     assert not [word for word in PERSONAL if word in str(entry.changes) + entry.changes_text]
 
     # A second run (the next night) changes nothing and records nothing.
@@ -276,6 +277,7 @@ def test_declined_referrals_and_old_drafts_are_deleted_when_due(coordinator, pol
     assert list(Referral.objects.values_list("reference", flat=True)) == [waiting.reference]
     entry = LogEntry.objects.get(additional_data__referral=declined.reference, action=LogEntry.Action.DELETE)
     assert entry.additional_data["policy"] == "declined-referral"
+    assert entry.additional_data["rule"] == "Declined referrals are deleted 365 days after the decision"
 
 
 def test_a_held_referral_is_kept(coordinator, police_referrer) -> None:
@@ -394,7 +396,7 @@ def test_audit_entries_older_than_the_audit_retention_are_deleted_and_that_is_re
     assert LogEntry.objects.filter(pk=young.pk).exists()
     record = LogEntry.objects.get(additional_data__what="Audit entries deleted under the retention policy")
     assert (record.additional_data["entries"], record.additional_data["by"]) == (12, "retention job")
-    assert record.additional_data["policy"] == "Audit entries are deleted 7 years after they were made"
+    assert record.additional_data["rule"] == "Audit entries are deleted 7 years after they were made"
     assert audit_entries_purge() == 0  # idempotent: nothing more, and nothing more recorded
     assert LogEntry.objects.filter(additional_data__what=record.additional_data["what"]).count() == 1
 

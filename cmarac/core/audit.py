@@ -94,7 +94,15 @@ def audit_refused(
 
 
 def audit_retention(
-    *, instance: models.Model, reference: str, key: str, by: Any, what: str, policy: str, deleted: bool = False
+    *,
+    instance: models.Model,
+    reference: str,
+    key: str,
+    by: Any,
+    what: str,
+    policy: str,
+    rule: str,
+    deleted: bool = False,
 ) -> LogEntry:
     """Log that the retention policy anonymised or deleted a record: which record (by reference),
     the policy applied and who ran it, a person or the scheduled job. No values, before or after."""
@@ -109,11 +117,11 @@ def audit_retention(
         actor_email=getattr(by, "email", None),
         changes={"retention": [what, policy]},
         changes_text=f" {reference} ",
-        additional_data={"what": what, key: reference, "policy": policy, "by": ran_by},
+        additional_data={"what": what, key: reference, "policy": policy, "rule": rule, "by": ran_by},
     )
 
 
-def audit_purge_record(*, by: Any, entries: int, before: str, policy: str) -> LogEntry:
+def audit_purge_record(*, by: Any, entries: int, before: str, policy: str, rule: str) -> LogEntry:
     """Log that audit entries older than the audit retention period were deleted: how many and
     up to when, under which policy, and who ran it (a person or the scheduled job)."""
     what = "Audit entries deleted under the retention policy"
@@ -128,6 +136,7 @@ def audit_purge_record(*, by: Any, entries: int, before: str, policy: str) -> Lo
         additional_data={
             "what": what,
             "policy": policy,
+            "rule": rule,
             "entries": entries,
             "before": before,
             "by": getattr(by, "email", None) or "retention job",

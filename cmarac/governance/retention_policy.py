@@ -52,6 +52,12 @@ def audit_entry_policy() -> RetentionPolicy:
     return RetentionPolicy("audit-entry", f"Audit entries are deleted {years} years after they were made")
 
 
+def policy_for(code: str) -> RetentionPolicy:
+    """The policy with this code, as the settings give it now."""
+    policies = (closed_case_policy(), declined_referral_policy(), draft_referral_policy(), audit_entry_policy())
+    return next(policy for policy in policies if policy.code == code)
+
+
 def case_due_on(closed_on: date) -> date:
     return add_years(closed_on, settings.RETENTION_CLOSED_CASE_YEARS)
 

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from cmarac.cases.models import Case
 from cmarac.governance.retention_models import RetentionHold
 from cmarac.governance.retention_policy import case_due_on, closed_case_policy, closed_on_or_before, end_of_month
-from cmarac.governance.retention_registry import DueRecord, sweeps
+from cmarac.governance.retention_registry import DueRecord, sweep_for, sweeps
 
 CASE = RetentionHold.RecordKind.CASE
 
@@ -87,5 +87,5 @@ def retention_queue(*, today: date) -> tuple[list[QueueRow], list[RetentionHold]
 def record_exists(kind: str, reference: str) -> bool:
     if kind == CASE:
         return Case.objects.filter(reference=reference, anonymised_at__isnull=True).exists()
-    sweep = next((s for s in sweeps() if s.kind == kind), None)
+    sweep = sweep_for(kind)
     return sweep is not None and sweep.exists(reference)

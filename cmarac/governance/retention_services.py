@@ -22,7 +22,7 @@ from cmarac.cases.models import Case
 from cmarac.core.audit import audit_purge_record, audit_retention
 from cmarac.governance import retention_registry as registry
 from cmarac.governance.retention_models import RetentionHold
-from cmarac.governance.retention_policy import audit_entry_policy, closed_case_policy, subtract_years
+from cmarac.governance.retention_policy import audit_entry_policy, closed_case_policy, policy_for, subtract_years
 from cmarac.governance.retention_selectors import case_is_due, cases_due, is_held, record_exists
 from cmarac.governance.retention_selectors import held_references as _held
 
@@ -57,7 +57,8 @@ def case_anonymise(*, case_id: int, by: User | None, today: date | None = None, 
             key="case",
             by=by,
             what="Anonymised under the retention policy",
-            policy=policy.label,
+            policy=policy.code,
+            rule=policy.label,
         )
     return True
 
@@ -81,6 +82,7 @@ def record_remove(*, record: registry.DueRecord, by: User | None, today: date) -
             by=by,
             what="Deleted under the retention policy",
             policy=record.policy,
+            rule=policy_for(record.policy).label,
             deleted=True,
         )
     return True
@@ -168,7 +170,8 @@ def audit_entries_purge(
                 break
             deleted += LogEntry.objects.filter(pk__in=ids).delete()[0]
     if deleted:
-        audit_purge_record(by=by, entries=deleted, before=before.isoformat(), policy=audit_entry_policy().label)
+        policy = audit_entry_policy()
+        audit_purge_record(by=by, entries=deleted, before=before.isoformat(), policy=policy.code, rule=policy.label)
     return deleted
 
 
