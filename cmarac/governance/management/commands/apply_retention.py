@@ -18,7 +18,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--date", help="Apply the policy as on this day (YYYY-MM-DD); default today.")
+        parser.add_argument(
+            "--date",
+            help=(
+                "Apply the policy to cases and referrals as on this day (YYYY-MM-DD); default today. "
+                "Audit entries always go by the real clock, as the database checks them."
+            ),
+        )
         parser.add_argument("--dry-run", action="store_true", help="List what would be done; change nothing.")
         parser.add_argument("--by", metavar="EMAIL", help="Record this person, not the retention job, as the actor.")
 
