@@ -401,7 +401,7 @@ def test_audit_entries_older_than_the_audit_retention_are_deleted_and_that_is_re
     assert LogEntry.objects.filter(additional_data__what=record.additional_data["what"]).count() == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
+@pytest.mark.postgresql  # the trigger exists on PostgreSQL only
 def test_the_database_refuses_to_delete_a_younger_entry_or_change_any() -> None:
     from django.db import DatabaseError
 
