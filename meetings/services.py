@@ -342,6 +342,9 @@ def attendance_take(
 
 @transaction.atomic
 def guest_add(*, meeting: Meeting, name: str, organisation: str) -> Guest:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.minutes_locked or meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting is cancelled or its minutes are approved and locked.")
     guest = Guest(meeting=meeting, name=name.strip(), organisation=organisation.strip())
     guest.full_clean()
     guest.save()
@@ -365,7 +368,9 @@ def confidentiality_confirm(*, meeting: Meeting, by: User) -> Meeting:
 def acknowledgement_record(
     *, meeting: Meeting, name: str, agency_name: str, by: User
 ) -> ConfidentialityAcknowledgement:
-    meeting = Meeting.objects.get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.minutes_locked:
+        raise ValidationError("This meeting's minutes are approved and locked.")
     if meeting.confidentiality_confirmed_at is None:
         raise ValidationError("Confirm that the confidentiality statement was read first.")
     ack = ConfidentialityAcknowledgement(
