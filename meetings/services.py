@@ -29,6 +29,7 @@ from meetings.models import (
     Meeting,
 )
 from meetings.schedule import MeetingRule, meetings_from, rule_from_settings
+from meetings.selectors import agreed_actions_now
 
 OPEN_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.HELD)
 
@@ -496,7 +497,15 @@ def minutes_approve(*, meeting: Meeting, by: User) -> Meeting:
     current.status = Meeting.Status.MINUTES_APPROVED
     current.minutes_approved_at, current.minutes_approved_by = timezone.now(), by
     current.minutes_revision += 1
+    current.minutes_snapshot = agreed_actions_now(current)
     current.save(
-        update_fields=["minutes_status", "status", "minutes_approved_at", "minutes_approved_by", "minutes_revision"]
+        update_fields=[
+            "minutes_status",
+            "status",
+            "minutes_approved_at",
+            "minutes_approved_by",
+            "minutes_revision",
+            "minutes_snapshot",
+        ]
     )
     return current
