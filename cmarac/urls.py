@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cmarac.accounts.second_factor_middleware import second_factor_not_required
 from cmarac.accounts.views import SignInView, sign_out
 from cmarac.core import views as core_views
 
@@ -10,7 +11,9 @@ admin.site.site_title = "CMARAC administration"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("sign-in/", SignInView.as_view(), name="login"),
-    path("sign-out/", sign_out, name="logout"),
+    path("sign-out/", second_factor_not_required(sign_out), name="logout"),
+    path("second-factor/", include("cmarac.accounts.second_factor_urls")),
+    path("second-factor/passkeys/", include("cmarac.accounts.passkeys")),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),
     path("cases/", include("cmarac.cases.urls")),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from cmarac.cases.models import Case, CaseSubject
 from cmarac.cases.services import case_close, involve_agency, withdraw_agency
 from tests.factories.cases import CaseFactory, HighRiskCaseFactory, PersonFactory
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("cases:list")
@@ -207,6 +208,6 @@ def test_another_persons_search_token_finds_nothing(housing_case, coordinator, c
     from django.test import Client
 
     other = Client()
-    other.force_login(co_chair)
+    verified_login(other, co_chair)
     response = other.get(address)
     assert response.context["form"]["q"].value() in (None, "")

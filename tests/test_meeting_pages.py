@@ -17,6 +17,7 @@ from meetings import services
 from meetings.models import AgencyInformation, AgendaItem, Attendance, CalendarFeed, Meeting
 from tests.factories.cases import CaseFactory, PersonFactory
 from tests.factories.meetings import MeetingFactory
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -670,7 +671,7 @@ def test_two_editors_of_the_general_minutes(meeting, coordinator, co_chair, as_u
 def test_the_calendar_feed_has_meetings_and_nothing_about_cases(meeting, item, housing_lead, coordinator, client):
     cancelled = MeetingFactory(starts_at=datetime(2030, 5, 9, 10, tzinfo=LONDON), venue="Cancelled room")
     services.meeting_cancel(meeting=cancelled, reason="Election period", by=coordinator)
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     address = client.get(url("calendar-subscribe")).context["address"]
     token = CalendarFeed.objects.get(user=housing_lead).token
     assert address.endswith(f"{reverse('meetings:calendar')}?token={token}")
@@ -690,7 +691,7 @@ def test_the_calendar_feed_has_meetings_and_nothing_about_cases(meeting, item, h
 
 
 def test_a_bad_token_is_not_found_and_a_reset_changes_the_address(housing_lead, client) -> None:
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     first = client.get(url("calendar-subscribe")).context["address"]
     assert client.get(url("calendar-subscribe")).context["address"] == first  # made once, then kept
     old_token = CalendarFeed.objects.get(user=housing_lead).token

@@ -21,6 +21,7 @@ from tests.factories.referrals import (
     answer_checklist,
     victim,
 )
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -602,7 +603,7 @@ def test_a_missing_reference_is_not_found_like_someone_elses(police_referrer, as
 def test_nobody_sees_another_persons_draft(police_referrer, co_chair, coordinator, client) -> None:
     referral = DraftReferralFactory(referrer=police_referrer)
     for person in (co_chair, coordinator):
-        client.force_login(person)
+        verified_login(client, person)
         assert client.get(referral.get_absolute_url()).status_code == 404
 
 

@@ -23,5 +23,8 @@ class AccountsConfig(AppConfig):
 
         auditlog.register(User, exclude_fields=["password", "last_login"])
         auditlog.register(Agency)
+        from cmarac.accounts.second_factor_services import second_factor_models_register
+
+        second_factor_models_register()
         # Runs after every app's migrations (this app is listed after auth and auditlog).
         post_migrate.connect(_ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")
