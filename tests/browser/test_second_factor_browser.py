@@ -102,3 +102,52 @@ def test_a_coordinator_resets_someones_second_factor(page: Any, coordinator: Use
     page.wait_for_url("**/second-factor/people/")
     assert "Their second factor has been reset" in page.content()
     assert not person.totpdevice_set.exists()
+
+
+def test_a_passkey_is_added_then_used_to_sign_in(page: Any, housing_lead: User, live_server: Any, settings) -> None:
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    from cmarac.accounts.second_factor_services import SecondFactorEvent
+
+    # The test server's own origin; passkeys belong to "localhost", as in development.
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
+    settings.OTP_WEBAUTHN_RP_ID = "localhost"
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    sign_in(page, housing_lead.email, TEST_PASSWORD)
+    page.goto("/second-factor/your-devices/")
+    page.get_by_role("button", name="Add a passkey").click()
+    page.get_by_text("Registration successful").wait_for()
+    assert WebAuthnCredential.objects.filter(user=housing_lead, confirmed=True).count() == 1
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in/")
+    page.get_by_label("Email address", exact=True).fill(housing_lead.email)
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/second-factor/?next=*")
+    assert_accessible(page)
+    page.get_by_role("button", name="Use a passkey").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert housing_lead.full_name in page.content()
+    for event in (SecondFactorEvent.PASSKEY_ADDED, SecondFactorEvent.PASSKEY_VERIFIED):
+        assert _event_count(housing_lead, event) == 1, event
+
+
+def _event_count(person: User, event: Any) -> int:
+    from auditlog.models import LogEntry
+
+    return LogEntry.objects.filter(object_pk=str(person.pk), additional_data__event=str(event)).count()
