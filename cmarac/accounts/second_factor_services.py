@@ -309,9 +309,7 @@ def second_factor_models_register() -> None:
     from cmarac.core.audit import audit_register
 
     every_use = ["last_used_at", "throttling_failure_timestamp", "throttling_failure_count"]
-    audit_register(
-        TOTPDevice, shown=["confirmed", "created_at"], exclude=["key", "last_t", "drift", "t0", *every_use]
-    )
+    audit_register(TOTPDevice, shown=["confirmed", "created_at"], exclude=["key", "last_t", "drift", "t0", *every_use])
     audit_register(StaticDevice, shown=["confirmed", "created_at"], exclude=every_use)
     audit_register(
         WebAuthnCredential,
