@@ -12,6 +12,7 @@ from auditlog.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -407,3 +408,38 @@ def test_device_changes_are_in_the_trail_without_any_key(housing_lead, client) -
     assert all("key" not in (entry.changes or {}) for entry in entries)
     tokens = StaticToken.objects.filter(device__user=housing_lead).values_list("token", flat=True)
     assert not any(token in trail for token in tokens)
+
+
+# --- Every role, and odd addresses ----------------------------------------------------
+
+
+@pytest.mark.parametrize("person", CAST)
+def test_everyone_has_their_own_second_factor_page(person, request, as_user) -> None:
+    user = request.getfixturevalue(person)
+    client = as_user(user)
+    response = client.get(reverse("second_factor:account"))
+    assert response.status_code == 200
+    assert response.context["summary"].apps == [authenticator_app_for(user)]
+    # Already verified: the sign-in steps go straight on.
+    assert client.get(VERIFY)["Location"] == reverse("home")
+    assert client.get(SET_UP)["Location"].startswith(VERIFY)
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("second_factor:account") in home
+    assert (reverse("second_factor:people") in home) is (person in ALLOWED_TO_RESET)
+
+
+@pytest.mark.parametrize(
+    "next_address", ["javascript:alert(1)", "//evil.example/", "https://evil.example/", "%ff%fe", "\x00", "/" * 3000]
+)
+def test_odd_next_addresses_go_home(next_address, housing_lead, client) -> None:
+    app = authenticator_app_for(housing_lead)
+    password_only(client, housing_lead)
+    assert client.get(VERIFY, {"next": next_address}).status_code == 200
+    response = client.post(f"{VERIFY}?{urlencode({'next': next_address})}", {"code": totp_code(app)})
+    assert response["Location"] == reverse("home")
+
+
+def test_the_sign_in_page_sends_someone_part_way_through_to_their_step(housing_lead, client) -> None:
+    authenticator_app_for(housing_lead)
+    response = password_only(client, housing_lead).get(reverse("login"))
+    assert response["Location"].startswith(VERIFY)

@@ -38,10 +38,12 @@ WRONG_CODE = "The code is not right. Enter the newest code your authenticator ap
 
 
 def _next_url(request: HttpRequest, default: str = "home") -> str:
-    """The page the person was going to, if it is on this site; otherwise `default`."""
+    """The page the person was going to, if it is a path on this site; otherwise `default`."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     allowed_hosts = {request.get_host()}
-    if url_has_allowed_host_and_scheme(candidate, allowed_hosts=allowed_hosts, require_https=request.is_secure()):
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts=allowed_hosts, require_https=request.is_secure()
+    ):
         return candidate
     return reverse(default)
 
@@ -103,14 +105,14 @@ def verify(request: HttpRequest) -> HttpResponse:
     """Every later sign-in: a code from the app, a recovery code, or a passkey."""
     user: User = request.user  # type: ignore[assignment]
     if user.is_verified():  # type: ignore[attr-defined]
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     if not has_second_factor(user):
         return redirect(_with_next("second_factor:set_up", _next_url(request)))
     form = VerifyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         result = second_factor_verify(request=request, code=form.cleaned_data["code"])
         if result.outcome is VerifyOutcome.VERIFIED:
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
         if result.outcome is VerifyOutcome.THROTTLED:
             form.add_error("code", _throttled_message(result.retry_after))
         else:
