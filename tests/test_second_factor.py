@@ -149,6 +149,20 @@ def test_set_up_refuses_a_wrong_code_says_why_and_records_it(housing_lead, clien
     assert client.get(reverse("home")).status_code == 302
 
 
+def test_set_up_is_throttled_too(housing_lead, client) -> None:
+    password_only(client, housing_lead)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        set_up_code(client)
+        device = TOTPDevice.objects.get(user=housing_lead)
+        client.post(SET_UP, {"code": wrong_code(device)})
+        response = client.post(SET_UP, {"code": totp_code(device)})
+        assert "too many wrong codes. Wait 1 second," in response.content.decode()
+        assert len(events(housing_lead, SecondFactorEvent.THROTTLED)) == 1
+        clock.shift(timedelta(seconds=2))
+        assert client.post(SET_UP, {"code": totp_code(device)}).status_code == 302
+        assert TOTPDevice.objects.get(user=housing_lead).confirmed is True
+
+
 @pytest.mark.parametrize("code", ["", "12345", "abcdef", "1" * 50])
 def test_set_up_refuses_malformed_codes_with_an_error(code, housing_lead, client) -> None:
     response = password_only(client, housing_lead).post(SET_UP, {"code": code})
@@ -211,7 +225,7 @@ def test_wrong_codes_are_throttled_then_allowed_again(housing_lead, client) -> N
         clock.shift(timedelta(seconds=1))
         response = client.post(VERIFY, {"code": totp_code(app)})  # right, but too soon
         assert response.status_code == 200
-        assert "too many wrong codes. Wait 2 seconds" in response.content.decode()
+        assert "too many wrong codes. Wait 1 second," in response.content.decode()
         assert client.get(reverse("home")).status_code == 302
         assert len(events(housing_lead, SecondFactorEvent.FAILED)) == 2
         assert len(events(housing_lead, SecondFactorEvent.THROTTLED)) == 1

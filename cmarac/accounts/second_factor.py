@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -57,7 +59,7 @@ def _grouped(secret: str) -> str:
 
 
 def _throttled_message(retry_after: object) -> str:
-    seconds = max(1, int((retry_after - timezone.now()).total_seconds()) + 1)  # type: ignore[operator]
+    seconds = max(1, math.ceil((retry_after - timezone.now()).total_seconds()))  # type: ignore[operator]
     unit = "second" if seconds == 1 else "seconds"
     return f"You have entered too many wrong codes. Wait {seconds} {unit}, then try again"
 
@@ -74,11 +76,14 @@ def set_up(request: HttpRequest) -> HttpResponse:
     device = authenticator_app_start(user=user)
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        codes = authenticator_app_confirm(request=request, device_id=device.pk, code=form.cleaned_data["code"])
-        if codes is not None:
-            request.session[NEW_CODES_SESSION_KEY] = codes
+        enrolment = authenticator_app_confirm(request=request, device_id=device.pk, code=form.cleaned_data["code"])
+        if enrolment.outcome is VerifyOutcome.VERIFIED:
+            request.session[NEW_CODES_SESSION_KEY] = enrolment.recovery_codes
             return redirect(_with_next("second_factor:recovery_codes", _next_url(request)))
-        form.add_error("code", WRONG_CODE.split(", or")[0])
+        if enrolment.outcome is VerifyOutcome.THROTTLED and enrolment.retry_after is not None:
+            form.add_error("code", _throttled_message(enrolment.retry_after))
+        else:
+            form.add_error("code", "The code is not right. Enter the newest code your authenticator app shows")
     secret = _base32_secret(device)
     return render(
         request,

@@ -9,7 +9,7 @@ person's id and never a code, a secret or a name.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from auditlog.models import LogEntry
@@ -139,25 +139,36 @@ def recovery_codes_replace(*, user: User, request: HttpRequest | None = None, au
     return codes
 
 
+@dataclass(frozen=True)
+class Enrolment:
+    outcome: VerifyOutcome
+    recovery_codes: list[str] = field(default_factory=list)
+    retry_after: datetime | None = None
+
+
 @transaction.atomic
-def authenticator_app_confirm(*, request: HttpRequest, device_id: int, code: str) -> list[str] | None:
+def authenticator_app_confirm(*, request: HttpRequest, device_id: int, code: str) -> Enrolment:
     """Confirm the authenticator app being set up with a code from it. On success the session is
-    verified with it, and the person gets recovery codes (returned, to be shown once); a wrong code
-    returns None and is recorded."""
+    verified with it, and the person gets recovery codes (returned, to be shown once); a wrong
+    code is recorded, and counts against the device's throttle."""
     user: User = request.user  # type: ignore[assignment]
     device = TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user, confirmed=False).first()
     if device is None:
-        return None
+        return Enrolment(VerifyOutcome.WRONG)
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        audit_second_factor(person=user, event=SecondFactorEvent.THROTTLED, request=request, device_kind="enrolment")
+        return Enrolment(VerifyOutcome.THROTTLED, retry_after=(info or {}).get("locked_until"))
     if not device.verify_token(_digits(code)):
         audit_second_factor(person=user, event=SecondFactorEvent.FAILED, request=request, device_kind="enrolment")
-        return None
+        return Enrolment(VerifyOutcome.WRONG)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     # Only one authenticator app is kept: setting up a new one replaces the old.
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     _verified_session(request, device)
     audit_second_factor(person=user, event=SecondFactorEvent.ENROLLED, request=request)
-    return recovery_codes_replace(user=user, request=request, audit=False)
+    return Enrolment(VerifyOutcome.VERIFIED, recovery_codes=recovery_codes_replace(user=user, audit=False))
 
 
 # --- Verification -------------------------------------------------------------
