@@ -85,9 +85,18 @@ def test_every_page_waits_for_the_second_factor(address, enrolled, coordinator, 
     assert client.get(address).status_code == 200
 
 
-@pytest.mark.parametrize("address", ["/accessibility/", "/healthz", SET_UP])
+@pytest.mark.parametrize("address", ["/accessibility/", "/healthz", SET_UP, reverse("otp_webauthn:js-i18n-catalog")])
 def test_public_and_second_factor_pages_answer_before_it(address, housing_lead, client) -> None:
     assert password_only(client, housing_lead).get(address).status_code == 200
+
+
+def test_a_passkey_sign_in_can_start_before_it_but_never_without_a_password(housing_lead, client) -> None:
+    begin = reverse("otp_webauthn:credential-authentication-begin")
+    PasskeyFactory(user=housing_lead)
+    assert client.post(begin)["Location"].startswith(reverse("login"))
+    response = password_only(client, housing_lead).post(begin)
+    assert response.status_code == 200
+    assert response.json()["allowCredentials"]  # only this person's passkeys are offered
 
 
 def test_sign_out_works_before_the_second_factor(housing_lead, client) -> None:

@@ -72,7 +72,8 @@ def audit_second_factor(
         actor=actor,
         actor_email=actor.email,
         remote_addr=(request.META.get("REMOTE_ADDR") or None) if request is not None else None,
-        changes={"second factor": [str(event), device_kind]},
+        # In auditlog's {field: [before, after]} shape, so the admin and the CSV read it as it reads others.
+        changes={"second factor": ["", f"{event}{f' ({device_kind})' if device_kind else ''}"]},
         additional_data={"what": event.label, **details},
     )
 
