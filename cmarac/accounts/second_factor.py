@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from base64 import b32encode
 
 import segno
 from django.contrib import messages
@@ -71,7 +72,7 @@ def set_up(request: HttpRequest) -> HttpResponse:
     """First sign-in (or after a reset): add an authenticator app, confirm a code from it."""
     user: User = request.user  # type: ignore[assignment]
     if has_second_factor(user):
-        # A second device is added from "Your account", after a code: never from here.
+        # Only someone with no way to sign in sets up an app here; others give a code first.
         return redirect(_with_next("second_factor:verify", _next_url(request)))
     device = authenticator_app_start(user=user)
     form = CodeForm(request.POST if request.method == "POST" else None)
@@ -98,8 +99,6 @@ def set_up(request: HttpRequest) -> HttpResponse:
 
 
 def _base32_secret(device: TOTPDevice) -> str:
-    from base64 import b32encode
-
     return b32encode(device.bin_key).decode("ascii").rstrip("=")
 
 
