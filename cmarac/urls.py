@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cmarac.accounts.sessions import session_keep_alive, session_timed_out
 from cmarac.accounts.views import SignInView, sign_out
 from cmarac.core import views as core_views
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", sign_out, name="logout"),
+    path("session/keep-alive/", session_keep_alive, name="session-keep-alive"),
+    path("session/timed-out/", session_timed_out, name="session-timed-out"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),
     path("cases/", include("cmarac.cases.urls")),
