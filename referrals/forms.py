@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from cmarac.accounts.models import Agency
 from cmarac.cases.forms import PERSON_TEXT_LIMITS, normalise_postcode
-from cmarac.core.forms import limit_text
 from cmarac.cases.models import CaseSubject, RiskLevel
+from cmarac.core.forms import limit_text
 from referrals.models import ChecklistQuestion, Referral, ReferralSubject
 from referrals.services import PERSON_FIELDS
 

@@ -58,7 +58,7 @@ def test_the_main_pages_run_under_the_policy(page: Any, person, action, housing_
 
 def open_warning(page: Any) -> None:
     page.clock.fast_forward("58:01")  # of the default 60 minutes
-    dialog = page.get_by_role("dialog", name="You’re about to be signed out")
+    dialog = page.get_by_role("dialog", name="You\u2019re about to be signed out")
     dialog.wait_for()
     assert page.evaluate("() => document.activeElement.id") == "session-timeout"
     assert "2 minutes" in dialog.inner_text()
