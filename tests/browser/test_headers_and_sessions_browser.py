@@ -131,3 +131,18 @@ def test_pages_without_forms_do_not_promise_to_keep_anything(page: Any, housing_
     open_warning(page)
     assert not page.locator("[data-session-kept]").is_visible()
     assert page.evaluate(STORED) == []
+
+
+def test_a_session_renewed_in_another_tab_is_not_warned_about(page: Any, housing_lead) -> None:
+    page.clock.install()
+    sign_in(page, housing_lead.email, TEST_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(reverse("cases:list"))
+    page.clock.fast_forward("30:00")
+    other = page.context.new_page()
+    other.goto(reverse("home"))  # renews the session for another 60 minutes
+    page.clock.fast_forward("28:01")  # 58 minutes after the first tab's page loaded
+    page.clock.run_for(2000)
+    assert not page.get_by_role("dialog").is_visible()
+    page.clock.fast_forward("30:00")  # 58 minutes after the other tab's request
+    page.get_by_role("dialog", name="You\u2019re about to be signed out").wait_for()

@@ -136,6 +136,24 @@ if (dialog && typeof dialog.showModal === 'function') {
   let lastAnnounced = null
   let timer = null
 
+  // Another tab of the service renews the same session: share the latest deadline between tabs
+  // (a time only), so one tab does not warn about, or end, a session another tab is using.
+  const sharedKey = `cmarac-session-deadline:${dialog.dataset.user}`
+  const share = () => {
+    try {
+      window.localStorage.setItem(sharedKey, String(deadline))
+    } catch {
+      // Storage switched off: each tab counts on its own.
+    }
+  }
+  const latestShared = () => {
+    try {
+      return Number(window.localStorage.getItem(sharedKey)) || 0
+    } catch {
+      return 0
+    }
+  }
+
   const save = () => {
     if (!store) return
     const saved = snapshot(forms)
@@ -199,6 +217,8 @@ if (dialog && typeof dialog.showModal === 'function') {
   }
 
   const tick = () => {
+    deadline = Math.max(deadline, latestShared())
+    if (dialog.open && deadline - Date.now() > warningMs) close() // renewed in another tab
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000))
     if (left === 0) return timeOut()
     if (!dialog.open) {
@@ -225,6 +245,7 @@ if (dialog && typeof dialog.showModal === 'function') {
       if (!response.ok) return
       const state = await response.json()
       deadline = Date.now() + state.seconds_left * 1000
+      share()
       close()
     } catch {
       // Offline for a moment: the dialog stays open and they can try again.
@@ -237,6 +258,7 @@ if (dialog && typeof dialog.showModal === 'function') {
     stay()
   })
 
+  share()
   timer = window.setInterval(tick, 1000)
   tick()
 }
