@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 # Modest, so the suite stays fast; deadline off because a request's time depends on the machine.
 FUZZ = settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
