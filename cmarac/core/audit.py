@@ -33,9 +33,7 @@ def audit_register(model: type[models.Model], *, shown: Iterable[str] = (), excl
         for field in model._meta.concrete_fields
         if field.name not in keep and field.name not in excluded and not field.many_to_one and not field.one_to_one
     ]
-    auditlog.register(
-        model, exclude_fields=excluded, mask_fields=masked, mask_callable="cmarac.core.audit.not_recorded"
-    )
+    auditlog.register(model, exclude_fields=excluded, mask_fields=masked, mask_callable="cmarac.core.audit.not_recorded")
 
 
 def _client_address(request: HttpRequest) -> str | None:
