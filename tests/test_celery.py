@@ -66,8 +66,8 @@ def test_the_reminder_job_runs_through_a_real_worker_on_redis(housing, housing_l
     with worker_on_redis("reminder-test", "actions") as app:
         first = app.send_task("actions.send_reminders").get(timeout=30)
         second = app.send_task("actions.send_reminders").get(timeout=30)
-    assert first == {"agency_digests": 1, "escalations": 0}
-    assert second == {"agency_digests": 0, "escalations": 0}
+    assert first == {"agency_digests": 1, "escalations": 0, "coordinator_digests": 0}
+    assert second == {"agency_digests": 0, "escalations": 0, "coordinator_digests": 0}
     assert [m.to for m in mail.outbox] == [[housing_lead.email]]
 
 

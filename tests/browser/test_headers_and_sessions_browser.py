@@ -12,6 +12,8 @@ from actions.models import Action, ActionUpdate
 from tests.browser.conftest import axe_violations, csp_violations, describe, sign_in
 from tests.factories.accounts import TEST_PASSWORD
 from tests.factories.actions import ActionFactory
+from tests.factories.second_factor import totp_code
+from tests.second_factor import authenticator_app_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,6 +98,9 @@ def test_the_timeout_warning_stay_signed_in_and_sign_out_in_time(page: Any, hous
     page.get_by_label("Email address", exact=True).fill(housing_lead.email)
     page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/second-factor/" in url)  # the second factor, then back to the page
+    page.get_by_label("Code", exact=True).fill(totp_code(authenticator_app_for(housing_lead)))
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"**{action.get_absolute_url()}")
     notice = page.locator("[data-session-restored]")
     assert "What you had typed has been put back" in notice.inner_text()
