@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_migrate
 
 
 def _ensure_role_groups(sender: AppConfig, **kwargs: Any) -> None:
@@ -17,11 +17,25 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and agencies"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
+        from cmarac.accounts.guard import audit_group_membership, guard_group_membership
+        from cmarac.accounts.models import Agency, AgencyMembershipChange, RoleGrant, User
+        from cmarac.core.audit import audit_register
 
-        from cmarac.accounts.models import Agency, User
-
-        auditlog.register(User, exclude_fields=["password", "last_login"])
-        auditlog.register(Agency)
+        # The trail says that a person's name, email or password changed, never to what; the
+        # agency (an id), active and staff status, and superuser status are shown (ADR 14).
+        audit_register(
+            User, shown=["is_active", "is_staff", "is_superuser", "revision", "date_joined"], exclude=["last_login"]
+        )
+        # An agency's details are the partnership's, not a person's: all shown.
+        audit_register(
+            Agency,
+            shown=["name", "short_name", "kind", "membership", "is_active", "members_see_cases", "contact_email", "revision"],
+        )
+        audit_register(RoleGrant, shown=["role", "outcome", "proposed_at", "decided_at", "revoked_at"])
+        audit_register(AgencyMembershipChange, shown=["changed_at"])
+        # Role and agency groups, whatever the route: refused unless granted, always audited.
+        through = User.groups.through
+        m2m_changed.connect(guard_group_membership, sender=through, dispatch_uid="accounts.guard_group_membership")
+        m2m_changed.connect(audit_group_membership, sender=through, dispatch_uid="accounts.audit_group_membership")
         # Runs after every app's migrations (this app is listed after auth and auditlog).
         post_migrate.connect(_ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")
