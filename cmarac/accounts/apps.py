@@ -29,7 +29,16 @@ class AccountsConfig(AppConfig):
         # An agency's details are the partnership's, not a person's: all shown.
         audit_register(
             Agency,
-            shown=["name", "short_name", "kind", "membership", "is_active", "members_see_cases", "contact_email", "revision"],
+            shown=[
+                "name",
+                "short_name",
+                "kind",
+                "membership",
+                "is_active",
+                "members_see_cases",
+                "contact_email",
+                "revision",
+            ],
         )
         audit_register(RoleGrant, shown=["role", "outcome", "proposed_at", "decided_at", "revoked_at"])
         audit_register(AgencyMembershipChange, shown=["changed_at"])

@@ -74,7 +74,9 @@ def guard_group_membership(
     allowed = applying.allowed if applying is not None else frozenset()
     group_ids = {group_pk for _, group_pk in pairs}
     role_group_ids = {
-        pk for pk, name in Group.objects.filter(pk__in=group_ids).values_list("pk", "name") if name in ROLE_BY_GROUP_NAME
+        pk
+        for pk, name in Group.objects.filter(pk__in=group_ids).values_list("pk", "name")
+        if name in ROLE_BY_GROUP_NAME
     }
     agency_group_ids = dict(Agency.objects.filter(group_id__in=group_ids).values_list("group_id", "pk"))
     person_agency: dict[int, int | None] = {}

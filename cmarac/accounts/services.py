@@ -86,11 +86,24 @@ def _may_grant(by: User) -> bool:
     return by.is_active and any(role in by.roles for role in ROLES_THAT_GRANT)
 
 
+# Roles whose holders use the Django admin: coordinators for the risk checklists, the administrator.
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+
+
+def _sync_staff_status(person: User) -> None:
+    """Staff status follows the roles, so it cannot be given on its own."""
+    person.__dict__.pop("roles", None)
+    wanted = bool(person.roles & STAFF_ROLES)
+    if person.is_staff != wanted:
+        person.is_staff = wanted
+        person.save(update_fields=["is_staff"])
+
+
 def _add_role_group(*, person: User, role: Role, by: User | None) -> None:
     group = Group.objects.get(name=role.group_name)
     with applying_grant(by=by, pairs=[(person.pk, group.pk)]):
         person.groups.add(group)
-    person.__dict__.pop("roles", None)
+    _sync_staff_status(person)
 
 
 def _refuse_self(*, person: User, by: User, message: str) -> None:
@@ -234,7 +247,7 @@ def _remove_role_group(*, person: User, role: Role, by: User | None) -> None:
     RoleGrant.objects.filter(person=person, role=role, outcome=RoleGrant.Outcome.APPROVED).update(
         outcome=RoleGrant.Outcome.REVOKED, revoked_by=by, revoked_at=now
     )
-    person.__dict__.pop("roles", None)
+    _sync_staff_status(person)
 
 
 @transaction.atomic
