@@ -94,6 +94,7 @@ def _sync_staff_status(person: User) -> None:
     """Staff status follows the roles, so it cannot be given on its own."""
     person.__dict__.pop("roles", None)
     wanted = bool(person.roles & STAFF_ROLES)
+    person.is_staff = User.objects.values_list("is_staff", flat=True).get(pk=person.pk)
     if person.is_staff != wanted:
         person.is_staff = wanted
         person.save(update_fields=["is_staff"])
@@ -257,6 +258,7 @@ def role_revoke(*, person: User, role: Role, by: User) -> None:
     _refuse_self(person=person, by=by, message="You cannot remove your own roles. Ask another coordinator.")
     if not by.is_active or not by.has_role(Role.COORDINATOR):
         raise RoleChangeRefused("Only a coordinator can remove a role.")
+    person = User.objects.select_for_update().get(pk=person.pk)
     if role not in person.roles:
         raise RoleChangeRefused(f"This person does not have the {role.label} role.")
     _remove_role_group(person=person, role=role, by=by)
