@@ -147,9 +147,18 @@ def user_create(
     job_title: str = "",
     phone: str = "",
     is_staff: bool = False,
+    is_active: bool = True,
 ) -> User:
     """Create a person with roles set by the system (seed data, factories, commands)."""
-    user = User(email=email, full_name=full_name, agency=agency, job_title=job_title, phone=phone, is_staff=is_staff)
+    user = User(
+        email=email,
+        full_name=full_name,
+        agency=agency,
+        job_title=job_title,
+        phone=phone,
+        is_staff=is_staff,
+        is_active=is_active,
+    )
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -303,9 +312,9 @@ def person_invite(*, email: str, full_name: str, agency: Agency | None, job_titl
     _require_coordinator(by)
     person = User(email=email, full_name=full_name, agency=agency, job_title=job_title)
     person.set_unusable_password()
-    person.full_clean(exclude=["password"])
-    if User.objects.filter(email__iexact=person.email).exists():
+    if User.objects.filter(email__iexact=email.strip()).exists():
         raise ValidationError({"email": "Someone with this email address already has an account."})
+    person.full_clean(exclude=["password"])
     person.save()
     _record_agency_move(person=person, old_agency_id=None, by=by)
     audit_account_event(person=person, by=by, what="Invitation sent")
