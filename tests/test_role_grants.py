@@ -168,6 +168,15 @@ def test_a_person_joins_only_their_own_agency_group(housing_lead, police, fire) 
         housing_lead.groups.add(Group.objects.create(name="Anything else"))
 
 
+def test_no_permission_is_given_to_a_person_directly(administrator) -> None:
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.get(codename="view_logentry", content_type__app_label="auditlog")
+    with pytest.raises(RoleGrantRequired), transaction.atomic():
+        administrator.user_permissions.add(permission)
+    assert not User.objects.get(pk=administrator.pk).has_perm("auditlog.view_logentry")
+
+
 # --- The audit trail ------------------------------------------------------------------------
 
 

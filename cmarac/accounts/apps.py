@@ -17,7 +17,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and agencies"
 
     def ready(self) -> None:
-        from cmarac.accounts.guard import audit_group_membership, guard_group_membership
+        from cmarac.accounts.guard import audit_group_membership, guard_group_membership, refuse_direct_permissions
         from cmarac.accounts.models import Agency, AgencyMembershipChange, RoleGrant, User
         from cmarac.core.audit import audit_register
 
@@ -46,5 +46,10 @@ class AccountsConfig(AppConfig):
         through = User.groups.through
         m2m_changed.connect(guard_group_membership, sender=through, dispatch_uid="accounts.guard_group_membership")
         m2m_changed.connect(audit_group_membership, sender=through, dispatch_uid="accounts.audit_group_membership")
+        m2m_changed.connect(
+            refuse_direct_permissions,
+            sender=User.user_permissions.through,
+            dispatch_uid="accounts.refuse_direct_permissions",
+        )
         # Runs after every app's migrations (this app is listed after auth and auditlog).
         post_migrate.connect(_ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")

@@ -8,6 +8,7 @@ such change made through the ORM, in either direction (`user.groups.add(group)` 
 - adding a role group is refused unless the accounts services are applying a grant for that
   person and that role (`applying_grant`); adding an agency group is refused unless it is the
   person's own agency's; other groups are refused;
+- permissions are never added to a person directly (they come with role groups);
 - every addition and removal is written to the audit trail against the person, naming the
   groups (role and agency codes, never personal data) and who made the change.
 
@@ -94,6 +95,12 @@ def guard_group_membership(
                 raise RoleGrantRequired("A person is in their own agency's group only: change their agency instead.")
         else:
             raise RoleGrantRequired("People belong to role and agency groups only.")
+
+
+def refuse_direct_permissions(sender: Any, action: str, pk_set: set[int] | None, **kwargs: Any) -> None:
+    """Model permissions are held by role groups only (ADR 2): none is given to a person directly."""
+    if action == "pre_add" and pk_set:
+        raise RoleGrantRequired("Permissions come with roles: give the person a role instead.")
 
 
 # Groups about to be cleared, by (sender side, instance pk), read again after the clear.

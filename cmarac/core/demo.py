@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from cmarac.accounts.models import Agency, User
+from cmarac.accounts.models import Agency, RoleGrant, User
 from cmarac.accounts.roles import Role
-from cmarac.accounts.services import agency_save, user_set_roles, user_sync_agency_group
+from cmarac.accounts.services import agency_save, role_grant_propose, user_set_roles, user_sync_agency_group
 
 K = Agency.Kind
 CORE = Agency.Membership.CORE
@@ -179,6 +179,18 @@ PEOPLE: list[DemoPerson] = [
 ]
 
 
+def _seed_role_request() -> None:
+    """One role request waiting for a second co-chair or coordinator, so the demo shows the rule."""
+    person = User.objects.get(email=f"deputy.police@{DOMAIN}")
+    if not RoleGrant.objects.filter(person=person, role=Role.CO_CHAIR).exists():
+        role_grant_propose(
+            person=person,
+            role=Role.CO_CHAIR,
+            by=User.objects.get(email=PEOPLE[0].email),
+            reason="Stands in for the police co-chair during leave.",
+        )
+
+
 class DemoDataNotAllowed(Exception):
     pass
 
@@ -216,6 +228,8 @@ def seed_demo() -> list[DemoPerson]:
         if agency is not None and (person.lead_of or person.deputy_of):
             setattr(agency, "lead" if person.lead_of else "deputy", user)
             agency_save(agency=agency)
+
+    _seed_role_request()
 
     from cmarac.core.demo_cases import seed_demo_cases
 
