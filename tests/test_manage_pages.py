@@ -127,6 +127,25 @@ def test_one_proposes_and_another_approves_through_the_pages(client, coordinator
     assert User.objects.get(pk=housing_lead.pk).has_role(Role.CO_CHAIR)
 
 
+def test_co_chairs_are_offered_only_the_roles_that_need_approval(as_user, co_chair, coordinator, auditor) -> None:
+    url = reverse("manage:role-propose", args=[auditor.pk])
+    page = as_user(co_chair).get(url).content.decode()
+    assert 'value="co-chair"' in page
+    assert 'value="referrer"' not in page
+    assert 'value="auditor"' not in page  # already held
+    assert 'value="referrer"' in as_user(coordinator).get(url).content.decode()
+
+
+def test_a_coordinator_cannot_name_themselves_lead(as_user, coordinator, community_safety) -> None:
+    response = as_user(coordinator).post(
+        reverse("manage:agency-edit", args=[community_safety.pk]), _agency_form(community_safety, lead=coordinator.pk)
+    )
+    assert response.status_code == 200
+    assert "when it is you" in response.content.decode()
+    community_safety.refresh_from_db()
+    assert community_safety.lead_id is None
+
+
 def test_a_rejection_needs_a_reason(as_user, co_chair) -> None:
     grant = PendingRoleGrantFactory()
     response = as_user(co_chair).post(reverse("manage:role-decide", args=[grant.pk]), {"decision": "reject"})

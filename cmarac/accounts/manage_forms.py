@@ -91,13 +91,15 @@ class RoleProposeForm(forms.Form):
         help_text="Seen by whoever approves it.",
     )
 
-    def __init__(self, *args: Any, held: frozenset[Role], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, held: frozenset[Role], direct_allowed: bool, **kwargs: Any) -> None:
+        """`held`: the person's roles, not offered again. `direct_allowed`: whether the roles a
+        coordinator gives alone (agency member, referrer) are offered."""
         super().__init__(*args, **kwargs)
         second = " (needs approval by a second co-chair or coordinator)"
         self.fields["role"].choices = [
             (role.value, role.label + (second if role in ROLES_NEEDING_APPROVAL else ""))
             for role in Role
-            if role not in held
+            if role not in held and (direct_allowed or role in ROLES_NEEDING_APPROVAL)
         ]
 
 

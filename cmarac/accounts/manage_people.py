@@ -231,7 +231,9 @@ def person_send_reset(request: HttpRequest, pk: int) -> HttpResponse:
 def role_propose(request: HttpRequest, pk: int) -> HttpResponse:
     require_granter(request.user)
     person = _person(pk)
-    form = RoleProposeForm(request.POST or None, held=person.roles)
+    form = RoleProposeForm(
+        request.POST or None, held=person.roles, direct_allowed=request.user.has_role(Role.COORDINATOR)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             grant = services.role_grant_propose(
