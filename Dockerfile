@@ -7,8 +7,10 @@
 #   docker build -t cmarac .
 #   docker run --rm -p 8000:8000 -e SECRET_KEY=... -e DATABASE_URL=... -e REDIS_URL=... cmarac
 #
-# Run `python manage.py migrate --noinput` (same image, same environment)
-# before the first start and after every upgrade.
+# Before the first start and after every upgrade, as the schema's owner (same
+# image): `python manage.py migrate --noinput`, then
+# `python manage.py grant_app_database_access --role <the application's role>`.
+# The server and workers connect as that role, which owns nothing (README, Security).
 
 # --- Stage 1: front-end assets ----------------------------------------------
 # GOV.UK Frontend and MOJ Frontend from npm, and the SCSS compiled to

@@ -6,9 +6,12 @@ class ActionsConfig(AppConfig):
     verbose_name = "Actions"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from actions import models
+        from cmarac.core.audit import audit_register
 
-        auditlog.register(models.Action)
-        auditlog.register(models.ActionUpdate)
+        # The trail names the fields that changed; it keeps values only of codes and system times.
+        audit_register(
+            models.Action,
+            shown=["due_on", "priority", "status", "closed_at", "created_at", "updated_at"],
+        )
+        audit_register(models.ActionUpdate, shown=["status", "at"])

@@ -75,7 +75,7 @@ class Action(CaseRecord):
         ]
 
     def __str__(self) -> str:
-        return f"Action {self.pk} on {self.case_id}"
+        return f"action {self.pk} on {self.case.reference}"
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -108,7 +108,7 @@ class ActionUpdate(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Update on action {self.action_id}"
+        return f"update {self.pk} on action {self.action_id}"
 
     def get_additional_data(self) -> dict[str, str]:
         return {"case": self.action.case.reference}

@@ -137,6 +137,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-meeting-schedule": {"task": "meetings.generate_schedule", "schedule": timedelta(hours=24)},
     "action-reminders": {"task": "actions.send_reminders", "schedule": crontab(hour=7, minute=30)},
     "remove-expired-packs": {"task": "meetings.remove_expired_packs", "schedule": timedelta(hours=1)},
+    "seal-audit-trail": {"task": "audit.seal", "schedule": timedelta(minutes=5)},
+    "verify-audit-trail": {"task": "audit.verify", "schedule": crontab(hour=6, minute=0)},
 }
 
 # --- Accounts and sign-in ---------------------------------------------------

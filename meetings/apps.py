@@ -6,18 +6,30 @@ class MeetingsConfig(AppConfig):
     verbose_name = "Meetings"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from cmarac.core.audit import audit_register
         from meetings import models
 
-        for model in (
+        # The trail names the fields that changed; it keeps values only of codes and system times.
+        audit_register(
             models.Meeting,
-            models.AgendaItem,
-            models.AgendaInvitation,
-            models.AgencyInformation,
-            models.Attendance,
-            models.Guest,
-            models.ConfidentialityAcknowledgement,
-            models.MeetingPack,
-        ):
-            auditlog.register(model)
+            shown=[
+                "kind",
+                "scheduled_for",
+                "starts_at",
+                "status",
+                "minutes_status",
+                "minutes_approved_at",
+                "confidentiality_confirmed_at",
+                "agenda_published_at",
+                "created_at",
+            ],
+        )
+        audit_register(
+            models.AgendaItem, shown=["item_type", "risk_level_agreed", "decision", "next_review_on", "recorded_at"]
+        )
+        audit_register(models.AgendaInvitation, shown=["invited_at"])
+        audit_register(models.AgencyInformation, shown=["updated_at"])
+        audit_register(models.Attendance, shown=["status"])
+        audit_register(models.Guest)
+        audit_register(models.ConfidentialityAcknowledgement, shown=["acknowledged_at"])
+        audit_register(models.MeetingPack, shown=["kind", "status", "requested_at", "finished_at", "expires_at"])

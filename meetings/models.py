@@ -225,7 +225,7 @@ class Guest(models.Model):
     organisation = models.CharField(max_length=200)
 
     def __str__(self) -> str:
-        return f"{self.name}, {self.organisation}"
+        return f"guest {self.pk} at meeting {self.meeting_id}"
 
 
 class ConfidentialityAcknowledgement(models.Model):
@@ -239,7 +239,7 @@ class ConfidentialityAcknowledgement(models.Model):
         ordering = ["acknowledged_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.agency_name})"
+        return f"acknowledgement {self.pk} at meeting {self.meeting_id}"
 
 
 class CalendarFeed(models.Model):

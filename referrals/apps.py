@@ -6,9 +6,33 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referrals"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from cmarac.core.audit import audit_register
         from referrals import models
 
-        for model in (models.Referral, models.ReferralSubject, models.ReferralAnswer, models.ChecklistTemplate):
-            auditlog.register(model)
+        # The trail names the fields that changed; it keeps values only of codes and system times.
+        audit_register(
+            models.Referral,
+            shown=[
+                "reference",
+                "status",
+                "issue_types",
+                "hate_crime_strand",
+                "consent",
+                "sharing_basis",
+                "scored_level",
+                "raised_level",
+                "risk_level",
+                "submitted_at",
+                "meeting_date",
+                "decided_at",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        audit_register(models.ReferralSubject, shown=["role"])
+        audit_register(models.ReferralAnswer, shown=["score"])
+        # Checklist templates are the partnership's configuration, not case data.
+        audit_register(
+            models.ChecklistTemplate,
+            shown=[field.name for field in models.ChecklistTemplate._meta.concrete_fields],
+        )

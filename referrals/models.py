@@ -271,7 +271,8 @@ class ReferralSubject(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.get_role_display()})"
+        # Never the name: str() is what the audit trail and logs show.
+        return f"subject {self.pk} of {self.referral.reference}"
 
     @property
     def full_name(self) -> str:
@@ -292,7 +293,7 @@ class ReferralAnswer(models.Model):
         constraints = [models.UniqueConstraint(fields=["referral", "question"], name="referral_answer_unique")]
 
     def __str__(self) -> str:
-        return f"{self.question}: {self.option.label}"
+        return f"answer to question {self.question_id} of {self.referral.reference}"
 
     def get_additional_data(self) -> dict[str, str]:
         return {"referral": self.referral.reference}

@@ -21,25 +21,14 @@ class AccountsConfig(AppConfig):
         from cmarac.accounts.models import Agency, AgencyMembershipChange, RoleGrant, User
         from cmarac.core.audit import audit_register
 
-        # The trail says that a person's name, email or password changed, never to what; the
-        # agency (an id), active and staff status, and superuser status are shown (ADR 14).
+        # Staff accounts and agencies are the partnership's own records: their values are kept,
+        # except secrets. A password change is recorded as a change, never its hash (ADR 14).
         audit_register(
-            User, shown=["is_active", "is_staff", "is_superuser", "revision", "date_joined"], exclude=["last_login"]
+            User,
+            shown=[field.name for field in User._meta.concrete_fields if field.name not in ("password", "last_login")],
+            exclude=["last_login"],
         )
-        # An agency's details are the partnership's, not a person's: all shown.
-        audit_register(
-            Agency,
-            shown=[
-                "name",
-                "short_name",
-                "kind",
-                "membership",
-                "is_active",
-                "members_see_cases",
-                "contact_email",
-                "revision",
-            ],
-        )
+        audit_register(Agency, shown=[field.name for field in Agency._meta.concrete_fields])
         audit_register(RoleGrant, shown=["role", "outcome", "proposed_at", "decided_at", "revoked_at"])
         audit_register(AgencyMembershipChange, shown=["changed_at"])
         # Role and agency groups, whatever the route: refused unless granted, always audited.

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cmarac.accounts.roles import Role
 from cmarac.audit.forms import AuditFilterForm
+from cmarac.audit.presentation import changed_fields, describe_changes
 from cmarac.audit.selectors import audit_entries
 from cmarac.core.audit import audit_list
 from cmarac.core.csv_download import csv_download
@@ -33,6 +34,9 @@ def _criteria(filters: dict[str, Any]) -> dict[str, str]:
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     page = Paginator(audit_entries(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for entry in page.object_list:
+        entry.changed_fields = changed_fields(entry)
     audit_list(request=request, model=LogEntry, what="Audit trail", shown=[], criteria=_criteria(filters))
     query = request.GET.copy()
     query.pop("page", None)
@@ -44,7 +48,18 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
 
 
 def _csv_rows(entries: Any) -> Iterator[list[str]]:
-    yield ["time", "person", "email", "agency", "action", "record type", "record", "case", "address", "details"]
+    yield [
+        "time",
+        "person",
+        "email",
+        "agency",
+        "action",
+        "record type",
+        "record",
+        "case or referral",
+        "address",
+        "details",
+    ]
     for entry in entries.iterator(chunk_size=500):
         actor = entry.actor
         yield [
@@ -55,9 +70,9 @@ def _csv_rows(entries: Any) -> Iterator[list[str]]:
             entry.get_action_display(),
             entry.content_type.name,
             entry.object_repr,
-            (entry.additional_data or {}).get("case", ""),
+            (entry.additional_data or {}).get("case") or (entry.additional_data or {}).get("referral", ""),
             entry.remote_addr or "",
-            entry.changes_text.strip() if entry.action == LogEntry.Action.ACCESS else str(entry.changes or ""),
+            describe_changes(entry),
         ]
 
 

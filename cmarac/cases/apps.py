@@ -7,17 +7,27 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from cmarac.cases import models
+        from cmarac.core.audit import audit_register
 
-        for model in (
+        # The trail names the fields that changed; it keeps values only of codes and system times.
+        audit_register(
             models.Case,
-            models.Person,
-            models.CaseSubject,
-            models.CaseInvolvement,
-            models.RiskLevelChange,
-            models.LeadChange,
-            models.CaseEvent,
-        ):
-            auditlog.register(model)
+            shown=[
+                "reference",
+                "status",
+                "risk_level",
+                "is_repeat",
+                "asb_case_review_threshold_reached",
+                "opened_on",
+                "closed_on",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        audit_register(models.Person, shown=["created_at", "updated_at"])
+        audit_register(models.CaseSubject, shown=["role"])
+        audit_register(models.CaseInvolvement, shown=["reason", "source", "created_at"])
+        audit_register(models.RiskLevelChange, shown=["risk_level", "changed_at"])
+        audit_register(models.LeadChange, shown=["changed_at"])
+        audit_register(models.CaseEvent, shown=["kind", "occurred_at"])

@@ -189,7 +189,8 @@ class Person(models.Model):
         verbose_name_plural = "people"
 
     def __str__(self) -> str:
-        return self.full_name
+        # Never the name: str() is what the audit trail and logs show.
+        return f"person {self.pk}"
 
     @property
     def full_name(self) -> str:
@@ -218,7 +219,7 @@ class CaseSubject(CaseRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} ({self.get_role_display()}) in {self.case_id}"
+        return f"subject {self.pk} of {self.case.reference}"
 
 
 class CaseInvolvement(CaseRecord):

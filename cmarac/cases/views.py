@@ -23,7 +23,7 @@ from cmarac.cases.access import get_case_for
 from cmarac.cases.forms import CaseCreateForm, CaseFilterForm, PersonForm, ReasonForm
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, Person
 from cmarac.cases.selectors import cases_for_list
-from cmarac.core.audit import audit_list, audit_refused, audit_view
+from cmarac.core.audit import NOT_RECORDED, audit_list, audit_refused, audit_view
 
 PAGE_SIZE = 25
 
@@ -84,6 +84,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = [case.reference for case in page.object_list]
     criteria = {key: str(value) for key, value in filters.items() if value not in (None, "", [], False)}
+    if "q" in criteria:
+        # That someone searched is recorded, with the cases shown; what they typed (a name, a
+        # postcode) is not, so the trail holds no personal data.
+        criteria["q"] = NOT_RECORDED
     audit_list(request=request, model=Case, what="Case list", shown=shown, criteria=criteria)
     query = request.GET.copy()
     query.pop("page", None)

@@ -8,9 +8,9 @@ from typing import Any
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest
-
 
 # What the trail stores in place of a value that may hold personal or case content.
 NOT_RECORDED = "(not recorded)"
@@ -28,12 +28,17 @@ def audit_register(model: type[models.Model], *, shown: Iterable[str] = (), excl
     never anything a person typed about someone. `exclude` leaves fields out of the trail entirely."""
     keep = {*shown, model._meta.pk.name}
     excluded = list(exclude)
+    unknown = (keep | set(excluded)) - {field.name for field in model._meta.concrete_fields}
+    if unknown:
+        raise ImproperlyConfigured(f"audit_register({model.__name__}): no such fields {sorted(unknown)}")
     masked = [
         field.name
         for field in model._meta.concrete_fields
         if field.name not in keep and field.name not in excluded and not field.many_to_one and not field.one_to_one
     ]
-    auditlog.register(model, exclude_fields=excluded, mask_fields=masked, mask_callable="cmarac.core.audit.not_recorded")
+    auditlog.register(
+        model, exclude_fields=excluded, mask_fields=masked, mask_callable="cmarac.core.audit.not_recorded"
+    )
 
 
 def _client_address(request: HttpRequest) -> str | None:

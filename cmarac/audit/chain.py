@@ -1,0 +1,161 @@
+"""Sealing and verifying the audit trail (ADR 0016).
+
+Every audit entry gets a seal: sha256 of the previous seal's digest and the entry's canonical
+content. Sealing runs just after the transaction that wrote an entry commits, and again from a
+scheduled task for anything a crashed process left unsealed. It never blocks a request: when
+another process holds the chain, this one leaves its entries to that process or to the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from cmarac.audit.models import GENESIS, ChainHead, Seal
+
+logger = logging.getLogger(__name__)
+
+# Entries are looked for this far back when sealing; older unsealed entries are reported by
+# verification instead (a process that wrote them died before sealing and no run caught up).
+SEALING_WINDOW = timedelta(days=1)
+# An entry may wait this long for its seal before verification reports it.
+SEALING_GRACE = timedelta(hours=1)
+BATCH = 500
+
+
+def canonical(entry: LogEntry) -> bytes:
+    """The entry's content as it is sealed: every column, in a fixed form."""
+    content: list[Any] = [
+        entry.pk,
+        entry.content_type_id,
+        entry.object_pk,
+        entry.object_id,
+        entry.object_repr,
+        entry.action,
+        entry.changes,
+        entry.changes_text,
+        entry.actor_id,
+        entry.actor_email,
+        entry.remote_addr,
+        entry.cid,
+        entry.timestamp.astimezone(UTC).isoformat(timespec="microseconds"),
+        entry.additional_data,
+        entry.serialized_data,
+    ]
+    return json.dumps(content, sort_keys=True, default=str, separators=(",", ":")).encode()
+
+
+def link(previous: str, entry: LogEntry) -> str:
+    return hashlib.sha256(previous.encode() + b"\n" + canonical(entry)).hexdigest()
+
+
+def seal_pending(*, limit: int = 5000) -> int:
+    """Append seals for unsealed recent entries, oldest first. Returns how many were sealed."""
+    sealed = 0
+    while sealed < limit:
+        with transaction.atomic():
+            head = ChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+            if head is None:
+                if ChainHead.objects.filter(pk=1).exists():
+                    return sealed  # another process is sealing: it takes these entries too
+                head, _ = ChainHead.objects.get_or_create(pk=1)
+                head = ChainHead.objects.select_for_update().get(pk=1)
+            since = timezone.now() - SEALING_WINDOW
+            pending = list(
+                LogEntry.objects.filter(timestamp__gte=since)
+                .filter(~Exists(Seal.objects.filter(entry_id=OuterRef("pk"))))
+                .order_by("pk")[:BATCH]
+            )
+            if not pending:
+                return sealed
+            seals = []
+            for entry in pending:
+                head.position += 1
+                digest = link(head.digest, entry)
+                seals.append(Seal(position=head.position, entry_id=entry.pk, previous=head.digest, digest=digest))
+                head.digest = digest
+            Seal.objects.bulk_create(seals)
+            head.save(update_fields=["position", "digest", "updated_at"])
+            sealed += len(seals)
+    return sealed
+
+
+def seal_after_commit(sender: type, instance: LogEntry, created: bool, **kwargs: Any) -> None:
+    """post_save of an audit entry: seal it once its transaction has committed."""
+    if created:
+        transaction.on_commit(_seal_quietly, robust=True)
+
+
+def _seal_quietly() -> None:
+    try:
+        seal_pending(limit=BATCH)
+    except Exception:  # the scheduled run seals what this one could not; a request never fails here
+        logger.exception("Sealing the audit trail failed; the scheduled run will retry")
+
+
+@dataclass
+class Verification:
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"Audit trail verified: {self.entries} sealed entries, no problems."
+        shown = "; ".join(self.problems[:20])
+        more = f" (and {len(self.problems) - 20} more)" if len(self.problems) > 20 else ""
+        return f"Audit trail verification found {len(self.problems)} problem(s): {shown}{more}"
+
+
+def verify(*, now: Any = None) -> Verification:
+    """Walk the chain in order; report altered, deleted, reordered and unsealed entries.
+
+    Reports name entry ids and seal positions only, never content.
+    """
+    now = now or timezone.now()
+    result = Verification()
+    previous = GENESIS
+    last_position = 0
+    seals = Seal.objects.order_by("position")
+    start = 0
+    while True:
+        batch = list(seals.filter(position__gt=start)[:BATCH])
+        if not batch:
+            break
+        entries = LogEntry.objects.in_bulk([seal.entry_id for seal in batch])
+        for seal in batch:
+            if seal.previous != previous:
+                result.problems.append(f"the link before seal {seal.position} is broken (a seal was removed)")
+            entry = entries.get(seal.entry_id)
+            if entry is None:
+                result.problems.append(f"entry {seal.entry_id} (seal {seal.position}) was deleted")
+            elif link(seal.previous, entry) != seal.digest:
+                result.problems.append(f"entry {seal.entry_id} (seal {seal.position}) was altered")
+            else:
+                result.entries += 1
+            previous = seal.digest
+            last_position = seal.position
+        start = batch[-1].position
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.position, head.digest) != (last_position, previous):
+        result.problems.append(f"the chain ends at seal {last_position}, but its head says {head.position}")
+    unsealed = (
+        LogEntry.objects.filter(timestamp__lt=now - SEALING_GRACE)
+        .filter(~Exists(Seal.objects.filter(entry_id=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    for entry_id in unsealed.order_by("pk")[:100]:
+        result.problems.append(f"entry {entry_id} was never sealed")
+    return result
