@@ -220,3 +220,14 @@ def test_a_pending_grant_factory_is_pending() -> None:
     grant = PendingRoleGrantFactory(person=AgencyStaffFactory())
     assert grant.outcome == RoleGrant.Outcome.PENDING
     assert not grant.person.has_role(Role.CO_CHAIR)
+
+
+def test_the_trail_page_names_the_groups_and_account_events(coordinator, co_chair, fire_lead) -> None:
+    from cmarac.accounts.services import person_deactivate
+    from cmarac.audit.presentation import describe_changes
+
+    role_grant_approve(grant=role_grant_propose(person=fire_lead, role=Role.COORDINATOR, by=coordinator), by=co_chair)
+    person_deactivate(person=fire_lead, by=coordinator)
+    described = [describe_changes(entry) for entry in LogEntry.objects.get_for_object(fire_lead)]
+    assert "Groups added: Role: Coordinator" in described
+    assert "Account: Sessions ended" in described
