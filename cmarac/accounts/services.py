@@ -91,8 +91,11 @@ STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
 
 
 def _sync_staff_status(person: User) -> None:
-    """Staff status follows the roles, so it cannot be given on its own."""
+    """Staff status follows the roles, so it cannot be given on its own (break-glass superusers,
+    made with createsuperuser, keep theirs)."""
     person.__dict__.pop("roles", None)
+    if person.is_superuser:
+        return
     wanted = bool(person.roles & STAFF_ROLES)
     person.is_staff = User.objects.values_list("is_staff", flat=True).get(pk=person.pk)
     if person.is_staff != wanted:
