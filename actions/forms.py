@@ -15,6 +15,7 @@ from django.utils import timezone
 from actions.models import Action
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
+from cmarac.core.revisions import revision_field
 from meetings.models import Meeting
 
 # The update form's words for each status (the model's short labels are for tags and tables).
@@ -272,6 +273,8 @@ class ActionReviewForm(forms.Form):
         REASSIGN: ("owner", "officer", "reason"),
         CLOSE: ("close_status", "close_reason"),
     }
+
+    revision = revision_field()
 
     decision = forms.ChoiceField(
         label="What should happen to this action?",

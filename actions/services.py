@@ -24,7 +24,9 @@ def _source(action: Action) -> str:
 
 
 def default_due_date(*, after: date | None = None) -> date | None:
-    """The day before the next meeting, the usual deadline for an action."""
+    """The day before the next meeting after `after` (default today), the usual deadline for an
+    action. An action set at a meeting passes that meeting's date: it is due before the following
+    one, however late the minutes are written up."""
     from meetings.models import Meeting
 
     today = after or timezone.localdate()
@@ -78,7 +80,9 @@ def action_set(
     if not description.strip():
         raise ValidationError({"description": "Describe the action"})
     _check_officer(owner, officer)
-    due_on = due_on or default_due_date()
+    if due_on is None:
+        set_at = getattr(agenda_item, "meeting", None)
+        due_on = default_due_date(after=timezone.localdate(set_at.starts_at) if set_at else None)
     if due_on is None:
         raise ValidationError({"due_on": "Enter a due date (there is no next meeting to default to)"})
     action = Action(
@@ -132,11 +136,13 @@ def action_update(*, action: Action, by: User, status: str, text: str, revision:
 
 
 @transaction.atomic
-def action_carry_forward(*, action: Action, by: User, due_on: date, note: str = "") -> Action:
+def action_carry_forward(
+    *, action: Action, by: User, due_on: date, note: str = "", revision: int | None = None
+) -> Action:
     """At the next meeting: the incomplete action continues with a new due date."""
     if not may_manage(by):
         raise ValidationError("Only co-chairs and coordinators review actions.")
-    current = _locked(action, None)
+    current = _locked(action, revision)
     if not current.is_open:
         raise ValidationError("Only an open action can be carried forward.")
     if due_on <= current.due_on:
@@ -154,10 +160,12 @@ def action_carry_forward(*, action: Action, by: User, due_on: date, note: str = 
 
 
 @transaction.atomic
-def action_reassign(*, action: Action, by: User, owner: Agency, officer: User | None, reason: str) -> Action:
+def action_reassign(
+    *, action: Action, by: User, owner: Agency, officer: User | None, reason: str, revision: int | None = None
+) -> Action:
     if not may_manage(by):
         raise ValidationError("Only co-chairs and coordinators reassign actions.")
-    current = _locked(action, None)
+    current = _locked(action, revision)
     if not current.is_open:
         raise ValidationError("Only an open action can be reassigned.")
     if not reason.strip():
@@ -183,11 +191,11 @@ def action_reassign(*, action: Action, by: User, owner: Agency, officer: User | 
 
 
 @transaction.atomic
-def action_close(*, action: Action, by: User, status: str, reason: str) -> Action:
+def action_close(*, action: Action, by: User, status: str, reason: str, revision: int | None = None) -> Action:
     """At review: close an incomplete action, telling 'circumstances changed' from 'not done'."""
     if not may_manage(by):
         raise ValidationError("Only co-chairs and coordinators close actions at review.")
     if status not in (Action.Status.NOT_POSSIBLE, Action.Status.NOT_DONE, Action.Status.COMPLETED):
         raise ValidationError({"status": "Select why the action is closed"})
-    action_update(action=action, by=by, status=status, text=reason, revision=None)
+    action_update(action=action, by=by, status=status, text=reason, revision=revision)
     return Action.objects.get(pk=action.pk)

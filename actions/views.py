@@ -29,6 +29,7 @@ from cmarac.cases.access import agency_sees_cases, get_case_for
 from cmarac.cases.models import Case
 from cmarac.core.audit import audit_list, audit_refused, audit_view
 from cmarac.core.csv_download import csv_download
+from cmarac.core.revisions import form_after_conflict
 from meetings.models import AgendaItem
 
 PAGE_SIZE = 25
@@ -191,7 +192,10 @@ def action_new(request: HttpRequest, reference: str) -> HttpResponse:
         if item is None:
             raise Http404("No agenda item found")
     next_url = _safe_next(request)
-    form = ActionSetForm(request.POST if request.method == "POST" else None, default_due=services.default_due_date())
+    set_at = timezone.localdate(item.meeting.starts_at) if item else None
+    form = ActionSetForm(
+        request.POST if request.method == "POST" else None, default_due=services.default_due_date(after=set_at)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -229,15 +233,31 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
     chosen = posted.get("decision", "") if posted is not None else ""
     if chosen not in ActionReviewForm.FIELDS:
         chosen = ""
+    conflicts: list[tuple[str, Any, Any]] = []
     if posted is not None and chosen and posted.get("shown") != chosen:
         # A decision just chosen: show its questions under it, unchecked (a server-side conditional
-        # reveal: GOV.UK's script sets aria-expanded on the radios, which ARIA does not allow).
-        form = ActionReviewForm(None, action=action, initial={"decision": chosen})
+        # reveal: GOV.UK's script sets aria-expanded on the radios, which ARIA does not allow). The
+        # revision first shown goes on, so a change made meanwhile is still caught.
+        shown_revision = posted.get("revision", "")
+        revision = int(shown_revision) if shown_revision.isdigit() else action.revision
+        form = ActionReviewForm(None, action=action, initial={"decision": chosen, "revision": revision})
     else:
-        form = ActionReviewForm(posted, action=action)
+        form = ActionReviewForm(posted, action=action, initial={"revision": action.revision})
         if posted is not None and form.is_valid():
             try:
                 message = _review(action, user, form.cleaned_data)
+            except services.StaleAction as error:
+                saved = Action.objects.select_related("owner", "officer").get(pk=action.pk)
+                form, conflicts = form_after_conflict(
+                    ActionReviewForm, request.POST, revision=saved.revision, error=error, action=saved,
+                    saved={"due_on": saved.due_on, "owner": saved.owner, "officer": saved.officer},
+                )  # fmt: skip
+                # Another decision than the one they made: show what is saved now.
+                conflicts = conflicts or [
+                    ("Owner", saved.owner.name, None),
+                    ("Due date", saved.due_on, None),
+                    ("Status", saved.get_status_display(), None),
+                ]
             except ValidationError as error:
                 _add_service_error(form, error, {"text": "close_reason", "status": "close_status"})
             else:
@@ -252,6 +272,7 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
             "latest": next(iter(action.updates.all()), None),
             "form": form,
             "shown": chosen,
+            "conflicts": conflicts,
             "back_url": next_url or action.get_absolute_url(),
         },
     )
@@ -264,14 +285,17 @@ def _review(action: Action, user: User, data: dict[str, Any]) -> str:
         note = f"Carried forward from {action.due_on:%-d %B %Y} to {new_due:%-d %B %Y}"
         if data.get("note"):
             note += f": {data['note']}"
-        services.action_carry_forward(action=action, by=user, due_on=new_due, note=note)
+        services.action_carry_forward(action=action, by=user, due_on=new_due, note=note, revision=data["revision"])
         return f"Action carried forward to {new_due:%-d %B %Y}"
     if decision == ActionReviewForm.REASSIGN:
         updated = services.action_reassign(
-            action=action, by=user, owner=data["owner"], officer=data["officer"], reason=data["reason"]
-        )
+            action=action, by=user, owner=data["owner"], officer=data["officer"], reason=data["reason"],
+            revision=data["revision"],
+        )  # fmt: skip
         return f"Action reassigned to {updated.owner.name}"
-    closed = services.action_close(action=action, by=user, status=data["close_status"], reason=data["close_reason"])
+    closed = services.action_close(
+        action=action, by=user, status=data["close_status"], reason=data["close_reason"], revision=data["revision"]
+    )
     return f"Action closed: {dict(CLOSE_STATUS_CHOICES)[closed.status].lower()}"
 
 

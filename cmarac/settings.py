@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cmarac.audit",
     "cmarac.core",
     "cmarac.governance",
+    "cmarac.outbox",
     "referrals",
     "meetings",
     "actions",
@@ -69,7 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "cmarac.core.middleware.AuditlogMiddleware",
     # Axes must be last: it turns lockouts into the locked-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -131,7 +132,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(hours=1)
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
+# A dead broker must cost the web request a refused or timed-out connection, not seconds of
+# retries: the outbox publishes once (retry=False, no result kept) and the relay tries again.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-meeting-schedule": {"task": "meetings.generate_schedule", "schedule": timedelta(hours=24)},
@@ -139,7 +148,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "remove-expired-packs": {"task": "meetings.remove_expired_packs", "schedule": timedelta(hours=1)},
     "seal-audit-trail": {"task": "audit.seal", "schedule": timedelta(minutes=5)},
     "verify-audit-trail": {"task": "audit.verify", "schedule": crontab(hour=6, minute=0)},
+    "relay-outbox": {"task": "outbox.relay", "schedule": timedelta(minutes=1)},
+    "sweep-stale-packs": {"task": "meetings.sweep_stale_packs", "schedule": timedelta(minutes=5)},
 }
+
+# --- Outbox (ADR 0015) ----------------------------------------------------------
+# Work that follows a saved change (emails, packs) is stored with the change and handed to Celery
+# on commit; the relay (beat, or manage.py relay_outbox) hands over again what is due.
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 30)  # first wait after a failure, doubling
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+# Handed over but not done after this long (a lost broker message, a killed worker): hand over again.
+OUTBOX_REDELIVER_AFTER_SECONDS = env_int("OUTBOX_REDELIVER_AFTER_SECONDS", 900)
+# /healthz counts the messages unsent for longer than this.
+OUTBOX_BACKLOG_MINUTES = env_int("OUTBOX_BACKLOG_MINUTES", 15)
+# Tasks the relay command also runs, inline, each time (named: cmarac imports no app above it).
+OUTBOX_RELAY_SWEEPERS = ["meetings.sweep_stale_packs"]
 
 # --- Accounts and sign-in ---------------------------------------------------
 
@@ -151,11 +174,16 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("full_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Reset links work once, and for this long (also until the person signs in or changes password).
+PASSWORD_RESET_TIMEOUT = max(1, env_int("PASSWORD_RESET_LINK_MINUTES", 60)) * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -164,11 +192,18 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the timeout counts from the last request
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Failed sign-ins are counted per email address (normalised, from any IP) and per IP (across
+# addresses, against password spraying, with a larger limit); reaching either locks out
+# (cmarac/accounts/lockout.py). Password reset requests count against the IP too.
 AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5)
+SIGN_IN_IP_FAILURE_LIMIT = max(1, env_int("SIGN_IN_IP_FAILURE_LIMIT", 30))
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "cmarac.accounts.lockout.SignInAttemptsHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field holding the email address
+AXES_USERNAME_CALLABLE = "cmarac.accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "cmarac.core.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
@@ -178,7 +213,12 @@ ANONYMOUS_USER_NAME = None
 # --- Audit ------------------------------------------------------------------
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
-AUDITLOG_DISABLE_REMOTE_ADDR = False
+AUDITLOG_DISABLE_REMOTE_ADDR = False  # the address comes from cmarac.core.client_ip (our middleware)
+
+# How many proxies of our own sit in front of the application, each appending to X-Forwarded-For.
+# 0 (the default): the header is ignored, and the address is the connection's. Only ever the
+# number of proxies that always append: more lets anyone choose the address the trail records.
+TRUSTED_PROXY_COUNT = max(0, env_int("TRUSTED_PROXY_COUNT", 0))
 
 # --- Email ------------------------------------------------------------------
 
@@ -244,9 +284,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Refusals (403, 400) are one line each, without Django's traceback.
+    "filters": {"one_line_refusals": {"()": "cmarac.core.log_filters.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["one_line_refusals"]},
         # Axes writes the attempted email address into its messages.
         "axes": {"level": "ERROR"},
         # WeasyPrint logs every page it lays out.
@@ -275,6 +318,12 @@ PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
 # How many processes lay out one pack at once (meetings/printing.py); 1 lays it out in the worker alone.
 PACK_RENDER_PROCESSES = max(1, env_int("PACK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)))
 CELERY_TASK_ROUTES = {"meetings.build_pack": {"queue": "packs"}}
+# A pack worker killed mid-build leaves its message unacknowledged, so another worker builds it;
+# the pack worker takes one message at a time (run it with --prefetch-multiplier=1 -Q packs).
+CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)
+# Queued or being made for longer than the build's time limit and this margin: marked failed, so
+# the person can ask again (meetings.sweep_stale_packs).
+PACK_STALE_MARGIN_SECONDS = env_int("PACK_STALE_MARGIN_SECONDS", 600)
 
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cmarac.accounts import views_password
 from cmarac.accounts.views import SignInView, sign_out
 from cmarac.core import views as core_views
 
@@ -11,6 +12,14 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", sign_out, name="logout"),
+    path("sign-in/reset/", views_password.password_reset, name="password-reset"),
+    path("sign-in/reset/sent/", views_password.password_reset_done, name="password-reset-done"),
+    path(
+        "sign-in/reset/<uidb64>/<token>/",
+        views_password.PasswordResetConfirm.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("account/password/", views_password.PasswordChange.as_view(), name="password-change"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),
     path("cases/", include("cmarac.cases.urls")),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case, RiskLevel
+from cmarac.core.revisions import revision_field
 from meetings.models import AgencyInformation, AgendaItem, Attendance
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -74,6 +75,7 @@ class ExtraordinaryMeetingForm(StartsAtForm):
 
 
 class MeetingMoveForm(StartsAtForm):
+    revision = revision_field()
     reason = forms.CharField(
         label="Why is the meeting moving?",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -88,6 +90,7 @@ class CoChairField(forms.ModelMultipleChoiceField):
 
 
 class MeetingDetailsForm(forms.Form):
+    revision = revision_field()
     venue = forms.CharField(label="Venue", max_length=300, required=False)
     online_link = forms.URLField(
         assume_scheme="https",
@@ -112,6 +115,7 @@ class MeetingDetailsForm(forms.Form):
 
 
 class MeetingCancelForm(forms.Form):
+    revision = revision_field()
     reason = forms.CharField(
         label="Why is the meeting cancelled?",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -174,6 +178,7 @@ class InviteForm(forms.Form):
 
 
 class AgendaItemForm(forms.Form):
+    revision = revision_field()
     item_type = forms.ChoiceField(
         label="Type of item",
         choices=AgendaItem.ItemType.choices,

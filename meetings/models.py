@@ -62,6 +62,9 @@ class Meeting(models.Model):
     )
     # Bumped on every save of minutes: two editors never silently overwrite each other.
     minutes_revision = models.PositiveIntegerField(default=0)
+    # Bumped on every change of the details, date or status, and of the attendance (ADR 0007).
+    revision = models.PositiveIntegerField(default=0)
+    attendance_revision = models.PositiveIntegerField(default=0)
     agenda_published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

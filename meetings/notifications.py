@@ -1,17 +1,43 @@
-"""Emails about meetings: counts and links, never anything about the people."""
+"""Emails about meetings: counts and links, never anything about the people.
+
+Queued in the outbox with the change that prompts them (ADR 0015), so a dead broker loses none.
+"""
 
 from __future__ import annotations
 
+from django.db.models import Count, QuerySet
+
+from cmarac.accounts.models import Agency
+from cmarac.outbox.models import OutboxMessage
+from cmarac.outbox.services import outbox_enqueue
 from meetings.models import Meeting
 
 
-def agenda_published(meeting: Meeting) -> None:
+def agenda_published(meeting: Meeting) -> OutboxMessage:
     from meetings.tasks import send_agenda_published
 
-    send_agenda_published.delay_on_commit(meeting.pk)
+    return outbox_enqueue(send_agenda_published, meeting.pk)
 
 
-def minutes_circulated(meeting: Meeting) -> None:
+def minutes_circulated(meeting: Meeting) -> OutboxMessage:
     from meetings.tasks import send_minutes_circulated
 
-    send_minutes_circulated.delay_on_commit(meeting.pk)
+    return outbox_enqueue(send_minutes_circulated, meeting.pk)
+
+
+def agenda_agencies(meeting: Meeting) -> QuerySet[Agency]:
+    """The active agencies invited to this meeting's items, with how many items each."""
+    return (
+        Agency.objects.filter(is_active=True, agenda_invitations__item__meeting=meeting)
+        .annotate(items=Count("agenda_invitations", distinct=True))
+        .select_related("lead", "deputy")
+    )
+
+
+def agenda_recipients_exist(meeting: Meeting) -> bool:
+    """Whether publishing this agenda emails anybody: an invited agency with an active lead or deputy."""
+    return any(
+        person is not None and person.is_active
+        for agency in agenda_agencies(meeting)
+        for person in (agency.lead, agency.deputy)
+    )

@@ -29,6 +29,7 @@ from actions.selectors import with_latest_update
 from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
 from cmarac.cases.models import CaseSubject
+from cmarac.outbox.services import outbox_enqueue
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
 from meetings.printing import Printed, print_pdf, split_evenly
 from referrals.models import Referral, ReferralAnswer
@@ -58,7 +59,7 @@ def pack_request(*, meeting: Meeting, kind: str, recipient: User) -> MeetingPack
     pack = MeetingPack.objects.create(meeting=meeting, kind=kind, recipient=recipient)
     from meetings.tasks import build_pack
 
-    build_pack.delay_on_commit(str(pack.pk))
+    outbox_enqueue(build_pack, str(pack.pk))  # stored with the pack: a dead broker loses no request
     return pack
 
 
@@ -156,6 +157,9 @@ def pack_document(pack: MeetingPack, context: dict[str, Any]) -> Printed:
 def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
     """Make the PDF (called by the task). A failure is recorded, and the half-made file removed."""
     pack = MeetingPack.objects.select_related("meeting", "recipient__agency").get(pk=pack_id)
+    unfinished = (MeetingPack.Status.QUEUED, MeetingPack.Status.BUILDING)
+    if pack.status not in unfinished:
+        return pack  # handed over twice, or given up by the sweeper: the person asks again
     now = now or timezone.now()
     MeetingPack.objects.filter(pk=pack.pk).update(status=MeetingPack.Status.BUILDING)
     directory = Path(settings.PRIVATE_FILES_DIR) / "packs"
@@ -192,6 +196,22 @@ def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
 
 def pack_path(pack: MeetingPack) -> Path:
     return Path(settings.PRIVATE_FILES_DIR) / "packs" / pack.file_name
+
+
+def packs_fail_stale(*, now: datetime | None = None) -> int:
+    """Mark as failed the packs queued or being made for longer than the build's time limit and a
+    margin (a worker killed mid-build, a message lost with the broker): the person can ask again."""
+    from meetings.tasks import PACK_TIME_LIMIT
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=PACK_TIME_LIMIT + settings.PACK_STALE_MARGIN_SECONDS)
+    stale = MeetingPack.objects.filter(
+        status__in=(MeetingPack.Status.QUEUED, MeetingPack.Status.BUILDING), requested_at__lte=cutoff
+    )
+    failed = stale.update(status=MeetingPack.Status.FAILED, finished_at=now)
+    if failed:
+        logger.warning("%s pack%s queued or being made too long: marked failed", failed, "" if failed == 1 else "s")
+    return failed
 
 
 def packs_remove_expired(*, now: datetime | None = None) -> int:

@@ -6,7 +6,7 @@ case through the cases services, so need to know follows the agenda.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -82,35 +82,57 @@ def meeting_add_extraordinary(
     return meeting
 
 
-@transaction.atomic
-def meeting_update_details(*, meeting: Meeting, venue: str, online_link: str, co_chairs: list[User]) -> Meeting:
-    meeting.venue, meeting.online_link = venue, online_link
-    meeting.full_clean()
-    meeting.save(update_fields=["venue", "online_link"])
-    meeting.co_chairs.set(co_chairs)
+def _locked_for_edit(meeting: Meeting, revision: int | None, field: str = "revision") -> Meeting:
+    """The meeting, locked; refused if its revision moved since the form was shown (ADR 0007)."""
+    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if revision is not None and getattr(current, field) != revision:
+        raise StaleEdit(STALE_MESSAGE)
+    setattr(current, field, getattr(current, field) + 1)
+    return current
+
+
+def _refresh(meeting: Meeting) -> Meeting:
+    """The caller's meeting object, as saved now."""
+    meeting.refresh_from_db()
     return meeting
 
 
 @transaction.atomic
-def meeting_move(*, meeting: Meeting, starts_at: datetime, reason: str, by: User) -> Meeting:
-    if meeting.status not in (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED):
+def meeting_update_details(
+    *, meeting: Meeting, venue: str, online_link: str, co_chairs: list[User], revision: int | None = None
+) -> Meeting:
+    current = _locked_for_edit(meeting, revision)
+    current.venue, current.online_link = venue, online_link
+    current.full_clean()
+    current.save(update_fields=["venue", "online_link", "revision"])
+    current.co_chairs.set(co_chairs)
+    return _refresh(meeting)
+
+
+@transaction.atomic
+def meeting_move(
+    *, meeting: Meeting, starts_at: datetime, reason: str, by: User, revision: int | None = None
+) -> Meeting:
+    current = _locked_for_edit(meeting, revision)
+    if current.status not in (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED):
         raise ValidationError("Only a meeting that has not been held can be moved.")
     if not reason.strip():
         raise ValidationError({"change_reason": "Enter why the meeting is moving"})
-    meeting.starts_at, meeting.change_reason = starts_at, reason.strip()
-    meeting.save(update_fields=["starts_at", "change_reason"])
-    return meeting
+    current.starts_at, current.change_reason = starts_at, reason.strip()
+    current.save(update_fields=["starts_at", "change_reason", "revision"])
+    return _refresh(meeting)
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, reason: str, by: User) -> Meeting:
-    if meeting.status not in (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED):
+def meeting_cancel(*, meeting: Meeting, reason: str, by: User, revision: int | None = None) -> Meeting:
+    current = _locked_for_edit(meeting, revision)
+    if current.status not in (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED):
         raise ValidationError("Only a meeting that has not been held can be cancelled.")
     if not reason.strip():
         raise ValidationError({"change_reason": "Enter why the meeting is cancelled"})
-    meeting.status, meeting.change_reason = Meeting.Status.CANCELLED, reason.strip()
-    meeting.save(update_fields=["status", "change_reason"])
-    return meeting
+    current.status, current.change_reason = Meeting.Status.CANCELLED, reason.strip()
+    current.save(update_fields=["status", "change_reason", "revision"])
+    return _refresh(meeting)
 
 
 def _link_waiting_referrals(meeting: Meeting) -> None:
@@ -158,11 +180,18 @@ def agenda_remove_item(*, item: AgendaItem, by: User) -> None:
 
 
 @transaction.atomic
-def agenda_item_update(*, item: AgendaItem, item_type: str, minutes_allotted: int) -> AgendaItem:
+def agenda_item_update(
+    *, item: AgendaItem, item_type: str, minutes_allotted: int, revision: int | None = None
+) -> AgendaItem:
     _require_open(item.meeting)
-    item.item_type, item.minutes_allotted = item_type, minutes_allotted
-    item.full_clean()
-    item.save(update_fields=["item_type", "minutes_allotted"])
+    current = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    if revision is not None and current.revision != revision:
+        raise StaleEdit(STALE_MESSAGE)
+    current.item_type, current.minutes_allotted = item_type, minutes_allotted
+    current.full_clean()
+    current.revision += 1
+    current.save(update_fields=["item_type", "minutes_allotted", "revision"])
+    item.item_type, item.minutes_allotted, item.revision = current.item_type, current.minutes_allotted, current.revision
     return item
 
 
@@ -285,6 +314,30 @@ def attendance_record(
         defaults={"status": status, "attendee": attendee, "attendee_name": attendee_name.strip(), "notes": notes},
     )
     return record
+
+
+class AttendanceRefused(ValidationError):
+    """One agency's attendance was refused; ``agency`` says whose, for the form it goes on."""
+
+    def __init__(self, error: ValidationError, agency: Agency) -> None:
+        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.messages)
+        self.agency = agency
+
+
+@transaction.atomic
+def attendance_take(
+    *, meeting: Meeting, records: Sequence[tuple[Agency, Mapping[str, Any]]], revision: int | None
+) -> Meeting:
+    """Record the attendance of every agency given, all or none, refused if someone else saved the
+    attendance since the form was shown."""
+    current = _locked_for_edit(meeting, revision, "attendance_revision")
+    for agency, fields in records:
+        try:
+            attendance_record(meeting=current, agency=agency, **fields)
+        except ValidationError as error:
+            raise AttendanceRefused(error, agency) from error
+    current.save(update_fields=["attendance_revision"])
+    return current
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ that shows case data is written to the audit trail. Writes go through meetings/s
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -24,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cmarac.accounts.roles import Role
 from cmarac.cases.access import agency_sees_cases
 from cmarac.core.audit import audit_list
+from cmarac.core.revisions import form_after_conflict
 from meetings import calendar, services
 from meetings.forms import (
     ExtraordinaryMeetingForm,
@@ -112,17 +115,29 @@ def meeting_change(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting_for(request, meeting_id)
     action = request.POST.get("action") if request.method == "POST" else None
     move_form = MeetingMoveForm(
-        request.POST if action == "move" else None, initial=StartsAtForm.initial_for(meeting.starts_at), prefix="move"
+        request.POST if action == "move" else None,
+        initial={**StartsAtForm.initial_for(meeting.starts_at), "revision": meeting.revision},
+        prefix="move",
     )
     details_form = MeetingDetailsForm(
         request.POST if action == "details" else None,
-        initial={"venue": meeting.venue, "online_link": meeting.online_link, "co_chairs": meeting.co_chairs.all()},
+        initial={**_details(meeting), "revision": meeting.revision},
         prefix="details",
     )
+    conflicts: list[tuple[str, Any, Any]] = []
     if action == "move" and move_form.is_valid():
         data = move_form.cleaned_data
         try:
-            services.meeting_move(meeting=meeting, starts_at=data["starts_at"], reason=data["reason"], by=request.user)
+            services.meeting_move(
+                meeting=meeting, starts_at=data["starts_at"], reason=data["reason"], by=request.user,
+                revision=data["revision"],
+            )  # fmt: skip
+        except services.StaleEdit as error:
+            saved = Meeting.objects.get(pk=meeting.pk)
+            move_form, conflicts = form_after_conflict(
+                MeetingMoveForm, request.POST, revision=saved.revision, error=error, prefix="move",
+                saved={**StartsAtForm.initial_for(saved.starts_at), "reason": saved.change_reason},
+            )  # fmt: skip
         except ValidationError as error:
             _add_service_error(move_form, error, {"change_reason": "reason"})
         else:
@@ -132,8 +147,15 @@ def meeting_change(request: HttpRequest, meeting_id: int) -> HttpResponse:
         data = details_form.cleaned_data
         try:
             services.meeting_update_details(
-                meeting=meeting, venue=data["venue"], online_link=data["online_link"], co_chairs=list(data["co_chairs"])
-            )
+                meeting=meeting, venue=data["venue"], online_link=data["online_link"],
+                co_chairs=list(data["co_chairs"]), revision=data["revision"],
+            )  # fmt: skip
+        except services.StaleEdit as error:
+            saved = Meeting.objects.get(pk=meeting.pk)
+            details_form, conflicts = form_after_conflict(
+                MeetingDetailsForm, request.POST, revision=saved.revision, saved=_details(saved), error=error,
+                prefix="details",
+            )  # fmt: skip
         except ValidationError as error:
             _add_service_error(details_form, error)
         else:
@@ -148,18 +170,33 @@ def meeting_change(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "details_form": details_form,
             "active_form": move_form if action == "move" else details_form if action == "details" else None,
             "can_move": meeting.status in CHANGEABLE,
+            "conflicts": conflicts,
         },
     )
+
+
+def _details(meeting: Meeting) -> dict[str, Any]:
+    return {"venue": meeting.venue, "online_link": meeting.online_link, "co_chairs": list(meeting.co_chairs.all())}
 
 
 @require_http_methods(["GET", "POST"])
 def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
     _require_coordinator(request)
     meeting = _meeting_for(request, meeting_id)
-    form = MeetingCancelForm(_posted(request))
+    form = MeetingCancelForm(_posted(request), initial={"revision": meeting.revision})
+    conflicts: list[tuple[str, Any, Any]] = []
     if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_cancel(meeting=meeting, reason=form.cleaned_data["reason"], by=request.user)
+            services.meeting_cancel(
+                meeting=meeting, reason=form.cleaned_data["reason"], by=request.user,
+                revision=form.cleaned_data["revision"],
+            )  # fmt: skip
+        except services.StaleEdit as error:
+            saved = Meeting.objects.get(pk=meeting.pk)
+            form, conflicts = form_after_conflict(
+                MeetingCancelForm, request.POST, revision=saved.revision, error=error,
+                saved={"reason": saved.change_reason},
+            )  # fmt: skip
         except ValidationError as error:
             _add_service_error(form, error, {"change_reason": "reason"})
         else:
@@ -168,7 +205,7 @@ def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return render(
         request,
         "meetings/meeting_cancel.html",
-        {"meeting": meeting, "form": form, "can_cancel": meeting.status in CHANGEABLE},
+        {"meeting": meeting, "form": form, "can_cancel": meeting.status in CHANGEABLE, "conflicts": conflicts},
     )
 
 

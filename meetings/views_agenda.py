@@ -17,6 +17,8 @@ from cmarac.accounts.models import Agency
 from cmarac.cases.access import agency_sees_cases
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject
 from cmarac.core.audit import audit_list, audit_view
+from cmarac.core.revisions import form_after_conflict
+from cmarac.outbox.services import outbox_latest
 from meetings import services
 from meetings.forms import (
     AgencyInformationForm,
@@ -25,6 +27,7 @@ from meetings.forms import (
     InviteForm,
 )
 from meetings.models import AgencyInformation, AgendaItem, Meeting
+from meetings.notifications import agenda_recipients_exist
 from meetings.selectors import agenda_proposals
 from meetings.view_helpers import (
     _add_service_error,
@@ -196,7 +199,7 @@ def _agenda_button(request: HttpRequest, meeting: Meeting, action: str) -> HttpR
             done = "Cases with children in the household are now first"
         elif action == "publish":
             services.agenda_publish(meeting=meeting, by=by)
-            done = "Agenda published. Each invited agency's lead and deputy have been emailed."
+            done = _published_notice(meeting)
         else:
             raise BadRequest("Unknown action")
     except ValidationError as error:
@@ -206,28 +209,55 @@ def _agenda_button(request: HttpRequest, meeting: Meeting, action: str) -> HttpR
     return redirect("meetings:agenda", meeting_id=meeting.pk)
 
 
+def _published_notice(meeting: Meeting) -> str:
+    """Say what happened to the emails: sent, queued (the email service or broker is down), or none."""
+    if not agenda_recipients_exist(meeting):
+        return "Agenda published. No invited agency has an active lead or deputy, so nobody has been emailed."
+    message = outbox_latest("meetings.send_agenda_published", meeting.pk)
+    if message is not None and message.sent_at is not None:
+        return "Agenda published. Each invited agency's lead and deputy have been emailed."
+    # Handed to the workers, or waiting for the broker or the email service to come back.
+    return "Agenda published. The emails to each invited agency's lead and deputy are queued and will be sent shortly."
+
+
 @require_http_methods(["GET", "POST"])
 def agenda_item_edit(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
     _require_chair(request)
     meeting = _meeting_for(request, meeting_id)
     item = _item_for(request, meeting, item_id, "Agenda item")
-    form = AgendaItemForm(
-        _posted(request), initial={"item_type": item.item_type, "minutes_allotted": item.minutes_allotted}
-    )
+    shown = {"item_type": item.item_type, "minutes_allotted": item.minutes_allotted}
+    form = AgendaItemForm(_posted(request), initial={**shown, "revision": item.revision})
+    conflicts: list[tuple[str, Any, Any]] = []
     if request.method == "GET":
         audit_view(request=request, instance=item, what="Agenda item type and time")
     if request.method == "POST" and form.is_valid():
         try:
             data = form.cleaned_data
             services.agenda_item_update(
-                item=item, item_type=data["item_type"], minutes_allotted=data["minutes_allotted"]
+                item=item,
+                item_type=data["item_type"],
+                minutes_allotted=data["minutes_allotted"],
+                revision=data["revision"],
+            )
+        except services.StaleEdit as error:
+            saved = AgendaItem.objects.get(pk=item.pk)
+            form, conflicts = form_after_conflict(
+                AgendaItemForm,
+                request.POST,
+                revision=saved.revision,
+                saved={"item_type": saved.item_type, "minutes_allotted": saved.minutes_allotted},
+                error=error,
             )
         except ValidationError as error:
             _add_service_error(form, error)
         else:
             messages.success(request, f"{item.case.reference}: type and time saved")
             return redirect("meetings:agenda", meeting_id=meeting.pk)
-    return render(request, "meetings/agenda_item.html", {"meeting": meeting, "item": item, "form": form})
+    return render(
+        request,
+        "meetings/agenda_item.html",
+        {"meeting": meeting, "item": item, "form": form, "conflicts": conflicts},
+    )
 
 
 # --- What an invited agency holds ---------------------------------------------------------------

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from actions.selectors import with_latest_update
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.core.audit import audit_list, audit_refused
+from cmarac.core.revisions import RevisionForm
 from meetings import services
 from meetings.forms import (
     AcknowledgementForm,
@@ -87,12 +87,23 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
     guest_form = GuestForm(request.POST if action == "guest" else None, prefix="guest")
     ack_form = AcknowledgementForm(request.POST if action == "acknowledge" else None, prefix="ack")
 
+    # The attendance of all the agencies carries one revision (ADR 0007).
+    revision_form = RevisionForm(
+        request.POST if action == "attendance" else None, initial={"revision": meeting.attendance_revision}
+    )
+    conflicts: list[tuple[str, Any, Any]] = []
     active_form: BaseForm | None = None
     if action == "attendance":
-        valid = [row["form"].is_valid() for row in rows]  # every form, so every error shows
-        if all(valid) and _attendance_save(meeting, rows):
-            messages.success(request, "Attendance saved")
-            return redirect("meetings:attendance", meeting_id=meeting.pk)
+        valid = [row["form"].is_valid() for row in rows] + [revision_form.is_valid()]  # every error shows
+        if all(valid):
+            try:
+                saved = _attendance_save(meeting, rows, revision_form.cleaned_data["revision"])
+            except services.StaleEdit as error:
+                revision_form, conflicts = _attendance_after_conflict(request, meeting, rows, error)
+            else:
+                if saved:
+                    messages.success(request, "Attendance saved")
+                    return redirect("meetings:attendance", meeting_id=meeting.pk)
     elif action == "guest":
         active_form = guest_form
         if guest_form.is_valid():
@@ -141,35 +152,58 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "acknowledgements": acknowledgements,
             "to_acknowledge": [pair for pair in present if pair[0] and pair not in acknowledged],
             "active_form": active_form,
-            "attendance_errors": any(row["form"].errors for row in rows),
+            "attendance_errors": any(row["form"].errors for row in rows) or bool(revision_form.errors),
+            "revision_form": revision_form,
+            "conflicts": conflicts,
             "locked": locked,
         },
     )
 
 
-def _attendance_save(meeting: Meeting, rows: list[dict[str, Any]]) -> bool:
+def _attendance_save(meeting: Meeting, rows: list[dict[str, Any]], revision: int) -> bool:
     """Record every agency given a status, all or none: a refusal goes onto that agency's form."""
+    fields = ("status", "attendee", "attendee_name", "notes")
+    records = [
+        (row["agency"], {name: row["form"].cleaned_data[name] for name in fields})
+        for row in rows
+        if row["form"].cleaned_data["status"]
+    ]
     try:
-        with transaction.atomic():
-            for row in rows:
-                data = row["form"].cleaned_data
-                if not data["status"]:
-                    continue
-                try:
-                    services.attendance_record(
-                        meeting=meeting,
-                        agency=row["agency"],
-                        status=data["status"],
-                        attendee=data["attendee"],
-                        attendee_name=data["attendee_name"],
-                        notes=data["notes"],
-                    )
-                except ValidationError as error:
-                    _add_service_error(row["form"], error)
-                    raise
-    except ValidationError:
+        services.attendance_take(meeting=meeting, records=records, revision=revision)
+    except services.AttendanceRefused as error:
+        row = next(row for row in rows if row["agency"] == error.agency)
+        _add_service_error(row["form"], error)
         return False
     return True
+
+
+def _attendance_after_conflict(
+    request: HttpRequest, meeting: Meeting, rows: list[dict[str, Any]], error: ValidationError
+) -> tuple[RevisionForm, list[tuple[str, Any, Any]]]:
+    """Keep every agency's entries, show whose attendance differs from what is saved now, and take
+    the revision saved now, so saving again is a deliberate choice."""
+    current = Meeting.objects.get(pk=meeting.pk)
+    saved = {record.agency_id: record for record in current.attendance.select_related("attendee")}
+    labels = dict(Attendance.Status.choices)
+    conflicts = []
+
+    def shown(status: str, attendee: User | None, name: str, notes: str) -> str | None:
+        parts = [labels.get(status, ""), attendee.full_name if attendee else name, notes]
+        return ", ".join(part for part in parts if part) or None
+
+    for row in rows:
+        record, posted = saved.get(row["agency"].pk), row["form"].cleaned_data
+        theirs = shown(record.status, record.attendee, record.attendee_name, record.notes) if record else None
+        yours = shown(posted.get("status") or "", posted.get("attendee"), posted.get("attendee_name", ""),
+                      posted.get("notes", "")) if posted.get("status") else None  # fmt: skip
+        if theirs != yours:
+            conflicts.append((row["agency"].name, theirs, yours))
+    data = request.POST.copy()
+    data["revision"] = str(current.attendance_revision)
+    form = RevisionForm(data)
+    form.is_valid()
+    form.add_error(None, error)
+    return form, conflicts
 
 
 # --- The meeting screen -------------------------------------------------------------------------

@@ -5,11 +5,13 @@ from typing import Any
 from django import forms
 
 from cmarac.cases.models import Case
+from cmarac.core.revisions import RevisionForm, revision_field
 
 NEW_CASE = "new"
 
 
 class AcceptForm(forms.Form):
+    revision = revision_field()
     target = forms.ChoiceField(
         label="Which case should this referral go to?",
         widget=forms.RadioSelect,
@@ -47,6 +49,7 @@ class AcceptForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
+    revision = revision_field()
     decision_reason = forms.CharField(
         label="Why is the referral declined?",
         help_text="The referrer will see this.",
@@ -57,6 +60,7 @@ class DeclineForm(forms.Form):
 
 
 class InformationForm(forms.Form):
+    revision = revision_field()
     information_request = forms.CharField(
         label="What information do you need?",
         help_text="The referral goes back to the referrer with this question.",
@@ -64,3 +68,7 @@ class InformationForm(forms.Form):
         max_length=2000,
         error_messages={"required": "Enter what information you need"},
     )
+
+
+class UrgentForm(RevisionForm):
+    """Hear a late referral at the earlier meeting: only the revision of the referral shown."""

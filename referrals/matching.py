@@ -14,6 +14,7 @@ from datetime import timedelta
 from difflib import SequenceMatcher
 
 from django.db.models import Q
+from django.utils import timezone
 
 from cmarac.cases.models import Case, CaseSubject
 from referrals.models import Referral, ReferralSubject
@@ -52,10 +53,34 @@ def _same_person(a_name: str, a_dob: object, a_postcode: str, b_name: str, b_dob
     return bool(a_postcode) and a_postcode == b_postcode and not a_dob and not b_dob
 
 
-def find_repeat_of(referral: Referral) -> Referral | None:
-    """An earlier referral about one of the same subjects within the last twelve months."""
+@dataclass(frozen=True)
+class Repeat:
+    """What a referral repeats: an earlier referral, or a case (open, or closed within twelve
+    months), about one of the same people."""
+
+    referral: Referral | None = None
+    case: Case | None = None
+
+    @property
+    def reference(self) -> str:
+        return self.referral.reference if self.referral else self.case.reference  # type: ignore[union-attr]
+
+
+def _identities(subjects: object) -> list[tuple[str, object, str]]:
+    return [
+        (name_key(s.given_name, s.family_name), s.date_of_birth, normalise_postcode(s.postcode))
+        for s in subjects  # type: ignore[attr-defined]
+    ]
+
+
+def find_repeat(referral: Referral) -> Repeat | None:
+    """The earlier referral, or else the open or recently closed case, that this referral repeats:
+    the same victim or alleged perpetrator within twelve months (SafeLives). The most recent first."""
     when = referral.submitted_at
     if when is None:
+        return None
+    mine = _identities(referral.subjects.all())
+    if not mine:
         return None
     earlier = (
         Referral.objects.exclude(pk=referral.pk)
@@ -64,19 +89,29 @@ def find_repeat_of(referral: Referral) -> Referral | None:
         .prefetch_related("subjects")
         .order_by("-submitted_at")
     )
-    mine = [
-        (name_key(s.given_name, s.family_name), s.date_of_birth, normalise_postcode(s.postcode))
-        for s in referral.subjects.all()
-    ]
     for other in earlier:
-        for theirs in other.subjects.all():
-            key = (
-                name_key(theirs.given_name, theirs.family_name),
-                theirs.date_of_birth,
-                normalise_postcode(theirs.postcode),
-            )
-            if any(_same_person(*m, *key) for m in mine):
-                return other
+        if any(_same_person(*m, *theirs) for m in mine for theirs in _identities(other.subjects.all())):
+            return Repeat(referral=other)
+    since = timezone.localdate(when) - REPEAT_WINDOW
+    dobs = {dob for _, dob, _ in mine if dob}
+    postcodes = {postcode for _, _, postcode in mine if postcode}
+    candidates = (
+        CaseSubject.objects.filter(Q(case__status=Case.Status.OPEN) | Q(case__closed_on__gte=since))
+        .filter(case__created_at__lte=when)
+        .filter(Q(person__date_of_birth__in=dobs) | Q(person__postcode__in=postcodes | {_spaced(p) for p in postcodes}))
+        .exclude(case_id=referral.case_id)
+        .select_related("case", "person")
+        .order_by("-case__opened_on", "-case_id")
+    )
+    for candidate in candidates:
+        person = candidate.person
+        theirs = (
+            name_key(person.given_name, person.family_name),
+            person.date_of_birth,
+            normalise_postcode(person.postcode),
+        )
+        if any(_same_person(*m, *theirs) for m in mine):
+            return Repeat(case=candidate.case)
     return None
 
 

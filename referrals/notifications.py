@@ -1,17 +1,22 @@
-"""Emails about referrals. They carry a reference and a link, never anything about the people."""
+"""Emails about referrals. They carry a reference and a link, never anything about the people.
+
+Queued in the outbox with the change that prompts them (ADR 0015), so a dead broker loses none.
+"""
 
 from __future__ import annotations
 
+from cmarac.outbox.models import OutboxMessage
+from cmarac.outbox.services import outbox_enqueue
 from referrals.models import Referral
 
 
-def referral_received(referral: Referral) -> None:
+def referral_received(referral: Referral) -> OutboxMessage:
     from referrals.tasks import send_referral_received
 
-    send_referral_received.delay_on_commit(referral.pk)
+    return outbox_enqueue(send_referral_received, referral.pk)
 
 
-def referral_decided(referral: Referral) -> None:
+def referral_decided(referral: Referral) -> OutboxMessage:
     from referrals.tasks import send_referral_decision
 
-    send_referral_decision.delay_on_commit(referral.pk)
+    return outbox_enqueue(send_referral_decision, referral.pk)

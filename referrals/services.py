@@ -17,7 +17,7 @@ from meetings.schedule import rule_from_settings, slot_for_referral
 from meetings.slots import meeting_for_slot
 from referrals import notifications
 from referrals.checklists import checklist_current
-from referrals.matching import find_repeat_of, name_key
+from referrals.matching import find_repeat, name_key
 from referrals.models import (
     ChecklistOption,
     Referral,
@@ -244,7 +244,7 @@ def referral_submit(*, referral: Referral, by: User, revision: int | None, now: 
     current.submitted_at, current.meeting_date, current.is_late = now, slot.start, slot.is_late
     current.meeting = meeting_for_slot(slot.start)
     current.accepted_as_urgent = False
-    current.is_repeat = find_repeat_of(current) is not None
+    current.is_repeat = find_repeat(current) is not None
     _save(current, "status", "submitted_at", "meeting_date", "meeting", "is_late", "accepted_as_urgent", "is_repeat")
     notifications.referral_received(current)
     return current
@@ -256,9 +256,9 @@ def _require_status(referral: Referral, *statuses: str) -> None:
 
 
 @transaction.atomic
-def referral_accept_as_urgent(*, referral: Referral, by: User) -> Referral:
+def referral_accept_as_urgent(*, referral: Referral, by: User, revision: int | None = None) -> Referral:
     """Hear a late referral at the earlier meeting after all (the co-chairs' decision)."""
-    current = _locked(referral, None)
+    current = _locked(referral, revision)
     _require_status(current, Referral.Status.SUBMITTED)
     if not current.is_late or current.submitted_at is None:
         raise ValidationError("Only a late referral can be accepted as urgent for the earlier meeting.")
@@ -290,9 +290,11 @@ def _person_for(subject: ReferralSubject, case: Case | None) -> Person:
 
 
 @transaction.atomic
-def referral_accept(*, referral: Referral, by: User, join_case: Case | None = None) -> Case:
+def referral_accept(
+    *, referral: Referral, by: User, join_case: Case | None = None, revision: int | None = None
+) -> Case:
     """Accept: create a case from the referral, or add it to an open case. The referring agency is involved."""
-    current = _locked(referral, None)
+    current = _locked(referral, revision)
     _require_status(current, Referral.Status.SUBMITTED)
     if join_case is not None and not join_case.is_open:
         raise ValidationError("A referral can only join an open case.")
@@ -333,9 +335,11 @@ def referral_accept(*, referral: Referral, by: User, join_case: Case | None = No
     return case
 
 
-def _decide_with_text(referral: Referral, by: User, status: str, field: str, text: str, missing: str) -> Referral:
+def _decide_with_text(
+    referral: Referral, by: User, status: str, field: str, text: str, missing: str, revision: int | None
+) -> Referral:
     """A triage decision that needs words from the coordinator (a reason, or a question)."""
-    current = _locked(referral, None)
+    current = _locked(referral, revision)
     _require_status(current, Referral.Status.SUBMITTED)
     if not text.strip():
         raise ValidationError({field: missing})
@@ -348,16 +352,19 @@ def _decide_with_text(referral: Referral, by: User, status: str, field: str, tex
 
 
 @transaction.atomic
-def referral_decline(*, referral: Referral, by: User, reason: str) -> Referral:
+def referral_decline(*, referral: Referral, by: User, reason: str, revision: int | None = None) -> Referral:
     return _decide_with_text(
-        referral, by, Referral.Status.DECLINED, "decision_reason", reason, "Enter why the referral is declined"
-    )
+        referral, by, Referral.Status.DECLINED, "decision_reason", reason, "Enter why the referral is declined",
+        revision,
+    )  # fmt: skip
 
 
 @transaction.atomic
-def referral_request_information(*, referral: Referral, by: User, question: str) -> Referral:
+def referral_request_information(
+    *, referral: Referral, by: User, question: str, revision: int | None = None
+) -> Referral:
     """Send the referral back to the referrer with a question; they edit it and submit again."""
     return _decide_with_text(
         referral, by, Referral.Status.MORE_INFORMATION, "information_request", question,
-        "Enter what information you need",
+        "Enter what information you need", revision,
     )  # fmt: skip

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from cmarac.accounts.roles import Role
 from cmarac.core.audit import audit_list, audit_refused, audit_view
+from cmarac.core.revisions import form_after_conflict
 from referrals import services
 from referrals.access import get_referral_for
-from referrals.forms_triage import AcceptForm, DeclineForm, InformationForm
-from referrals.matching import propose_cases
+from referrals.forms_triage import AcceptForm, DeclineForm, InformationForm, UrgentForm
+from referrals.matching import find_repeat, propose_cases
 from referrals.models import Referral
 
 TABS = {
@@ -82,20 +83,31 @@ def triage_detail(request: HttpRequest, referral: str) -> HttpResponse:
         raise
     proposals = propose_cases(item) if item.status == Referral.Status.SUBMITTED else []
     action = request.POST.get("action") if request.method == "POST" else None
+    shown = {"revision": item.revision}  # every decision carries the revision it was shown (ADR 0007)
     forms: dict[str, Any] = {
-        "accept": AcceptForm(request.POST if action == "accept" else None, proposals=proposals, prefix="accept"),
-        "decline": DeclineForm(request.POST if action == "decline" else None, prefix="decline"),
-        "information": InformationForm(request.POST if action == "information" else None, prefix="information"),
+        "accept": AcceptForm(
+            request.POST if action == "accept" else None, proposals=proposals, prefix="accept", initial=shown
+        ),
+        "decline": DeclineForm(request.POST if action == "decline" else None, prefix="decline", initial=shown),
+        "information": InformationForm(
+            request.POST if action == "information" else None, prefix="information", initial=shown
+        ),
+        "urgent": UrgentForm(request.POST if action == "urgent" else None, prefix="urgent", initial=shown),
     }
+    conflicts: list[tuple[str, Any, Any]] = []
     if request.method == "GET":
         audit_view(request=request, instance=item, what="Referral triage")
     elif item.status != Referral.Status.SUBMITTED:
         messages.error(request, "This referral has already been dealt with.")
         return redirect("referrals:triage", referral=item.reference)
     else:
-        response = _decide(request, item, action, forms)
-        if response is not None:
-            return response
+        try:
+            response = _decide(request, item, action, forms)
+        except services.StaleReferral as error:
+            conflicts = _after_conflict(request, item, action or "", forms, error)
+        else:
+            if response is not None:
+                return response
     return render(
         request,
         "referrals/triage_detail.html",
@@ -104,8 +116,10 @@ def triage_detail(request: HttpRequest, referral: str) -> HttpResponse:
             "subjects": item.subjects.all(),
             "answers": item.answers.select_related("question", "option"),
             "proposals": proposals,
+            "repeat": find_repeat(item) if item.is_repeat else None,
             "forms": forms,
             "active_form": forms.get(action or ""),
+            "conflicts": conflicts,
             "can_accept_as_urgent": item.is_late
             and item.status == Referral.Status.SUBMITTED
             and request.user.has_role(Role.CO_CHAIR),
@@ -113,30 +127,54 @@ def triage_detail(request: HttpRequest, referral: str) -> HttpResponse:
     )
 
 
+def _after_conflict(
+    request: HttpRequest, item: Referral, action: str, forms: dict[str, Any], error: ValidationError
+) -> list[tuple[str, Any, Any]]:
+    """The referral changed since the page was shown: keep the entries, take the revision saved now."""
+    saved = Referral.objects.get(pk=item.pk)
+    form_class = type(forms[action])
+    extra = {"proposals": propose_cases(item)} if action == "accept" else {}
+    shown = forms[action].cleaned_data.get("revision")
+    forms[action], conflicts = form_after_conflict(
+        form_class, request.POST, revision=saved.revision, saved={}, error=error, prefix=action, **extra
+    )
+    return [*conflicts, ("Version of the referral", saved.revision, shown)]
+
+
 def _decide(request: HttpRequest, item: Referral, action: str | None, forms: dict[str, Any]) -> HttpResponse | None:
     try:
+        form = forms.get(action or "")
+        if action == "urgent" and not request.user.has_role(Role.CO_CHAIR):
+            raise PermissionDenied
+        if form is None or not form.is_valid():
+            if action == "urgent":
+                messages.error(request, "Reload the page and try again")
+                return redirect("referrals:triage", referral=item.reference)
+            return None
+        revision = form.cleaned_data["revision"]
         if action == "urgent":
-            if not request.user.has_role(Role.CO_CHAIR):
-                raise PermissionDenied
-            services.referral_accept_as_urgent(referral=item, by=request.user)
+            services.referral_accept_as_urgent(referral=item, by=request.user, revision=revision)
             messages.success(request, f"Referral {item.reference} will be heard at the earlier meeting as urgent")
             return redirect("referrals:triage", referral=item.reference)
-        form = forms.get(action or "")
-        if form is None or not form.is_valid():
-            return None
         if action == "accept":
-            case = services.referral_accept(referral=item, by=request.user, join_case=form.cleaned_data["case"])
+            case = services.referral_accept(
+                referral=item, by=request.user, join_case=form.cleaned_data["case"], revision=revision
+            )
             messages.success(request, f"Referral {item.reference} accepted into case {case.reference}")
             return redirect(case)
         if action == "decline":
-            services.referral_decline(referral=item, by=request.user, reason=form.cleaned_data["decision_reason"])
+            services.referral_decline(
+                referral=item, by=request.user, reason=form.cleaned_data["decision_reason"], revision=revision
+            )
             messages.success(request, f"Referral {item.reference} declined. The referrer will see your reason.")
         else:
             services.referral_request_information(
-                referral=item, by=request.user, question=form.cleaned_data["information_request"]
+                referral=item, by=request.user, question=form.cleaned_data["information_request"], revision=revision
             )
             messages.success(request, f"Referral {item.reference} sent back to the referrer with your question")
         return redirect("referrals:list")
+    except services.StaleReferral:
+        raise
     except ValidationError as error:
         target = forms.get(action or "")
         if target is None:

@@ -461,6 +461,7 @@ def test_no_actions_on_a_closed_case(housing_case, co_chair, as_user) -> None:
 def review(client, action: Action, **data):
     """Post the review form as it is sent once the decision's questions are on the page."""
     data.setdefault("shown", data.get("decision", ""))
+    data.setdefault("revision", Action.objects.get(pk=action.pk).revision)
     return client.post(reverse("actions:review", args=[action.pk]), data)
 
 
@@ -533,6 +534,7 @@ def test_review_needs_a_decision_and_ignores_the_other_choices_fields(ours, co_c
 def test_review_returns_to_a_safe_next(ours, co_chair, as_user) -> None:
     url = reverse("actions:review", args=[ours.pk])
     data = {"decision": "close", "shown": "close", "close_status": "not-done", "close_reason": "No capacity"}
+    data["revision"] = ours.revision
     response = as_user(co_chair).post(url + "?next=/meetings/1/run/", data)
     assert response["Location"] == "/meetings/1/run/"
 

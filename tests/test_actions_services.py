@@ -60,6 +60,25 @@ def test_the_due_date_defaults_to_the_day_before_the_next_meeting(housing_case, 
     assert action.due_on == timezone.localdate(meeting.starts_at) - timedelta(days=1)
 
 
+def test_an_action_set_at_a_meeting_is_due_before_the_meeting_after_that_one(housing_case, housing, co_chair) -> None:
+    """Not a date counted from today: minutes written up before or after the day still give the
+    day before the following meeting."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from meetings import services as meeting_services
+    from tests.factories.meetings import MeetingFactory
+
+    london = ZoneInfo("Europe/London")
+    set_at = MeetingFactory(starts_at=datetime(2031, 3, 13, 10, tzinfo=london))
+    MeetingFactory(starts_at=datetime(2031, 4, 10, 10, tzinfo=london))
+    MeetingFactory(starts_at=datetime(2031, 5, 8, 10, tzinfo=london))
+    item = meeting_services.agenda_add_item(meeting=set_at, case=housing_case, item_type="new", by=co_chair)
+    action = services.action_set(case=housing_case, owner=housing, description="Visit", by=co_chair, agenda_item=item)
+    assert action.due_on == date(2031, 4, 9)
+    assert services.default_due_date(after=date(2031, 3, 13)) == date(2031, 4, 9)
+
+
 def test_an_agency_updates_its_own_actions_only(housing_case, housing, police, housing_lead, co_chair) -> None:
     ours = set_action(housing_case, housing, co_chair)
     theirs = set_action(housing_case, police, co_chair)

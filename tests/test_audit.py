@@ -18,7 +18,7 @@ TRAIL = reverse("audit:trail")
 
 def test_viewing_a_case_page_is_logged_with_who_and_where(housing_case, housing_lead, as_user) -> None:
     as_user(housing_lead).get(housing_case.get_absolute_url(), REMOTE_ADDR="10.1.2.3")
-    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS, object_pk=str(housing_case.pk))
+    entry = LogEntry.objects.get_for_object(housing_case).get(action=LogEntry.Action.ACCESS)
     assert entry.actor == housing_lead
     assert entry.remote_addr == "10.1.2.3"
     assert entry.additional_data["case"] == housing_case.reference
@@ -26,7 +26,8 @@ def test_viewing_a_case_page_is_logged_with_who_and_where(housing_case, housing_
 
 def test_a_change_is_logged_naming_the_actor(housing_case, coordinator, as_user) -> None:
     response = as_user(coordinator).post(
-        reverse("cases:close", args=[housing_case.reference]), {"reason": "Risk has reduced"}
+        reverse("cases:close", args=[housing_case.reference]),
+        {"reason": "Risk has reduced", "last_seen": housing_case.updated_at.isoformat()},
     )
     assert response.status_code == 302
     entry = LogEntry.objects.get_for_object(housing_case).filter(action=LogEntry.Action.UPDATE).latest("pk")

@@ -117,3 +117,34 @@ PAGES: dict[str, list[int]] = {
 def test_page_access_by_role(name: str, role: str | None, status: int, request, as_user) -> None:
     client = as_user(request.getfixturevalue(role) if role else None)
     assert client.get(reverse(name)).status_code == status
+
+
+def test_an_agencys_case_list_reaches_its_grants_without_joining_permissions(housing_lead, housing_case) -> None:
+    """The grant is matched on the view_case permission's id: joins to auth_permission and
+    django_content_type made the planner misjudge an agency's grants by orders of magnitude."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        references = list(Case.objects.visible_to(housing_lead).values_list("reference", flat=True))
+    assert references == [housing_case.reference]
+    sql = " ".join(query["sql"] for query in queries.captured_queries).lower()
+    assert "auth_permission" not in sql
+    assert "django_content_type" not in sql
+
+
+@pytest.mark.parametrize("post", ["lead", "deputy"])
+def test_the_agencys_lead_and_deputy_see_its_cases_whatever_their_roles(post: str, housing, housing_case) -> None:
+    """As the README says: naming someone lead or deputy is enough; members need the member role."""
+    from tests.factories.accounts import UserFactory
+
+    named = UserFactory(agency=housing)  # no role at all
+    setattr(housing, post, named)
+    housing.save()
+    assert list(Case.objects.visible_to(named)) == [housing_case]
+    other = UserFactory(agency=housing)
+    assert list(Case.objects.visible_to(other)) == []
+    housing.is_active = False
+    housing.save()
+    named = type(named).objects.get(pk=named.pk)
+    assert list(Case.objects.visible_to(named)) == []

@@ -94,9 +94,13 @@ def test_closing_needs_a_reason_and_reopening_works(housing_case, co_chair, as_u
     response = client.post(reverse("cases:close", args=[housing_case.reference]), {"reason": ""})
     assert "Enter why the case is being closed" in response.content.decode()
     assert Case.objects.get(pk=housing_case.pk).is_open
-    client.post(reverse("cases:close", args=[housing_case.reference]), {"reason": "Perpetrator evicted"})
+    seen = Case.objects.get(pk=housing_case.pk).updated_at.isoformat()
+    client.post(
+        reverse("cases:close", args=[housing_case.reference]), {"reason": "Perpetrator evicted", "last_seen": seen}
+    )
     assert Case.objects.get(pk=housing_case.pk).closure_reason == "Perpetrator evicted"
-    client.post(reverse("cases:reopen", args=[housing_case.reference]), {"reason": "New incidents"})
+    seen = Case.objects.get(pk=housing_case.pk).updated_at.isoformat()
+    client.post(reverse("cases:reopen", args=[housing_case.reference]), {"reason": "New incidents", "last_seen": seen})
     assert Case.objects.get(pk=housing_case.pk).is_open
 
 

@@ -23,7 +23,29 @@ def test_healthy_without_a_broker(client: Client, settings) -> None:
     settings.REDIS_URL = ""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "not configured"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "not configured", "outbox_backlog": 0}
+
+
+def test_reports_the_outbox_backlog_as_a_count_only(client: Client, settings) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cmarac.outbox.models import OutboxMessage
+
+    settings.REDIS_URL = ""
+    settings.OUTBOX_BACKLOG_MINUTES = 15
+    now = timezone.now()
+    OutboxMessage.objects.create(
+        task="meetings.send_agenda_published", args=[1], created_at=now - timedelta(minutes=20)
+    )
+    OutboxMessage.objects.create(task="meetings.send_agenda_published", args=[2], created_at=now - timedelta(minutes=5))
+    OutboxMessage.objects.create(
+        task="meetings.send_agenda_published", args=[3], created_at=now - timedelta(hours=2), sent_at=now
+    )
+    response = client.get("/healthz")
+    assert response.status_code == 200  # a backlog is reported, it does not take the site down
+    assert response.json()["outbox_backlog"] == 1
 
 
 def test_needs_no_sign_in_and_is_not_cached(client: Client, settings) -> None:

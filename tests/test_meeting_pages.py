@@ -186,17 +186,25 @@ def test_a_bad_date_or_a_missing_reason_saves_nothing(coordinator, as_user) -> N
 def test_moving_a_meeting_keeps_london_time_and_needs_a_reason(meeting, coordinator, co_chair, as_user) -> None:
     client = as_user(coordinator)
     response = client.post(
-        url("change", meeting), {"action": "move", "move-date": "2030-07-16", "move-time": "09:30", "move-reason": ""}
+        url("change", meeting),
+        {"action": "move", "move-revision": 0, "move-date": "2030-07-16", "move-time": "09:30", "move-reason": ""},
     )
     assert "Enter why the meeting is moving" in page(response)
     client.post(
         url("change", meeting),
-        {"action": "move", "move-date": "2030-07-16", "move-time": "09:30", "move-reason": "Room unavailable"},
+        {
+            "action": "move",
+            "move-revision": 0,
+            "move-date": "2030-07-16",
+            "move-time": "09:30",
+            "move-reason": "Room unavailable",
+        },
     )
     meeting.refresh_from_db()
     assert meeting.starts_at == datetime(2030, 7, 16, 9, 30, tzinfo=LONDON)  # summer: 08:30 UTC
     client.post(
-        url("change", meeting), {"action": "details", "details-venue": "Room 4", "details-co_chairs": [co_chair.pk]}
+        url("change", meeting),
+        {"action": "details", "details-revision": 1, "details-venue": "Room 4", "details-co_chairs": [co_chair.pk]},
     )
     meeting.refresh_from_db()
     assert meeting.venue == "Room 4"
@@ -205,8 +213,10 @@ def test_moving_a_meeting_keeps_london_time_and_needs_a_reason(meeting, coordina
 
 def test_cancelling_a_meeting(meeting, coordinator, as_user) -> None:
     client = as_user(coordinator)
-    assert "Enter why the meeting is cancelled" in page(client.post(url("cancel", meeting), {"reason": " "}))
-    client.post(url("cancel", meeting), {"reason": "Election period"})
+    assert "Enter why the meeting is cancelled" in page(
+        client.post(url("cancel", meeting), {"revision": 0, "reason": " "})
+    )
+    client.post(url("cancel", meeting), {"revision": 0, "reason": "Election period"})
     meeting.refresh_from_db()
     assert (meeting.status, meeting.change_reason) == ("cancelled", "Election period")
 
@@ -359,9 +369,14 @@ def test_publishing_an_empty_agenda_is_refused_with_a_banner(meeting, co_chair, 
 
 def test_setting_an_items_type_and_time(meeting, item, co_chair, as_user) -> None:
     client = as_user(co_chair)
-    response = client.post(url("agenda-item", meeting, item), {"item_type": "closure", "minutes_allotted": "abc"})
+    response = client.post(
+        url("agenda-item", meeting, item),
+        {"revision": item.revision, "item_type": "closure", "minutes_allotted": "abc"},
+    )
     assert "Enter the minutes allotted as a number" in page(response)
-    client.post(url("agenda-item", meeting, item), {"item_type": "closure", "minutes_allotted": "25"})
+    client.post(
+        url("agenda-item", meeting, item), {"revision": item.revision, "item_type": "closure", "minutes_allotted": "25"}
+    )
     item.refresh_from_db()
     assert (item.item_type, item.minutes_allotted) == ("closure", 25)
 
@@ -441,6 +456,7 @@ def test_attendance_is_saved_for_every_agency_at_once(
         url("attendance", meeting),
         {
             "action": "attendance",
+            "revision": 0,
             f"agency-{housing.pk}-status": "attended",
             f"agency-{housing.pk}-attendee": housing_lead.pk,
             f"agency-{police.pk}-status": "apologies",
@@ -459,6 +475,7 @@ def test_attendance_with_a_problem_saves_nothing(meeting, item, housing, police,
         url("attendance", meeting),
         {
             "action": "attendance",
+            "revision": 0,
             f"agency-{housing.pk}-status": "attended",
             f"agency-{police.pk}-status": "apologies",
         },

@@ -181,6 +181,36 @@ def test_a_referral_more_than_twelve_months_later_is_not_a_repeat(police_referre
     assert later.is_repeat is False
 
 
+def test_a_referral_about_a_subject_of_an_open_or_recently_closed_case_is_a_repeat(police_referrer, co_chair) -> None:
+    """A case made by hand (no referral behind it) still counts: the same person within twelve months."""
+    from cmarac.cases.models import CaseSubject
+    from cmarac.cases.services import case_close
+    from referrals.matching import find_repeat
+    from tests.factories.cases import CaseFactory, PersonFactory
+
+    person = PersonFactory(given_name="Verity", family_name="Quillfeather", date_of_birth=date(1971, 5, 2))
+    case = CaseFactory(subjects=[(person, CaseSubject.Role.VICTIM)])
+    later = submitted_referral(police_referrer, subjects=[VICTIM])
+    assert later.is_repeat is True
+    assert find_repeat(later).case == case
+    case_close(case=case, by=co_chair, reason="Moved")
+    again = submitted_referral(police_referrer, subjects=[{**VICTIM, "given_name": "Vérity"}])
+    assert find_repeat(again).referral == later  # the most recent earlier referral first
+    stranger = submitted_referral(police_referrer, subjects=[{**VICTIM, "date_of_birth": date(1980, 1, 1)}])
+    assert stranger.is_repeat is False
+
+
+def test_a_case_closed_more_than_twelve_months_before_is_not_repeated(police_referrer, co_chair) -> None:
+    from cmarac.cases.models import Case, CaseSubject
+    from tests.factories.cases import CaseFactory, PersonFactory
+
+    person = PersonFactory(given_name="Verity", family_name="Quillfeather", date_of_birth=date(1971, 5, 2))
+    case = CaseFactory(subjects=[(person, CaseSubject.Role.VICTIM)])
+    Case.objects.filter(pk=case.pk).update(status="closed", closed_on=date(2024, 1, 1))
+    later = submitted_referral(police_referrer, subjects=[VICTIM])
+    assert later.is_repeat is False
+
+
 def test_names_normalise() -> None:
     assert normalise_name("Séan", "O'Brien-Smith") == "sean obrien smith"
 

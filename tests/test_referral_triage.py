@@ -17,6 +17,11 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("referrals:list")
 
 
+def posted(referral: Referral, data: dict[str, object]) -> dict[str, object]:
+    """The decision as the page sends it: with the revision of the referral it showed."""
+    return {f"{data['action']}-revision": Referral.objects.get(pk=referral.pk).revision, **data}
+
+
 def triage(referral: Referral) -> str:
     return reverse("referrals:triage", args=[referral.reference])
 
@@ -74,7 +79,9 @@ def test_triage_list_query_count_does_not_grow(count, police_referrer, coordinat
 
 def test_accept_into_a_new_case(police_referrer, coordinator, as_user) -> None:
     referral = submitted_referral(police_referrer)
-    response = as_user(coordinator).post(triage(referral), {"action": "accept", "accept-target": "new"})
+    response = as_user(coordinator).post(
+        triage(referral), posted(referral, {"action": "accept", "accept-target": "new"})
+    )
     case = Case.objects.get()
     assert response["Location"] == case.get_absolute_url()
     referral.refresh_from_db()
@@ -89,7 +96,7 @@ def test_accept_into_a_proposed_case(police_referrer, coordinator, as_user) -> N
     page = as_user(coordinator).get(triage(second)).content.decode()
     assert f"Add to {case.reference}" in page
     assert "Likely the same" in page
-    as_user(coordinator).post(triage(second), {"action": "accept", "accept-target": case.reference})
+    as_user(coordinator).post(triage(second), posted(second, {"action": "accept", "accept-target": case.reference}))
     second.refresh_from_db()
     assert second.case == case
 
@@ -111,21 +118,25 @@ def test_accept_into_an_unknown_case_is_a_clear_error(police_referrer, coordinat
 def test_decline_and_request_information(police_referrer, coordinator, as_user) -> None:
     first, second = submitted_referral(police_referrer), submitted_referral(police_referrer)
     client = as_user(coordinator)
-    response = client.post(triage(first), {"action": "decline", "decline-decision_reason": ""})
+    response = client.post(triage(first), posted(first, {"action": "decline", "decline-decision_reason": ""}))
     assert "Enter why the referral is declined" in response.content.decode()
-    client.post(triage(first), {"action": "decline", "decline-decision_reason": "Refer to the MARAC instead"})
-    client.post(triage(second), {"action": "information", "information-information_request": "Any children?"})
+    client.post(
+        triage(first), posted(first, {"action": "decline", "decline-decision_reason": "Refer to the MARAC instead"})
+    )
+    client.post(
+        triage(second), posted(second, {"action": "information", "information-information_request": "Any children?"})
+    )
     assert Referral.objects.get(pk=first.pk).status == "declined"
     assert Referral.objects.get(pk=second.pk).status == "more-information"
     # A decided referral cannot be decided again.
-    client.post(triage(first), {"action": "accept", "accept-target": "new"})
+    client.post(triage(first), posted(first, {"action": "accept", "accept-target": "new"}))
     assert not Case.objects.exists()
 
 
 def test_only_co_chairs_accept_late_referrals_as_urgent(police_referrer, coordinator, co_chair, as_user) -> None:
     late = submitted_referral(police_referrer, now=datetime(2026, 3, 30, 10, 1, tzinfo=ZoneInfo("Europe/London")))
-    assert as_user(coordinator).post(triage(late), {"action": "urgent"}).status_code == 403
-    as_user(co_chair).post(triage(late), {"action": "urgent"})
+    assert as_user(coordinator).post(triage(late), posted(late, {"action": "urgent"})).status_code == 403
+    as_user(co_chair).post(triage(late), posted(late, {"action": "urgent"}))
     late.refresh_from_db()
     assert (late.accepted_as_urgent, late.is_late) == (True, False)
 
@@ -137,3 +148,12 @@ def test_viewing_a_referral_for_triage_is_audited(police_referrer, coordinator, 
     as_user(coordinator).get(triage(referral))
     entry = LogEntry.objects.filter(actor=coordinator, action=LogEntry.Action.ACCESS).latest("pk")
     assert entry.additional_data["referral"] == referral.reference
+
+
+def test_the_triage_page_says_what_a_repeat_repeats(police_referrer, coordinator, as_user) -> None:
+    first = submitted_referral(police_referrer, subjects=[VICTIM])
+    again = submitted_referral(police_referrer, subjects=[VICTIM])
+    page = as_user(coordinator).get(triage(again)).content.decode()
+    assert "Repeat of" in page
+    assert f'href="{triage(first)}"' in page
+    assert "Repeat of" not in as_user(coordinator).get(triage(first)).content.decode()

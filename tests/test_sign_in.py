@@ -107,3 +107,67 @@ def test_sign_out_ends_the_session(client: Client, housing_lead: User) -> None:
     assert response.redirect_chain[-1][0] == reverse("login")
     assert "You have signed out" in response.content.decode()
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_lockout_counts_every_spelling_of_an_address_together(client: Client, housing_lead: User, settings) -> None:
+    spellings = ["lead@housing.example", "Lead@Housing.example", " LEAD@HOUSING.EXAMPLE ", "lead@HOUSING.example"]
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, spellings[attempt % len(spellings)], "guessing-wrong")
+    for spelling in spellings:
+        response = sign_in(client, spelling, TEST_PASSWORD)
+        assert response.status_code == 429, spelling
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_lockout_follows_the_address_to_another_ip(client: Client, housing_lead: User, settings) -> None:
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": "LEAD@housing.example", "password": "guessing-wrong"},
+            REMOTE_ADDR=f"192.0.2.{attempt + 1}",
+        )
+    response = client.post(
+        reverse("login"), {"username": housing_lead.email, "password": TEST_PASSWORD}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert response.status_code == 429
+
+
+def test_one_ip_trying_many_addresses_is_locked_out(
+    client: Client, housing_lead: User, fire_lead: User, settings
+) -> None:
+    settings.SIGN_IN_IP_FAILURE_LIMIT = 8
+    # Password spraying: one guess per address, never reaching the per-address limit.
+    for n in range(settings.SIGN_IN_IP_FAILURE_LIMIT):
+        response = sign_in(client, f"person{n}@spray.example", "Winter2026!")
+    assert response.status_code == 429
+    response = sign_in(client, fire_lead.email, TEST_PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Another IP is not affected.
+    response = client.post(
+        reverse("login"), {"username": fire_lead.email, "password": TEST_PASSWORD}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert response.status_code == 302
+
+
+def test_the_per_ip_limit_is_more_generous_than_the_per_address_one(client: Client, fire_lead: User, settings) -> None:
+    assert settings.SIGN_IN_IP_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT
+    for n in range(settings.SIGN_IN_IP_FAILURE_LIMIT - 1):
+        sign_in(client, f"person{n}@typo.example", "guessing-wrong")
+    assert sign_in(client, fire_lead.email, TEST_PASSWORD).status_code == 302
+
+
+def test_signing_in_forgives_the_address_but_not_the_ip(
+    client: Client, housing_lead: User, fire_lead: User, settings
+) -> None:
+    settings.SIGN_IN_IP_FAILURE_LIMIT = 6
+    for n in range(4):
+        sign_in(client, f"person{n}@spray.example", "guessing-wrong")
+    sign_in(client, housing_lead.email, "guessing-wrong")
+    # Someone with one account of their own signs in with it between guesses: that account's own
+    # failure is forgiven (the IP's count goes from 5 to 4)...
+    assert sign_in(client, housing_lead.email, TEST_PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    # ...but the others are not: two more failures reach the limit.
+    assert sign_in(client, "person8@spray.example", "guessing-wrong").status_code == 200
+    assert sign_in(client, "person9@spray.example", "guessing-wrong").status_code == 429

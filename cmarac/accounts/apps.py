@@ -17,6 +17,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and agencies"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+        from cmarac.accounts import receivers
         from cmarac.accounts.guard import audit_group_membership, guard_group_membership, refuse_direct_permissions
         from cmarac.accounts.models import Agency, AgencyMembershipChange, RoleGrant, User
         from cmarac.core.audit import audit_register
@@ -40,5 +44,9 @@ class AccountsConfig(AppConfig):
             sender=User.user_permissions.through,
             dispatch_uid="accounts.refuse_direct_permissions",
         )
+        user_logged_in.connect(receivers.signed_in, dispatch_uid="accounts.audit_signed_in")
+        user_logged_out.connect(receivers.signed_out, dispatch_uid="accounts.audit_signed_out")
+        user_login_failed.connect(receivers.sign_in_failed, dispatch_uid="accounts.audit_sign_in_failed")
+        user_locked_out.connect(receivers.locked_out, dispatch_uid="accounts.audit_locked_out")
         # Runs after every app's migrations (this app is listed after auth and auditlog).
         post_migrate.connect(_ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")

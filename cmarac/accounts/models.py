@@ -72,20 +72,32 @@ class Agency(models.Model):
         return f"Agency: {short_name}"
 
 
+def normalise_email(email: str) -> str:
+    """The one form of an email address the service keeps and compares: trimmed and lower case.
+
+    Sign-in, the lockout count, the password reset and storage all use it, so an address typed in
+    another case is the same account and the same count."""
+    return email.strip().lower()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return normalise_email(email or "")
 
     def _create_user(self, email: str, password: str | None, **fields: object) -> User:
         if not email:
             raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalise_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
     def get_by_natural_key(self, username: str | None) -> User:
-        # People type their email address in any case; it is stored lower case.
-        return self.get(email__iexact=username)
+        # People type their email address in any case; it is stored normalised.
+        return self.get(email=normalise_email(username or ""))
 
     def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
         fields.setdefault("is_staff", False)
@@ -129,7 +141,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalise_email(self.email or "")
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -11,16 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from auditlog.models import LogEntry
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from cmarac.accounts.audit import audit_account_event
 from cmarac.accounts.guard import applying_grant
-from cmarac.accounts.models import Agency, AgencyMembershipChange, RoleGrant, User
+from cmarac.accounts.models import Agency, AgencyMembershipChange, RoleGrant, User, normalise_email
 from cmarac.accounts.roles import ROLE_PERMISSIONS, ROLES_NEEDING_APPROVAL, ROLES_THAT_GRANT, Role
+from cmarac.core.audit import audit_event
 
 
 class RoleChangeRefused(ValidationError):
@@ -154,7 +158,7 @@ def user_create(
 ) -> User:
     """Create a person with roles set by the system (seed data, factories, commands)."""
     user = User(
-        email=email,
+        email=normalise_email(email),
         full_name=full_name,
         agency=agency,
         job_title=job_title,
@@ -167,6 +171,40 @@ def user_create(
     user.save()
     user_set_roles(user=user, roles=roles)
     user_sync_agency_group(user=user)
+    return user
+
+
+def password_reset_request(*, email: str, request: HttpRequest) -> None:
+    """Send a password reset link if an active account that signs in with a password has this
+    address. The caller answers the same whether or not one does, and the email is sent by a
+    worker, so neither the page nor its timing tells whether the address has an account."""
+    from cmarac.accounts.tasks import send_password_reset
+
+    user = User.objects.filter(email=normalise_email(email), is_active=True).first()
+    if user is not None and user.has_usable_password():
+        send_password_reset.delay_on_commit(user.pk)
+        audit_event(request=request, what="Password reset requested", target=user, actor=request.user)
+    else:
+        # The trail keeps that it happened, never the address typed.
+        what = "Password reset requested for an address with no account"
+        audit_event(request=request, what=what, target=User, actor=request.user)
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str, request: HttpRequest, reset: bool) -> User:
+    """Set a person's password, by themselves when signed in or through a reset link. Their other
+    sessions end (Django checks the password hash on every request); a reset also lifts a lockout."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    if reset:
+        AxesProxyHandler.reset_attempts(username=user.email)
+    audit_event(
+        request=request,
+        what="Password reset" if reset else "Password changed",
+        target=user,
+        actor=user,
+        action=LogEntry.Action.UPDATE,
+    )
     return user
 
 
@@ -302,9 +340,11 @@ def _record_agency_move(*, person: User, old_agency_id: int | None, by: User | N
 
 
 def _send_link(*, person: User, purpose: str) -> None:
+    """Queue the email in this transaction (the outbox, ADR 15): a dead broker loses no invitation."""
     from cmarac.accounts.tasks import send_set_password_link
+    from cmarac.outbox.services import outbox_enqueue
 
-    transaction.on_commit(lambda: send_set_password_link.delay(person.pk, purpose))
+    outbox_enqueue(send_set_password_link, person.pk, purpose)
 
 
 @transaction.atomic
@@ -313,9 +353,9 @@ def person_invite(*, email: str, full_name: str, agency: Agency | None, job_titl
 
     They get roles afterwards, through role_grant_propose."""
     _require_coordinator(by)
-    person = User(email=email, full_name=full_name, agency=agency, job_title=job_title)
+    person = User(email=normalise_email(email), full_name=full_name, agency=agency, job_title=job_title)
     person.set_unusable_password()
-    if User.objects.filter(email__iexact=email.strip()).exists():
+    if User.objects.filter(email=person.email).exists():
         raise ValidationError({"email": "Someone with this email address already has an account."})
     person.full_clean(exclude=["password"])
     person.save()

@@ -20,13 +20,15 @@ VIEW_CASE = "view_case"
 
 
 def agency_sees_cases(user: User) -> bool:
-    """Whether this person sees their agency's cases at all."""
+    """Whether this person sees their agency's cases at all. The lead and deputy named on an active
+    agency always do, whatever roles they hold; other staff need the agency member role, and
+    their agency must let members see its cases."""
     agency = user.agency
-    if agency is None or not agency.is_active or not user.has_role(Role.AGENCY_MEMBER):
+    if agency is None or not agency.is_active:
         return False
     if user.pk in (agency.lead_id, agency.deputy_id):
         return True
-    return agency.members_see_cases
+    return user.has_role(Role.AGENCY_MEMBER) and agency.members_see_cases
 
 
 def visible_case_ids(user: User) -> Any:
@@ -39,11 +41,44 @@ def visible_case_ids(user: User) -> Any:
         return ALL
     if not agency_sees_cases(user):
         return None
+    # The grant is matched on the permission's id, not through joins to auth_permission and
+    # django_content_type: with the joins the planner misjudges an agency's grants by orders of
+    # magnitude (ADR 0003).
     return CaseGroupObjectPermission.objects.filter(
         group_id=user.agency.group_id,  # type: ignore[union-attr]
-        permission__codename=VIEW_CASE,
-        permission__content_type__app_label="cases",
+        permission_id=view_case_permission_id(),
     ).values("content_object_id")
+
+
+_permission_ids: dict[str, int] = {}
+
+
+def view_case_permission_id() -> int:
+    """The id of the `cases.view_case` permission, looked up once per process (per database)."""
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+
+    key = connection.settings_dict["NAME"]
+    if key not in _permission_ids:
+        _permission_ids[key] = Permission.objects.values_list("pk", flat=True).get(
+            codename=VIEW_CASE, content_type__app_label="cases"
+        )
+    return _permission_ids[key]
+
+
+def forget_permission_ids(sender: Any, **kwargs: Any) -> None:
+    """post_migrate (after migrate, or a test database flush) may have made the permissions anew:
+    look the id up again now, so no request pays for it. Runs after auth's own post_migrate
+    handler has created this app's permissions (auth is installed first)."""
+    from django.contrib.auth.models import Permission
+
+    if getattr(sender, "label", None) != "cases":
+        return
+    _permission_ids.clear()
+    try:
+        view_case_permission_id()
+    except Permission.DoesNotExist:  # permissions not created (e.g. migrating backwards)
+        _permission_ids.clear()
 
 
 def get_case_for(user: User, reference: str, queryset: QuerySet[Case] | None = None) -> Case:

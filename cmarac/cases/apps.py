@@ -7,6 +7,11 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from cmarac.cases.access import forget_permission_ids
+
+        post_migrate.connect(forget_permission_ids, dispatch_uid="cases.forget_permission_ids")
         from cmarac.cases import models
         from cmarac.core.audit import audit_register
 

@@ -134,6 +134,10 @@ class PersonForm(forms.ModelForm):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
+    # When the case was last saved, as the form was shown (ADR 0007).
+    last_seen = forms.CharField(
+        widget=forms.HiddenInput, error_messages={"required": "Reload the page and try again"}, max_length=40
+    )
 
     def __init__(self, *args: Any, closing: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -144,10 +144,23 @@ def case_set_lead(*, case: Case, agency: Agency | None, officer: User | None, by
     return case
 
 
+def _locked_case(case: Case, last_seen: str | None) -> Case:
+    """The case, locked; refused if it was saved since `last_seen` (its ISO time when the form was shown)."""
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if last_seen is not None and current.updated_at.isoformat() != last_seen:
+        raise EditConflict(
+            "Someone else changed this case while you were editing. "
+            "Your changes have not been saved yet: check what is saved now and save again."
+        )
+    case.status, case.closed_on, case.closure_reason = current.status, current.closed_on, current.closure_reason
+    return case
+
+
 @transaction.atomic
-def case_close(*, case: Case, by: User | None, reason: str) -> Case:
+def case_close(*, case: Case, by: User | None, reason: str, last_seen: str | None = None) -> Case:
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the case is being closed"})
+    case = _locked_case(case, last_seen)
     if not case.is_open:
         raise ValidationError("This case is already closed")
     case.status, case.closed_on, case.closure_reason = Case.Status.CLOSED, timezone.localdate(), reason.strip()
@@ -157,9 +170,10 @@ def case_close(*, case: Case, by: User | None, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_reopen(*, case: Case, by: User | None, reason: str) -> Case:
+def case_reopen(*, case: Case, by: User | None, reason: str, last_seen: str | None = None) -> Case:
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the case is being reopened"})
+    case = _locked_case(case, last_seen)
     if case.is_open:
         raise ValidationError("This case is already open")
     case.status, case.closed_on, case.closure_reason = Case.Status.OPEN, None, ""

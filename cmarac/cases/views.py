@@ -271,19 +271,41 @@ def subject_remove(request: HttpRequest, reference: str, subject_id: int) -> Htt
 def _close_or_reopen(request: HttpRequest, reference: str, *, closing: bool) -> HttpResponse:
     case = _case_for(request, reference)
     _require_role(request.user, Role.COORDINATOR, Role.CO_CHAIR)
-    if case.is_open is not closing:
+    # A post is checked against the case as it was shown (last_seen), so someone who closed or
+    # reopened it meanwhile is named in a clear refusal rather than a bare 403.
+    if request.method != "POST" and case.is_open is not closing:
         raise PermissionDenied
-    form = ReasonForm(request.POST or None, closing=closing)
+    form = ReasonForm(request.POST or None, closing=closing, initial={"last_seen": case.updated_at.isoformat()})
+    conflicts: list[tuple[str, Any, Any]] = []
     if request.method == "POST" and form.is_valid():
         action = services.case_close if closing else services.case_reopen
         try:
-            action(case=case, by=request.user, reason=form.cleaned_data["reason"])
+            action(
+                case=case, by=request.user, reason=form.cleaned_data["reason"], last_seen=form.cleaned_data["last_seen"]
+            )
+        except services.EditConflict as error:
+            saved = Case.objects.get(pk=case.pk)
+            data = request.POST.copy()
+            data["last_seen"] = saved.updated_at.isoformat()
+            form = ReasonForm(data, closing=closing)
+            form.is_valid()
+            form.add_error(None, error)
+            yours = "Closed" if closing else "Open"
+            conflicts = [("Status", saved.get_status_display(), yours)]
+            if closing and saved.closure_reason:
+                conflicts.append(("Why the case was closed", saved.closure_reason, form.cleaned_data.get("reason")))
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, f"Case {case.reference} {'closed' if closing else 'reopened'}")
             return redirect(case)
-    return render(request, "cases/case_status_form.html", {"case": case, "form": form, "closing": closing})
+    elif request.method == "POST" and case.is_open is not closing:
+        raise PermissionDenied
+    return render(
+        request,
+        "cases/case_status_form.html",
+        {"case": case, "form": form, "closing": closing, "conflicts": conflicts},
+    )
 
 
 @require_http_methods(["GET", "POST"])

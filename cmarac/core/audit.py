@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest
 
+from cmarac.core.client_ip import client_ip
+
 # What the trail stores in place of a value that may hold personal or case content.
 NOT_RECORDED = "(not recorded)"
 
@@ -41,8 +43,8 @@ def audit_register(model: type[models.Model], *, shown: Iterable[str] = (), excl
     )
 
 
-def _client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+def _client_address(request: HttpRequest | None) -> str | None:
+    return client_ip(request) if request is not None else None
 
 
 def audit_view(*, request: HttpRequest, instance: models.Model, what: str) -> LogEntry:
@@ -94,4 +96,39 @@ def audit_refused(
         remote_addr=_client_address(request),
         changes={"refused": request.path},
         additional_data={"what": f"Refused: {what}", key: reference, "refused": True},
+    )
+
+
+def audit_event(
+    *,
+    request: HttpRequest | None,
+    what: str,
+    target: models.Model | type[models.Model],
+    actor: Any = None,
+    action: int = LogEntry.Action.ACCESS,
+    details: dict[str, Any] | None = None,
+) -> LogEntry:
+    """Log something that happened to a record without a change of its fields being saved: a
+    sign-in, a failed sign-in, a lockout, a password change. `target` is the record, or its model
+    when there is none (a failed sign-in for an address with no account). `actor` is the person
+    who did it, if known; nobody signed in is recorded as such. `details` holds ids and codes
+    only, never anything typed."""
+    if isinstance(target, models.Model):
+        content_type = ContentType.objects.get_for_model(target)
+        object_pk, object_id, object_repr = str(target.pk), target.pk, str(target)
+    else:
+        content_type = ContentType.objects.get_for_model(target)
+        object_pk, object_id, object_repr = "", None, what
+    actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return LogEntry.objects.create(
+        content_type=content_type,
+        object_pk=object_pk,
+        object_id=object_id,
+        object_repr=object_repr,
+        action=action,
+        actor=actor,
+        actor_email=getattr(actor, "email", None),
+        remote_addr=_client_address(request),
+        changes={},
+        additional_data={"what": what, **(details or {}), **({} if actor else {"signed_in": False})},
     )

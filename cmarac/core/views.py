@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from cmarac.accounts.roles import Role
 from cmarac.core.health import State, broker_state, database_state
 from cmarac.core.navigation import ROLE_DESCRIPTIONS, capabilities_for
+from cmarac.outbox.services import outbox_backlog
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -42,7 +43,8 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": database_state(), "broker": broker_state()}
     healthy = all(state != State.UNREACHABLE for state in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **{k: str(v) for k, v in checks.items()}},
-        status=200 if healthy else 503,
-    )
+    body: dict[str, object] = {"status": "ok" if healthy else "unavailable", **{k: str(v) for k, v in checks.items()}}
+    if checks["database"] == State.OK:
+        # A count only: work saved but not yet done for longer than OUTBOX_BACKLOG_MINUTES.
+        body["outbox_backlog"] = outbox_backlog()
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -16,7 +16,7 @@ from tests.services import chromium_path, require
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -42,11 +42,24 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """Run axe-core against the page for WCAG 2.0/2.1/2.2 A and AA; return the violations."""
+    """Run axe-core against the page for WCAG 2.0/2.1/2.2 A and AA and axe's best practices
+    (landmarks, headings, regions); return the violations."""
     require(AXE.exists(), "axe-core (run npm ci)")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
     return result["violations"]
+
+
+def overflow_at(page: Any, width: int = 320) -> int:
+    """How many CSS pixels the page scrolls sideways at this viewport width (WCAG 1.4.10 reflow:
+    0 at 320px, where only a table's own scrolling box may scroll)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 640})
+    try:
+        return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    finally:
+        if size:
+            page.set_viewport_size(size)
 
 
 def describe(violations: list[dict[str, Any]]) -> str:

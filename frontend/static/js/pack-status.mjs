@@ -1,4 +1,5 @@
-// Polls a pack's status while it is being made, and reveals the download link when it is ready.
+// Polls a pack's status while it is being made, and reveals the download link when it is ready,
+// or the way to ask again when the build failed.
 const container = document.querySelector("[data-pack-status]");
 
 if (container) {
@@ -6,6 +7,7 @@ if (container) {
   const label = container.querySelector("[data-pack-label] strong");
   const download = container.querySelector("[data-pack-download]");
   const wait = container.querySelector("[data-pack-wait]");
+  const failed = container.querySelector("[data-pack-failed]");
   let tries = 0;
 
   const poll = async () => {
@@ -23,6 +25,8 @@ if (container) {
       }
       if (state.status === "failed") {
         label.className = "govuk-tag govuk-tag--red";
+        if (wait) wait.hidden = true;
+        if (failed) failed.hidden = false;
         return;
       }
     } catch {
