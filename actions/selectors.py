@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 
 from actions.models import Action, ActionUpdate
 from cmarac.accounts.models import Agency
 from cmarac.cases.models import Case
+
+if TYPE_CHECKING:
+    from cmarac.accounts.models import User
 
 
 def with_latest_update(actions: QuerySet[Action]) -> QuerySet[Action]:
@@ -36,3 +40,14 @@ def cases_with_actions_due_by(day: date) -> list[tuple[Case, str]]:
         .order_by("reference")
     )
     return [(case, "Has actions due or overdue") for case in cases]
+
+
+def case_panel_context(user: User, case: Case) -> dict[str, Any]:
+    """The case page's Actions section: the case's actions this person may see, and whether they
+    may set and review them."""
+    from actions.services import may_manage
+
+    return {
+        "actions": list(with_latest_update(Action.objects.visible_to(user).filter(case=case))),
+        "may_manage": may_manage(user),
+    }

@@ -150,6 +150,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "verify-audit-trail": {"task": "audit.verify", "schedule": crontab(hour=6, minute=0)},
     "relay-outbox": {"task": "outbox.relay", "schedule": timedelta(minutes=1)},
     "sweep-stale-packs": {"task": "meetings.sweep_stale_packs", "schedule": timedelta(minutes=5)},
+    "remove-expired-subject-access-exports": {
+        "task": "governance.remove_expired_subject_access_exports",
+        "schedule": timedelta(hours=1),
+    },
+    "notify-lapsed-sharing-agreements": {
+        "task": "governance.notify_lapsed_sharing_agreements",
+        "schedule": crontab(hour=7, minute=45),
+    },
 }
 
 # --- Outbox (ADR 0015) ----------------------------------------------------------
@@ -317,13 +325,22 @@ PRIVATE_FILES_DIR = Path(env_str("PRIVATE_FILES_DIR", str(VAR_DIR / "private")))
 PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
 # How many processes lay out one pack at once (meetings/printing.py); 1 lays it out in the worker alone.
 PACK_RENDER_PROCESSES = max(1, env_int("PACK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)))
-CELERY_TASK_ROUTES = {"meetings.build_pack": {"queue": "packs"}}
+CELERY_TASK_ROUTES = {
+    "meetings.build_pack": {"queue": "packs"},
+    "governance.build_subject_access_export": {"queue": "packs"},
+}
 # A pack worker killed mid-build leaves its message unacknowledged, so another worker builds it;
 # the pack worker takes one message at a time (run it with --prefetch-multiplier=1 -Q packs).
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)
 # Queued or being made for longer than the build's time limit and this margin: marked failed, so
 # the person can ask again (meetings.sweep_stale_packs).
 PACK_STALE_MARGIN_SECONDS = env_int("PACK_STALE_MARGIN_SECONDS", 600)
+
+# --- Subject access -------------------------------------------------------------
+# The roles given the duty of answering subject access requests: only they search people across
+# every case and make exports (docs/adr/0012). Exports are deleted after this many days.
+SUBJECT_ACCESS_ROLES = env_list("SUBJECT_ACCESS_ROLES", ["auditor"])
+SUBJECT_ACCESS_RETENTION_DAYS = env_int("SUBJECT_ACCESS_RETENTION_DAYS", PACK_RETENTION_DAYS)
 
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.

@@ -23,7 +23,15 @@ class AgencyAdminForm(forms.ModelForm):
             "is_active",
             "members_see_cases",
             "contact_email",
+            "sharing_agreement_signed_on",
+            "confidentiality_statement_signed_on",
+            "sharing_agreement_renew_by",
         ]
+        widgets = {
+            "sharing_agreement_signed_on": forms.DateInput(attrs={"type": "date"}),
+            "confidentiality_statement_signed_on": forms.DateInput(attrs={"type": "date"}),
+            "sharing_agreement_renew_by": forms.DateInput(attrs={"type": "date"}),
+        }
 
 
 @admin.register(Agency)

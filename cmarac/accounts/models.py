@@ -53,6 +53,12 @@ class Agency(models.Model):
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency", editable=False)
     # Raised by each save through the service pages; an edit form sends the one it was shown (ADR 7).
     revision = models.PositiveIntegerField(default=0, editable=False)
+    # Records of processing: the basis on which the agency shares information with the partnership.
+    sharing_agreement_signed_on = models.DateField("information sharing agreement signed on", null=True, blank=True)
+    confidentiality_statement_signed_on = models.DateField("confidentiality statement signed on", null=True, blank=True)
+    sharing_agreement_renew_by = models.DateField(
+        "sign the agreement again by", null=True, blank=True, help_text="After this date the agreement has lapsed."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -13,15 +13,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from actions.models import Action
-from actions.selectors import with_latest_update
-from actions.services import may_manage
 from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
 from cmarac.cases import services
 from cmarac.cases.access import get_case_for
 from cmarac.cases.forms import CaseCreateForm, CaseFilterForm, PersonForm, ReasonForm
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, Person
+from cmarac.cases.panels import case_panels
 from cmarac.cases.selectors import cases_for_list
 from cmarac.core.audit import NOT_RECORDED, audit_list, audit_refused, audit_view
 
@@ -113,15 +111,16 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     agencies: dict[int, dict[str, Any]] = {}
     for involvement in involvements:
         entry = agencies.setdefault(involvement.agency_id, {"agency": involvement.agency, "reasons": []})
-        entry["reasons"].append(involvement.get_reason_display())
+        reason = involvement.get_reason_display()
+        if reason not in entry["reasons"]:  # two agenda items are one reason, said once
+            entry["reasons"].append(reason)
     user = request.user
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
-            "case_actions": list(with_latest_update(Action.objects.visible_to(user).filter(case=case))),
-            "can_manage_actions": may_manage(user),
+            "panels": case_panels(user, case),
             "subjects": case.subjects.select_related("person").order_by("pk"),
             "involved_agencies": list(agencies.values()),
             "events": case.events.select_related("actor").order_by("-occurred_at", "-pk"),

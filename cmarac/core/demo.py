@@ -7,9 +7,11 @@ Haringey documents name, under neutral names for a fictional borough.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from cmarac.accounts.models import Agency, RoleGrant, User
 from cmarac.accounts.roles import Role
@@ -191,6 +193,25 @@ def _seed_role_request() -> None:
         )
 
 
+# Agencies whose information sharing agreement has lapsed, or must be signed again soon.
+SHARING_LAPSED = {"housing-association": 12}  # days since it lapsed
+SHARING_DUE_SOON = {"probation": 20, "legal": 25}  # days left
+
+
+def _demo_sharing_dates(agency: Agency, short_name: str) -> None:
+    """Agreement dates for the records of processing page: most in force, one lapsed, two due soon."""
+    today = timezone.localdate()
+    if short_name in SHARING_LAPSED:
+        renew_by = today - timedelta(days=SHARING_LAPSED[short_name])
+    elif short_name in SHARING_DUE_SOON:
+        renew_by = today + timedelta(days=SHARING_DUE_SOON[short_name])
+    else:
+        renew_by = today + timedelta(days=200 + 7 * (sum(map(ord, short_name)) % 20))
+    agency.sharing_agreement_signed_on = renew_by - timedelta(days=365)
+    agency.confidentiality_statement_signed_on = renew_by - timedelta(days=360)
+    agency.sharing_agreement_renew_by = renew_by
+
+
 class DemoDataNotAllowed(Exception):
     pass
 
@@ -207,6 +228,8 @@ def seed_demo() -> list[DemoPerson]:
         agency = Agency.objects.filter(short_name=short_name).select_related("group").first() or Agency()
         agency.short_name, agency.name, agency.kind, agency.membership = short_name, name, kind, membership
         agency.contact_email = f"{short_name}.team@{DOMAIN}"
+        if agency.sharing_agreement_signed_on is None:
+            _demo_sharing_dates(agency, short_name)
         agencies[short_name] = agency_save(agency=agency)
 
     for person in PEOPLE:

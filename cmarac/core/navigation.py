@@ -13,6 +13,7 @@ from django.urls import reverse
 from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
 from cmarac.cases.access import agency_sees_cases
+from cmarac.governance.subject_access_services import may_make_exports
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.COORDINATOR: (
@@ -113,6 +114,24 @@ def capabilities_for(user: User) -> list[Capability]:
                 url=reverse("audit:trail"),
             )
         )
+    if may_make_exports(user):
+        found.append(
+            Capability(
+                title="Subject access requests",
+                description="Find what is held about a person across every case and referral, and make an "
+                "export for a recorded request.",
+                url=reverse("governance:subject_access_search"),
+            )
+        )
+    if user.has_role(Role.COORDINATOR, Role.AUDITOR):
+        found.append(
+            Capability(
+                title="Information sharing agreements",
+                description="See when each agency signed the agreement and the confidentiality statement, "
+                "and which must sign again.",
+                url=reverse("governance:sharing"),
+            )
+        )
     if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
         found.append(
             Capability(
@@ -151,6 +170,8 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     entries.append(("Meetings", reverse("meetings:list")))
     if user.has_role(Role.COORDINATOR, Role.AUDITOR):
         entries.append(("Audit trail", reverse("audit:trail")))
+    if may_make_exports(user):
+        entries.append(("Subject access", reverse("governance:subject_access_search")))
     if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
         entries.append(("Manage agencies and users", reverse("manage:people")))
     if user.is_staff and user.has_role(Role.ADMINISTRATOR):

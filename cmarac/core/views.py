@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from cmarac.accounts.roles import Role
 from cmarac.core.health import State, broker_state, database_state
 from cmarac.core.navigation import ROLE_DESCRIPTIONS, capabilities_for
+from cmarac.governance.sharing import lapsed_agencies
 from cmarac.outbox.services import outbox_backlog
 
 
@@ -28,6 +29,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "role_descriptions": [(role.label, ROLE_DESCRIPTIONS[role]) for role in roles],
             "agency": user.agency,
             "capabilities": [vars(c) for c in capabilities_for(user)],
+            "lapsed_sharing_agreements": (
+                [agency.name for agency in lapsed_agencies()] if user.has_role(Role.COORDINATOR) else []
+            ),
         },
     )
 

@@ -1,1 +1,6 @@
 """Information governance records."""
+
+from cmarac.governance.sharing_models import SharingLapseNotice
+from cmarac.governance.subject_access_models import SubjectAccessExport
+
+__all__ = ["SharingLapseNotice", "SubjectAccessExport"]

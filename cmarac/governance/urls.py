@@ -1,5 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cmarac.governance import sharing_views, subject_access_views
 
 app_name = "governance"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("subject-access/", subject_access_views.subject_access_search, name="subject_access_search"),
+    path(
+        "subject-access/exports/new/",
+        subject_access_views.subject_access_export_create,
+        name="subject_access_export_create",
+    ),
+    path("subject-access/exports/", subject_access_views.subject_access_exports, name="subject_access_exports"),
+    path(
+        "subject-access/exports/<uuid:export_id>/",
+        subject_access_views.subject_access_export,
+        name="subject_access_export",
+    ),
+    path(
+        "subject-access/exports/<uuid:export_id>/<slug:kind>/",
+        subject_access_views.subject_access_export_download,
+        name="subject_access_export_download",
+    ),
+    path("sharing/", sharing_views.sharing, name="sharing"),
+]

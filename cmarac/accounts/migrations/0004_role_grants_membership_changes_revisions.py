@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_normalise_stored_emails'),
+        ('accounts', '0003_agency_sharing_agreement_dates'),
     ]
 
     operations = [
