@@ -77,6 +77,8 @@ def action_set(
         raise ValidationError("Only co-chairs and coordinators set actions.")
     if not case.is_open:
         raise ValidationError("Actions can only be set on an open case.")
+    if agenda_item is not None:
+        _require_item_open(agenda_item)
     if not description.strip():
         raise ValidationError({"description": "Describe the action"})
     _check_officer(owner, officer)
@@ -98,6 +100,18 @@ def action_set(
         case=case, kind=CaseEvent.Kind.ACTION_SET, by=by, description=f"{owner.name}, due {due_on:%d %B %Y}"
     )
     return action
+
+
+def _require_item_open(item: object) -> None:
+    """An action set against an agenda item belongs to that meeting's record: once its minutes
+    are approved the record is fixed, whatever the route (form, address, service call)."""
+    from meetings.models import Meeting
+
+    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)  # type: ignore[attr-defined]
+    if meeting.minutes_locked:
+        raise ValidationError("This meeting's minutes are approved and locked: set the action without the item.")
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting was cancelled.")
 
 
 def _locked(action: Action, revision: int | None) -> Action:

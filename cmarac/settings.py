@@ -158,6 +158,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "governance.notify_lapsed_sharing_agreements",
         "schedule": crontab(hour=7, minute=45),
     },
+    "apply-retention": {"task": "governance.apply_retention", "schedule": crontab(hour=2, minute=15)},
 }
 
 # --- Outbox (ADR 0015) ----------------------------------------------------------
@@ -341,6 +342,16 @@ PACK_STALE_MARGIN_SECONDS = env_int("PACK_STALE_MARGIN_SECONDS", 600)
 # every case and make exports (docs/adr/0012). Exports are deleted after this many days.
 SUBJECT_ACCESS_ROLES = env_list("SUBJECT_ACCESS_ROLES", ["auditor"])
 SUBJECT_ACCESS_RETENTION_DAYS = env_int("SUBJECT_ACCESS_RETENTION_DAYS", PACK_RETENTION_DAYS)
+
+# --- Retention -----------------------------------------------------------------
+# Set by the partnership (README, "For the data protection officer: retention"). Closed cases
+# are anonymised, declined referrals and unsent drafts deleted, when their period ends, unless
+# held; the daily job takes cases in batches of RETENTION_BATCH_SIZE.
+RETENTION_CLOSED_CASE_YEARS = env_int("RETENTION_CLOSED_CASE_YEARS", 6)
+RETENTION_DECLINED_REFERRAL_DAYS = env_int("RETENTION_DECLINED_REFERRAL_DAYS", 365)
+RETENTION_DRAFT_DAYS = env_int("RETENTION_DRAFT_DAYS", 90)
+RETENTION_AUDIT_YEARS = env_int("RETENTION_AUDIT_YEARS", 7)
+RETENTION_BATCH_SIZE = max(1, env_int("RETENTION_BATCH_SIZE", 100))
 
 # --- Demo data --------------------------------------------------------------
 # seed_demo creates accounts with a shared, published password: never in production.

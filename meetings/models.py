@@ -60,6 +60,9 @@ class Meeting(models.Model):
     minutes_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # What was agreed as at approval: each item's actions with the owner, due date and status they
+    # had then (ADR 0019). Approved minutes show this, never the actions' later progress.
+    minutes_snapshot = models.JSONField(null=True, blank=True, editable=False)
     # Bumped on every save of minutes: two editors never silently overwrite each other.
     minutes_revision = models.PositiveIntegerField(default=0)
     # Bumped on every change of the details, date or status, and of the attendance (ADR 0007).

@@ -5,7 +5,9 @@ Queued in the outbox with the change that prompts them (ADR 0015), so a dead bro
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, QuerySet
 
 from cmarac.accounts.models import Agency
 from cmarac.outbox.models import OutboxMessage
@@ -35,9 +37,21 @@ def agenda_agencies(meeting: Meeting) -> QuerySet[Agency]:
 
 
 def agenda_recipients_exist(meeting: Meeting) -> bool:
-    """Whether publishing this agenda emails anybody: an invited agency with an active lead or deputy."""
-    return any(
-        person is not None and person.is_active
-        for agency in agenda_agencies(meeting)
-        for person in (agency.lead, agency.deputy)
+    """Whether publishing this agenda emails anybody: an invited agency that can be told."""
+    return any(agency.notify_addresses() for agency in agenda_agencies(meeting))
+
+
+def agencies_nobody_can_tell(agencies: Iterable[Agency]) -> list[str]:
+    """The names of these agencies that have no contact address and no active lead or deputy."""
+    return sorted(agency.name for agency in agencies if not agency.notify_addresses())
+
+
+def minutes_agencies(meeting: Meeting) -> QuerySet[Agency]:
+    """Every active agency with an item or an action at this meeting, whether or not it attended:
+    those that sent apologies and own actions most need the minutes."""
+    return (
+        Agency.objects.filter(is_active=True)
+        .filter(Q(agenda_invitations__item__meeting=meeting) | Q(actions__agenda_item__meeting=meeting))
+        .distinct()
+        .select_related("lead", "deputy")
     )

@@ -32,6 +32,7 @@ from cmarac.cases.models import CaseSubject
 from cmarac.outbox.services import outbox_enqueue
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
 from meetings.printing import Printed, print_pdf, split_evenly
+from meetings.selectors import attach_agreed_actions
 from referrals.models import Referral, ReferralAnswer
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,8 @@ def pack_items(meeting: Meeting, recipient: User) -> list[AgendaItem]:
 def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
     meeting, recipient = pack.meeting, pack.recipient
     items = pack_items(meeting, recipient)
+    if pack.kind == MeetingPack.Kind.MINUTES:
+        attach_agreed_actions(meeting, items)
     held = meeting.status in (Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED)
     return {
         "pack": pack,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -77,3 +78,48 @@ def cases_with_actions_due(meeting: Meeting) -> list[tuple[Case, str]]:
     except ImportError:
         return []
     return cases_with_actions_due_by(_meeting_day(meeting))
+
+
+def _action_row(action: Any) -> dict[str, Any]:
+    return {
+        "id": action.pk,
+        "description": action.description,
+        "owner": action.owner.name,
+        "officer": action.officer.full_name if action.officer else "",
+        "due_on": action.due_on.isoformat(),
+        "status": action.status,
+        "status_label": action.get_status_display(),
+    }
+
+
+def _actions_by_item(items: list[AgendaItem]) -> dict[str, list[dict[str, Any]]]:
+    """The actions set at these items, as they are now, in one query (through the reverse relation:
+    meetings does not import actions)."""
+    Action = AgendaItem._meta.get_field("actions").related_model
+    rows: dict[str, list[dict[str, Any]]] = {str(item.pk): [] for item in items}
+    actions = (
+        Action.objects.filter(agenda_item__in=[item.pk for item in items])
+        .select_related("owner", "officer")
+        .order_by("due_on", "pk")
+    )
+    for action in actions:
+        rows[str(action.agenda_item_id)].append(_action_row(action))
+    return rows
+
+
+def agreed_actions_now(meeting: Meeting) -> dict[str, list[dict[str, Any]]]:
+    """Each item's actions as they stand: what minutes_approve stores as the record."""
+    return _actions_by_item(list(meeting.items.all()))
+
+
+def attach_agreed_actions(meeting: Meeting, items: list[AgendaItem]) -> list[AgendaItem]:
+    """Give each item `agreed_actions`: the actions set at it, as at approval once the minutes are
+    approved (the stored record), as they are now before. `due_on` is a date in both."""
+    if meeting.minutes_locked and meeting.minutes_snapshot is not None:
+        stored = meeting.minutes_snapshot
+        rows = {str(item.pk): stored.get(str(item.pk), []) for item in items}
+    else:
+        rows = _actions_by_item(items)
+    for item in items:
+        item.agreed_actions = [{**row, "due_on": date.fromisoformat(row["due_on"])} for row in rows[str(item.pk)]]
+    return items

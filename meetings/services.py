@@ -29,6 +29,7 @@ from meetings.models import (
     Meeting,
 )
 from meetings.schedule import MeetingRule, meetings_from, rule_from_settings
+from meetings.selectors import agreed_actions_now
 
 OPEN_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.HELD)
 
@@ -342,6 +343,9 @@ def attendance_take(
 
 @transaction.atomic
 def guest_add(*, meeting: Meeting, name: str, organisation: str) -> Guest:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.minutes_locked or meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting is cancelled or its minutes are approved and locked.")
     guest = Guest(meeting=meeting, name=name.strip(), organisation=organisation.strip())
     guest.full_clean()
     guest.save()
@@ -365,7 +369,9 @@ def confidentiality_confirm(*, meeting: Meeting, by: User) -> Meeting:
 def acknowledgement_record(
     *, meeting: Meeting, name: str, agency_name: str, by: User
 ) -> ConfidentialityAcknowledgement:
-    meeting = Meeting.objects.get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.minutes_locked:
+        raise ValidationError("This meeting's minutes are approved and locked.")
     if meeting.confidentiality_confirmed_at is None:
         raise ValidationError("Confirm that the confidentiality statement was read first.")
     ack = ConfidentialityAcknowledgement(
@@ -491,7 +497,15 @@ def minutes_approve(*, meeting: Meeting, by: User) -> Meeting:
     current.status = Meeting.Status.MINUTES_APPROVED
     current.minutes_approved_at, current.minutes_approved_by = timezone.now(), by
     current.minutes_revision += 1
+    current.minutes_snapshot = agreed_actions_now(current)
     current.save(
-        update_fields=["minutes_status", "status", "minutes_approved_at", "minutes_approved_by", "minutes_revision"]
+        update_fields=[
+            "minutes_status",
+            "status",
+            "minutes_approved_at",
+            "minutes_approved_by",
+            "minutes_revision",
+            "minutes_snapshot",
+        ]
     )
     return current

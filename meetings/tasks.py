@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cmarac.outbox.services import outbox_task, send_mail_once
 from meetings.models import Meeting
-from meetings.notifications import agenda_agencies
+from meetings.notifications import agenda_agencies, minutes_agencies
 from meetings.services import meetings_generate
 
 
@@ -21,7 +21,7 @@ def generate_schedule() -> int:
 @shared_task(name="meetings.send_agenda_published")
 @outbox_task
 def send_agenda_published(meeting_id: int, *, outbox_message: int | None = None) -> int:
-    """One email per invited agency, to its lead and deputy: how many items, and a link."""
+    """One email per invited agency, to its contact address, lead and deputy: how many items, and a link."""
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return 0
@@ -30,9 +30,9 @@ def send_agenda_published(meeting_id: int, *, outbox_message: int | None = None)
     when = timezone.localtime(meeting.starts_at)
     sent = 0
     for agency in agencies:
-        recipients = [p.email for p in (agency.lead, agency.deputy) if p is not None and p.is_active]
+        recipients = agency.notify_addresses()
         if not recipients:
-            continue
+            continue  # named to the chairs on the agenda builder and when publishing
         text = render_to_string(
             "emails/agenda_published.txt",
             {"when": when, "items": agency.items, "link": link, "service_name": settings.SERVICE_NAME},
@@ -85,26 +85,35 @@ def remove_expired_packs() -> int:
 @shared_task(name="meetings.send_minutes_circulated")
 @outbox_task
 def send_minutes_circulated(meeting_id: int, *, outbox_message: int | None = None) -> int:
-    """Tell the people who attended, and their agencies' leads and deputies, that draft minutes are
-    ready to read. A link only: each person sees the minutes of the items their agency may see."""
+    """Tell every agency with an item or an action at the meeting (its contact address, lead and
+    deputy), attended or not, and the people who attended, that draft minutes are ready to read.
+    A link only: each person sees the minutes of the items their agency may see."""
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return 0
-    recipients: dict[str, int] = {}
-    for record in meeting.attendance.filter(status="attended").select_related("attendee", "agency__lead",
-                                                                               "agency__deputy"):  # fmt: skip
-        for person in (record.attendee, record.agency.lead, record.agency.deputy):
-            if person is not None and person.is_active:
-                recipients[person.email] = person.pk
     link = settings.SITE_URL + reverse("meetings:minutes", args=[meeting.pk])
     when = timezone.localtime(meeting.starts_at)
     text = render_to_string("emails/minutes_circulated.txt", {"when": when, "link": link,
                                                              "service_name": settings.SERVICE_NAME})  # fmt: skip
     subject, _, body = text.partition("\n")
+    # One email per agency (to all its addresses), then one per attendee not already told; each is
+    # recorded under the agency's or person's id, so a second delivery sends nothing twice.
+    batches: list[tuple[str, list[str]]] = []
+    told: set[str] = set()
+    for agency in minutes_agencies(meeting).order_by("pk"):
+        addresses = [address for address in agency.notify_addresses() if address.lower() not in told]
+        if addresses:
+            batches.append((f"agency:{agency.pk}", addresses))
+            told.update(address.lower() for address in addresses)
+    attended = meeting.attendance.filter(status="attended").select_related("attendee").order_by("pk")
+    for record in attended:
+        person = record.attendee
+        if person is not None and person.is_active and person.email.lower() not in told:
+            batches.append((f"user:{person.pk}", [person.email]))
+            told.add(person.email.lower())
     sent = 0
-    for email in sorted(recipients):
+    for key, addresses in batches:
         sent += send_mail_once(
-            message_id=outbox_message, key=f"user:{recipients[email]}", subject=subject.strip(),
-            body=body.strip() + "\n", recipients=[email],
-        )  # fmt: skip
+            message_id=outbox_message, key=key, subject=subject.strip(), body=body.strip() + "\n", recipients=addresses
+        )
     return sent

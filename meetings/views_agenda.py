@@ -27,7 +27,7 @@ from meetings.forms import (
     InviteForm,
 )
 from meetings.models import AgencyInformation, AgendaItem, Meeting
-from meetings.notifications import agenda_recipients_exist
+from meetings.notifications import agencies_nobody_can_tell, agenda_agencies
 from meetings.selectors import agenda_proposals
 from meetings.view_helpers import (
     _add_service_error,
@@ -142,6 +142,7 @@ def agenda_builder(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "total_minutes": sum(item.minutes_allotted for item in items),
             "invited_total": invited_total,
             "shared_total": shared_total,
+            "nobody_told": agencies_nobody_can_tell(agenda_agencies(meeting)),
         },
     )
 
@@ -210,14 +211,26 @@ def _agenda_button(request: HttpRequest, meeting: Meeting, action: str) -> HttpR
 
 
 def _published_notice(meeting: Meeting) -> str:
-    """Say what happened to the emails: sent, queued (the email service or broker is down), or none."""
-    if not agenda_recipients_exist(meeting):
-        return "Agenda published. No invited agency has an active lead or deputy, so nobody has been emailed."
+    """Say what happened to the emails: sent, queued (the email service or broker is down), or none,
+    and name every invited agency nobody at which can be told."""
+    agencies = list(agenda_agencies(meeting))
+    nobody = agencies_nobody_can_tell(agencies)
+    untold = f" Nobody at {_names(nobody)} has been told: add a contact address, lead or deputy." if nobody else ""
+    if len(nobody) == len(agencies):
+        return f"Agenda published, but no invited agency can be emailed.{untold}"
     message = outbox_latest("meetings.send_agenda_published", meeting.pk)
     if message is not None and message.sent_at is not None:
-        return "Agenda published. Each invited agency's lead and deputy have been emailed."
+        return (
+            f"Agenda published. The other invited agencies have been emailed.{untold}"
+            if nobody
+            else ("Agenda published. Each invited agency has been emailed.")
+        )
     # Handed to the workers, or waiting for the broker or the email service to come back.
-    return "Agenda published. The emails to each invited agency's lead and deputy are queued and will be sent shortly."
+    return f"Agenda published. The emails to the invited agencies are queued and will be sent shortly.{untold}"
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 @require_http_methods(["GET", "POST"])

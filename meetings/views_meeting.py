@@ -28,6 +28,7 @@ from meetings.forms import (
     ItemMinutesForm,
 )
 from meetings.models import AgendaInvitation, AgendaItem, Attendance, Meeting
+from meetings.selectors import attach_agreed_actions
 from meetings.view_helpers import (
     _add_service_error,
     _is_chair,
@@ -437,7 +438,7 @@ def minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
         .select_related("case", "lead_agency", "lead_officer", "recorded_by")
     )
     # Agencies read the minutes of their items once the minutes are circulated; the chairs, as they are written.
-    shown = items if is_chair or circulated else []
+    shown = attach_agreed_actions(meeting, items) if is_chair or circulated else []
     if shown:
         audit_list(
             request=request,

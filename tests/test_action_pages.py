@@ -402,6 +402,26 @@ def test_setting_an_action_from_a_meeting_item_returns_to_the_meeting(
     assert "Action set for Council Housing" in client.get(housing_case.get_absolute_url()).content.decode()
 
 
+def test_no_action_is_set_by_address_against_an_item_of_approved_minutes(housing_case, fire, co_chair, as_user) -> None:
+    from cmarac.cases.models import CaseInvolvement
+
+    meeting = MeetingFactory()
+    item = meeting_services.agenda_add_item(meeting=meeting, case=housing_case, item_type="review", by=co_chair)
+    meeting_services.confidentiality_confirm(meeting=meeting, by=co_chair)
+    meeting_services.minutes_circulate(meeting=meeting, by=co_chair)
+    meeting_services.minutes_approve(meeting=meeting, by=co_chair)
+    url = reverse("actions:new", args=[housing_case.reference])
+    data = {"description": "Late action", "owner": fire.pk, "due_on": (today() + timedelta(days=3)).isoformat(),
+            "priority": "normal"}  # fmt: skip
+    response = as_user(co_chair).post(f"{url}?item={item.pk}", data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "govuk-error-summary" in page
+    assert "approved and locked" in page
+    assert not Action.objects.exists()
+    assert not CaseInvolvement.objects.filter(case=housing_case, agency=fire).exists()
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", "meetings/"])
 def test_an_off_site_next_is_ignored(target, housing_case, housing, co_chair, as_user) -> None:
     url = reverse("actions:new", args=[housing_case.reference])

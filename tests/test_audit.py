@@ -124,8 +124,8 @@ def test_postgresql_refuses_to_change_or_delete_an_audit_entry(housing_case) -> 
         # SQLite (development only) has no such trigger; the app and admin still offer no way to edit.
         assert entry is not None
         return
-    with pytest.raises(DatabaseError, match="audit entries cannot be changed or deleted"), transaction.atomic():
+    with pytest.raises(DatabaseError, match="audit entries cannot be changed"), transaction.atomic():
         LogEntry.objects.filter(pk=entry.pk).update(object_repr="tampered")
-    with pytest.raises(DatabaseError, match="audit entries cannot be changed or deleted"), transaction.atomic():
+    with pytest.raises(DatabaseError, match="audit entries cannot be changed"), transaction.atomic():
         LogEntry.objects.filter(pk=entry.pk).delete()
     assert Case.objects.filter(pk=housing_case.pk).exists()

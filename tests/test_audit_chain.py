@@ -137,9 +137,9 @@ def test_seals_are_append_only_on_postgresql(sealed_trail: list[int]) -> None:
     if not POSTGRES:
         assert seal is not None  # SQLite (development only) has no triggers
         return
-    with pytest.raises(DatabaseError, match="cannot be changed or deleted"), transaction.atomic():
+    with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
         Seal.objects.filter(pk=seal.pk).update(digest="0" * 64)
-    with pytest.raises(DatabaseError, match="cannot be changed or deleted"), transaction.atomic():
+    with pytest.raises(DatabaseError, match="cannot be changed"), transaction.atomic():
         Seal.objects.filter(pk=seal.pk).delete()
 
 
@@ -170,9 +170,10 @@ def test_the_application_role_may_add_to_the_trail_but_never_rewrite_it(sealed_t
             assert _attempt(cursor, "SELECT count(*) FROM cases_case") == "allowed"
             assert _attempt(cursor, "UPDATE cases_case SET summary = summary") == "allowed"
             assert "permission denied" in _attempt(cursor, "TRUNCATE auditlog_logentry")
-            assert "permission denied" in _attempt(cursor, "DELETE FROM auditlog_logentry")
+            # Deleting is left to the triggers: only entries older than the audit retention period.
+            assert "cannot be changed" in _attempt(cursor, "DELETE FROM auditlog_logentry")
             assert "permission denied" in _attempt(cursor, "UPDATE auditlog_logentry SET object_repr = 'x'")
-            assert "permission denied" in _attempt(cursor, "DELETE FROM audit_seal")
+            assert "cannot be changed" in _attempt(cursor, "DELETE FROM audit_seal")
             assert "must be owner" in _attempt(
                 cursor, "ALTER TABLE auditlog_logentry DISABLE TRIGGER auditlog_logentry_append_only"
             )
@@ -181,7 +182,8 @@ def test_the_application_role_may_add_to_the_trail_but_never_rewrite_it(sealed_t
             assert (
                 _attempt(
                     cursor,
-                    "INSERT INTO audit_chainhead (id, position, digest, updated_at) VALUES (2, 0, '', now())",
+                    "INSERT INTO audit_chainhead (id, position, digest, purged_through, purged_digest, updated_at)"
+                    " VALUES (2, 0, '', 0, '', now())",
                 )
                 == "allowed"
             )
@@ -199,3 +201,36 @@ def test_a_superuser_is_refused_as_the_application_role(db: None) -> None:
         owner = cursor.fetchone()[0]
     with pytest.raises(RoleError):
         grant_app_access(connection, owner)
+
+
+def test_the_retention_purge_removes_the_oldest_entries_with_their_seals_and_the_chain_verifies(
+    sealed_trail: list[int],
+) -> None:
+    from cmarac.audit.chain import purge_before
+
+    long_ago = "2001-01-01 00:00:00+00"
+    old = sealed_trail[:2]
+    ids = ", ".join(str(pk) for pk in old)
+    _as_owner(f"UPDATE auditlog_logentry SET timestamp = '{long_ago}' WHERE id IN ({ids})")  # noqa: S608
+    _as_owner(f"UPDATE audit_seal SET sealed_at = '{long_ago}' WHERE entry_id IN ({ids})")  # noqa: S608
+    # The digests were made over the old timestamps: seal the altered entries' new content again,
+    # as if they had been written in 2001.
+    from cmarac.audit.chain import link
+
+    previous = GENESIS
+    for seal in Seal.objects.order_by("position"):
+        digest = link(previous, LogEntry.objects.get(pk=seal.entry_id))
+        where = f"WHERE position = {seal.position}"
+        _as_owner(f"UPDATE audit_seal SET previous = '{previous}', digest = '{digest}' {where}")  # noqa: S608
+        previous = digest
+    ChainHead.objects.filter(pk=1).update(digest=previous)
+    assert verify().ok
+
+    assert purge_before(timezone.now() - timedelta(days=365 * 7)) == 2
+    assert not LogEntry.objects.filter(pk__in=old).exists()
+    assert not Seal.objects.filter(entry_id__in=old).exists()
+    head = ChainHead.objects.get()
+    assert head.purged_through == 2
+    result = verify()
+    assert result.ok, result.problems
+    assert result.entries == len(sealed_trail) - 2

@@ -24,6 +24,7 @@ from cmarac.audit.presentation import changed_fields, describe_changes
 from cmarac.cases.models import Case, CaseEvent, CaseSubject, Person
 from cmarac.cases.services import case_close, case_event_record, case_set_risk_level
 from cmarac.core.audit import NOT_RECORDED
+from cmarac.governance.retention_models import RetentionHold
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from referrals.models import ChecklistTemplate, Referral
@@ -40,6 +41,13 @@ CODE_TEXT_FIELDS = {
     (Referral, "reference"),
     (Referral, "issue_types"),
     ("caseinvolvement", "source"),
+    ("retentionhold", "reference"),  # a case or referral reference
+    # A request's own reference (e.g. SAR-2026-014), ids, and generated file names.
+    ("subjectaccessexport", "request_reference"),
+    ("subjectaccessexport", "person_ids"),
+    ("subjectaccessexport", "referral_subject_ids"),
+    ("subjectaccessexport", "pdf_file_name"),
+    ("subjectaccessexport", "data_file_name"),
 }
 NEVER_SHOWN = {"date_of_birth", "approximate_age"}
 
@@ -150,6 +158,21 @@ def _instances(housing_case: Case, co_chair: User, housing: Agency, housing_lead
 
     action_update(action=action, by=housing_lead, status="in-progress", text="Verity was out", revision=None)
     assert AgendaItem.objects.filter(pk=item.pk).exists()
+    from cmarac.governance.retention_services import retention_hold_save
+    from cmarac.governance.subject_access_models import SubjectAccessExport
+
+    retention_hold_save(
+        kind="case",
+        reference=housing_case.reference,
+        by=coordinator,
+        grounds=RetentionHold.Grounds.values[0],
+        reason="Verity's solicitor asked us to keep it",
+        review_on=date(2031, 1, 1),
+        revision=0,
+    )
+    SubjectAccessExport.objects.create(
+        request_reference="SAR-2026-001", note="Identity of Verity checked", made_by=coordinator
+    )
     from cmarac.accounts.services import person_update, role_grant_propose
     from tests.factories.accounts import UserFactory
 

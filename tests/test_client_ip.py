@@ -72,7 +72,7 @@ def test_changes_recorded_by_auditlog_ignore_a_forged_header(client: Client, hou
     client.force_login(coordinator)
     client.post(
         reverse("cases:close", args=[housing_case.reference]),
-        {"reason": "Risk has reduced"},
+        {"reason": "Risk has reduced", "last_seen": housing_case.updated_at.isoformat()},
         REMOTE_ADDR="198.51.100.4",
         HTTP_X_FORWARDED_FOR=FORGED,
         HTTP_X_FORWARDED_PORT="4444",
@@ -89,7 +89,7 @@ def test_changes_recorded_by_auditlog_take_the_address_our_proxy_added(
     client.force_login(coordinator)
     client.post(
         reverse("cases:close", args=[housing_case.reference]),
-        {"reason": "Risk has reduced"},
+        {"reason": "Risk has reduced", "last_seen": housing_case.updated_at.isoformat()},
         REMOTE_ADDR="10.0.0.1",
         HTTP_X_FORWARDED_FOR=f"{FORGED}, 192.0.2.10",
     )

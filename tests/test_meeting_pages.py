@@ -743,9 +743,9 @@ def _add_items(meeting, count, co_chair, housing, housing_lead) -> None:
 # agencies), the shared information, the subjects (with people), the cases' involvements, the
 # previous meeting's date and the actions since then (their updates only when there are
 # actions); the active agencies; the proposals (cases already on, accepted referrals, cases with past decisions,
-# cases with actions due); the audit entry; the person's agency (header); session save
-# (savepoint, update, release)
-AGENDA_BUILDER_QUERIES = 21
+# cases with actions due); the invited agencies with their leads and deputies (who can be told);
+# the audit entry; the person's agency (header); session save (savepoint, update, release)
+AGENDA_BUILDER_QUERIES = 22
 
 
 @pytest.mark.parametrize("count", [3, 12])

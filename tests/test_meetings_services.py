@@ -241,6 +241,37 @@ def test_approved_minutes_are_locked(co_chair) -> None:
         services.agenda_add_item(meeting=meeting, case=CaseFactory(), item_type="new", by=co_chair)
 
 
+def test_nothing_is_added_to_or_changed_in_an_approved_meeting_by_any_service(co_chair, coordinator, housing) -> None:
+    """The rule lives in the services, so every route (form, address, service call) gets it."""
+    from actions.models import Action
+    from actions.services import action_set
+    from cmarac.cases.models import CaseInvolvement
+    from meetings.models import Guest
+
+    meeting, case = MeetingFactory(), CaseFactory()
+    item = services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)
+    services.confidentiality_confirm(meeting=meeting, by=co_chair)
+    services.minutes_circulate(meeting=meeting, by=co_chair)
+    services.minutes_approve(meeting=meeting, by=co_chair)
+    involvements = CaseInvolvement.objects.count()
+    refused = [
+        lambda: action_set(case=case, owner=housing, description="Late", by=co_chair, agenda_item=item),
+        lambda: services.invite_agency_to_item(item=item, agency=housing, by=co_chair),
+        lambda: services.uninvite_agency_from_item(item=item, agency=housing, by=co_chair),
+        lambda: services.agenda_remove_item(item=item, by=co_chair),
+        lambda: services.guest_add(meeting=meeting, name="Late guest", organisation="Charity"),
+        lambda: services.acknowledgement_record(meeting=meeting, name="Late", agency_name="Charity", by=coordinator),
+        lambda: services.attendance_record(meeting=meeting, agency=housing, status="attended"),
+    ]
+    for attempt in refused:
+        with pytest.raises(ValidationError):
+            attempt()
+    assert not Action.objects.filter(case=case).exists()
+    assert not Guest.objects.filter(meeting=meeting).exists()
+    assert CaseInvolvement.objects.count() == involvements
+    assert AgendaItem.objects.filter(pk=item.pk).exists()
+
+
 # --- Proposals ---------------------------------------------------------------------
 
 

@@ -102,7 +102,7 @@ def test_publishing_an_agenda_with_the_broker_down_says_the_emails_are_queued(
     assert OutboxMessage.objects.filter(task="meetings.send_agenda_published", sent_at__isnull=True).count() == 1
     followed = client.get(response["Location"]).content.decode()
     assert "are queued" in followed
-    assert "have been emailed" not in followed
+    assert "has been emailed" not in followed
 
 
 def test_asking_for_a_pack_with_the_broker_down_keeps_the_request(
@@ -241,7 +241,7 @@ def test_without_a_broker_the_work_runs_inline_on_commit(
     response = client.post(reverse("meetings:agenda", args=[published_meeting_parts.pk]), {"action": "publish"})
     assert [m.to for m in mail.outbox] == [[housing_lead.email]]
     assert OutboxMessage.objects.get().sent_at is not None
-    assert "have been emailed" in client.get(response["Location"]).content.decode()
+    assert "Each invited agency has been emailed" in client.get(response["Location"]).content.decode()
 
 
 def test_publishing_to_agencies_with_nobody_to_tell_says_so(
@@ -255,7 +255,9 @@ def test_publishing_to_agencies_with_nobody_to_tell_says_so(
     client = as_user(co_chair)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("meetings:agenda", args=[meeting.pk]), {"action": "publish"})
-    assert "nobody has been emailed" in client.get(response["Location"]).content.decode()
+    followed = client.get(response["Location"]).content.decode()
+    assert "no invited agency can be emailed" in followed
+    assert f"Nobody at {housing.name} has been told" in followed
     assert mail.outbox == []
 
 

@@ -257,3 +257,41 @@ def test_a_failed_build_is_recorded_and_leaves_no_file(agenda, co_chair, monkeyp
     assert pack.finished_at is not None
     assert not pack.file_name
     assert list((settings.PRIVATE_FILES_DIR / "packs").iterdir()) == []  # the half-made file is removed
+
+
+def test_approved_minutes_show_the_actions_as_agreed_not_as_they_are_now(
+    agenda, co_chair, housing, housing_lead, as_user
+):
+    """The page and the PDF of approved minutes: each action's status and due date at approval."""
+    from datetime import date
+
+    from django.urls import reverse
+
+    from actions.services import action_set, action_update
+    from meetings.models import AgendaItem
+
+    meeting, cases = agenda
+    item = AgendaItem.objects.get(meeting=meeting, case=cases[0])
+    action = action_set(case=cases[0], owner=housing, description="Fit a door alarm", by=co_chair,
+                        due_on=date(2031, 1, 9), agenda_item=item)  # fmt: skip
+    services.confidentiality_confirm(meeting=meeting, by=co_chair)
+    services.minutes_circulate(meeting=meeting, by=co_chair)
+    services.minutes_approve(meeting=meeting, by=co_chair)
+    # Later progress belongs to the action log and the next meeting, not to these minutes.
+    action_update(action=action, by=housing_lead, status="completed", text="Fitted", revision=None)
+    action.refresh_from_db()
+    assert action.status == "completed"
+
+    page = as_user(co_chair).get(reverse("meetings:minutes", args=[meeting.pk])).content.decode()
+    assert "Fit a door alarm" in page
+    assert "9 January 2031" in page
+    assert "Not started" in page
+    assert "Completed" not in page
+
+    pack = MeetingPack.objects.create(meeting=meeting, kind="minutes", recipient=co_chair)
+    text = "\n".join(page_texts(pack_build(str(pack.pk))))
+    assert "as at approval" in text
+    assert "Fit a door alarm" in text
+    assert "9 Jan 2031" in text
+    assert "Not started" in text
+    assert "Completed" not in text

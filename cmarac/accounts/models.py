@@ -73,6 +73,19 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def notify_addresses(self) -> list[str]:
+        """Where the agency is told things: its team mailbox and its active lead and deputy, each
+        once. Empty means nobody at the agency can be told (callers say so; they never pretend).
+        Load `lead` and `deputy` with the agency (select_related) to keep this free of queries."""
+        addresses: list[str] = []
+        candidates = [self.contact_email] + [
+            person.email for person in (self.lead, self.deputy) if person is not None and person.is_active
+        ]
+        for address in candidates:
+            if address and address.lower() not in (known.lower() for known in addresses):
+                addresses.append(address)
+        return addresses
+
     @staticmethod
     def group_name_for(short_name: str) -> str:
         return f"Agency: {short_name}"

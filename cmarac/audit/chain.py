@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -102,6 +102,42 @@ def _seal_quietly() -> None:
         logger.exception("Sealing the audit trail failed; the scheduled run will retry")
 
 
+def purge_before(before: datetime, *, batch: int = BATCH) -> int:
+    """Delete the oldest entries, and their seals, that are all older than `before`, in chain
+    order, recording where the chain now starts. Entries older than `before` that were never
+    sealed go too. Returns how many entries were deleted. For the retention policy only: on
+    PostgreSQL the database refuses to delete anything younger than the audit retention period."""
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            head = ChainHead.objects.select_for_update().filter(pk=1).first()
+            if head is None:
+                break  # nothing was ever sealed
+            seals = list(Seal.objects.filter(position__gt=head.purged_through).order_by("position")[:batch])
+            entries = LogEntry.objects.in_bulk([seal.entry_id for seal in seals])
+            through = []
+            for seal in seals:
+                entry = entries.get(seal.entry_id)
+                if entry is not None and entry.timestamp >= before:
+                    break
+                through.append(seal)
+            if not through:
+                break
+            LogEntry.objects.filter(pk__in=[seal.entry_id for seal in through]).delete()
+            Seal.objects.filter(position__in=[seal.position for seal in through]).delete()
+            head.purged_through, head.purged_digest = through[-1].position, through[-1].digest
+            head.save(update_fields=["purged_through", "purged_digest", "updated_at"])
+            deleted += len(through)
+            if len(through) < len(seals):
+                break
+    with transaction.atomic():
+        unsealed = LogEntry.objects.filter(timestamp__lt=before).filter(
+            ~Exists(Seal.objects.filter(entry_id=OuterRef("pk")))
+        )
+        deleted += unsealed.delete()[0]
+    return deleted
+
+
 @dataclass
 class Verification:
     entries: int = 0
@@ -126,10 +162,11 @@ def verify(*, now: Any = None) -> Verification:
     """
     now = now or timezone.now()
     result = Verification()
-    previous = GENESIS
-    last_position = 0
+    head = ChainHead.objects.filter(pk=1).first()
+    # After a retention purge the chain starts at the first kept seal, linked to the last purged one.
+    previous = head.purged_digest if head else GENESIS
+    start = last_position = head.purged_through if head else 0
     seals = Seal.objects.order_by("position")
-    start = 0
     while True:
         batch = list(seals.filter(position__gt=start)[:BATCH])
         if not batch:
@@ -148,7 +185,6 @@ def verify(*, now: Any = None) -> Verification:
             previous = seal.digest
             last_position = seal.position
         start = batch[-1].position
-    head = ChainHead.objects.filter(pk=1).first()
     if head is not None and (head.position, head.digest) != (last_position, previous):
         result.problems.append(f"the chain ends at seal {last_position}, but its head says {head.position}")
     unsealed = (

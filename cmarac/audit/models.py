@@ -31,6 +31,9 @@ class ChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     position = models.PositiveBigIntegerField(default=0)
     digest = models.CharField(max_length=64, default=GENESIS)
+    # Retention removes the oldest entries with their seals: the chain then starts after this seal.
+    purged_through = models.PositiveBigIntegerField(default=0)
+    purged_digest = models.CharField(max_length=64, default=GENESIS)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

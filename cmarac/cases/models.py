@@ -70,6 +70,8 @@ class Case(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set once, when the retention policy removed the case's personal data and free text.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -169,6 +171,8 @@ class Person(models.Model):
     aliases = models.CharField("other names or aliases", max_length=300, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
     approximate_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What is left of the date of birth once a case is anonymised, e.g. "1980-1989", for reporting.
+    birth_year_band = models.CharField(max_length=9, blank=True, editable=False)
     gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.NOT_KNOWN)
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True, db_index=True)

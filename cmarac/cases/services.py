@@ -176,6 +176,8 @@ def case_reopen(*, case: Case, by: User | None, reason: str, last_seen: str | No
     case = _locked_case(case, last_seen)
     if case.is_open:
         raise ValidationError("This case is already open")
+    if Case.objects.filter(pk=case.pk, anonymised_at__isnull=False).exists():
+        raise ValidationError("This case was anonymised under the retention policy and cannot be reopened")
     case.status, case.closed_on, case.closure_reason = Case.Status.OPEN, None, ""
     case.save(update_fields=["status", "closed_on", "closure_reason", "updated_at"])
     case_event_record(case=case, kind=CaseEvent.Kind.REOPENED, by=by, description=reason.strip())

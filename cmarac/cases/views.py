@@ -128,7 +128,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "lead_history": case.lead_history.select_related("agency", "officer"),
             "can_edit_subjects": user.has_role(Role.COORDINATOR) and case.is_open,
             "can_close": user.has_role(Role.COORDINATOR, Role.CO_CHAIR) and case.is_open,
-            "can_reopen": user.has_role(Role.COORDINATOR, Role.CO_CHAIR) and not case.is_open,
+            "can_reopen": user.has_role(Role.COORDINATOR, Role.CO_CHAIR)
+            and not case.is_open
+            and case.anonymised_at is None,
         },
     )
 

@@ -132,3 +132,54 @@ def audit_event(
         changes={},
         additional_data={"what": what, **(details or {}), **({} if actor else {"signed_in": False})},
     )
+
+
+def audit_retention(
+    *,
+    instance: models.Model,
+    reference: str,
+    key: str,
+    by: Any,
+    what: str,
+    policy: str,
+    rule: str,
+    deleted: bool = False,
+) -> LogEntry:
+    """Log that the retention policy anonymised or deleted a record: which record (by reference),
+    the policy applied and who ran it, a person or the scheduled job. No values, before or after."""
+    ran_by = getattr(by, "email", None) or "retention job"
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_pk=str(instance.pk),
+        object_id=instance.pk if isinstance(instance.pk, int) else None,
+        object_repr=reference,
+        action=LogEntry.Action.DELETE if deleted else LogEntry.Action.UPDATE,
+        actor=by,
+        actor_email=getattr(by, "email", None),
+        changes={"retention": [what, policy]},
+        changes_text=f" {reference} ",
+        additional_data={"what": what, key: reference, "policy": policy, "rule": rule, "by": ran_by},
+    )
+
+
+def audit_purge_record(*, by: Any, entries: int, before: str, policy: str, rule: str) -> LogEntry:
+    """Log that audit entries older than the audit retention period were deleted: how many and
+    up to when, under which policy, and who ran it (a person or the scheduled job)."""
+    what = "Audit entries deleted under the retention policy"
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(LogEntry),
+        object_pk="",
+        object_repr=what,
+        action=LogEntry.Action.DELETE,
+        actor=by,
+        actor_email=getattr(by, "email", None),
+        changes={"retention": [what, policy]},
+        additional_data={
+            "what": what,
+            "policy": policy,
+            "rule": rule,
+            "entries": entries,
+            "before": before,
+            "by": getattr(by, "email", None) or "retention job",
+        },
+    )

@@ -1,15 +1,17 @@
 """The application's own database role: it reads and writes rows, and owns nothing (ADR 0016).
 
 Migrations run as the owner of the schema. The web server and workers connect as a role that
-cannot create, alter, drop or truncate anything, cannot switch off a trigger, and may only add to
-the audit trail: it has INSERT and SELECT on the audit tables, never UPDATE, DELETE or TRUNCATE.
+cannot create, alter, drop or truncate anything, cannot switch off a trigger, and never rewrites
+the audit trail: no UPDATE or TRUNCATE on the audit tables. It may DELETE there only because the
+retention policy removes entries older than the audit period; the append-only triggers refuse any
+younger one (ADR 0011, ADR 0016).
 """
 
 from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-# Append-only for the application: the audit trail and its seals.
+# Append-only for the application (but for the retention purge): the audit trail and its seals.
 APPEND_ONLY_TABLES = ("auditlog_logentry", "audit_seal")
 
 
@@ -53,7 +55,7 @@ def grant_app_access(connection: BaseDatabaseWrapper, role: str, *, password: st
             sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(name),
             sql.SQL("REVOKE CREATE ON SCHEMA public FROM {}").format(name),
             sql.SQL("REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {}").format(name),
-            sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(
+            sql.SQL("REVOKE UPDATE ON {} FROM {}").format(
                 sql.SQL(", ").join(sql.Identifier(table) for table in APPEND_ONLY_TABLES), name
             ),
         ]

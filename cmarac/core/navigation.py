@@ -114,6 +114,14 @@ def capabilities_for(user: User) -> list[Capability]:
                 url=reverse("audit:trail"),
             )
         )
+        found.append(
+            Capability(
+                title="Retention review",
+                description="See the records whose retention period ends this month, hold one with a reason "
+                "and a date to look again, and release holds.",
+                url=reverse("governance:retention_queue"),
+            )
+        )
     if may_make_exports(user):
         found.append(
             Capability(
@@ -170,6 +178,7 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     entries.append(("Meetings", reverse("meetings:list")))
     if user.has_role(Role.COORDINATOR, Role.AUDITOR):
         entries.append(("Audit trail", reverse("audit:trail")))
+        entries.append(("Retention", reverse("governance:retention_queue")))
     if may_make_exports(user):
         entries.append(("Subject access", reverse("governance:subject_access_search")))
     if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):

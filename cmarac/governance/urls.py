@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cmarac.governance import sharing_views, subject_access_views
+from cmarac.governance import retention_views, sharing_views, subject_access_views
 
 app_name = "governance"
 
@@ -23,4 +23,11 @@ urlpatterns: list = [
         name="subject_access_export_download",
     ),
     path("sharing/", sharing_views.sharing, name="sharing"),
+    path("retention/", retention_views.retention_queue_page, name="retention_queue"),
+    path("retention/<str:kind>/<str:reference>/hold/", retention_views.retention_hold_page, name="retention_hold"),
+    path(
+        "retention/<str:kind>/<str:reference>/release/",
+        retention_views.retention_release_page,
+        name="retention_release",
+    ),
 ]
