@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -49,6 +50,10 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "cmarac.accounts",
     "cmarac.cases",
     "cmarac.audit",
@@ -68,6 +73,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After sign-in, every page waits for the second factor (cmarac/accounts/second_factor_middleware.py).
+    "django_otp.middleware.OTPMiddleware",
+    "cmarac.accounts.second_factor_middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cmarac.core.middleware.AuditlogMiddleware",
@@ -216,6 +224,27 @@ AXES_CLIENT_IP_CALLABLE = "cmarac.core.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# --- Second factor (ADR 0013) ---------------------------------------------------
+# Authenticator apps (TOTP), single-use recovery codes and passkeys (WebAuthn), through django-otp.
+OTP_TOTP_ISSUER = SERVICE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1  # after n failures in a row, wait 2^(n-1) seconds before the next try
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+SECOND_FACTOR_RECOVERY_CODES = 10
+# Passkeys are a second factor only: a passkey never replaces the password.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Browsers offer passkeys on HTTPS sites and on http://localhost only (never on an IP address), so a
+# plain-HTTP SITE_URL (development) gets localhost on the same port.
+_site = urlsplit(SITE_URL)
+_local_origin = f"http://localhost{f':{_site.port}' if _site.port else ''}"
+OTP_WEBAUTHN_RP_ID = env_str("OTP_WEBAUTHN_RP_ID", _site.hostname if _site.scheme == "https" else "localhost")
+OTP_WEBAUTHN_RP_NAME = env_str("OTP_WEBAUTHN_RP_NAME", SERVICE_NAME)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "OTP_WEBAUTHN_ALLOWED_ORIGINS", [SITE_URL] if _site.scheme == "https" else [_local_origin]
+)
+# The exception logger writes library tracebacks only, never a person's details.
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "django_otp_webauthn"
+
 # No anonymous user with object permissions: a signed-out visitor sees nothing.
 ANONYMOUS_USER_NAME = None
 
@@ -357,6 +386,8 @@ RETENTION_BATCH_SIZE = max(1, env_int("RETENTION_BATCH_SIZE", 100))
 # seed_demo creates accounts with a shared, published password: never in production.
 DEMO_DATA_ALLOWED = env_bool("DEMO_DATA_ALLOWED", default=DEBUG)
 DEMO_PASSWORD = "cmarac-demo-password"  # noqa: S105 (published on purpose, demo only)
+# The authenticator-app key every demo account has (base32, as apps take it), published in the README.
+DEMO_TOTP_SECRET = "CMARACDEMOSECRETCMARACDEMOSECRET"  # noqa: S105 (published on purpose, demo only)
 
 # In development whitenoise serves straight from the finders; production serves the collected files.
 WHITENOISE_USE_FINDERS = DEBUG

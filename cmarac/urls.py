@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cmarac.accounts import views_password
+from cmarac.accounts.second_factor_middleware import second_factor_not_required
 from cmarac.accounts.views import SignInView, sign_out
 from cmarac.core import views as core_views
 
@@ -11,7 +12,6 @@ admin.site.site_title = "CMARAC administration"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("sign-in/", SignInView.as_view(), name="login"),
-    path("sign-out/", sign_out, name="logout"),
     path("sign-in/reset/", views_password.password_reset, name="password-reset"),
     path("sign-in/reset/sent/", views_password.password_reset_done, name="password-reset-done"),
     path(
@@ -20,6 +20,9 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("account/password/", views_password.PasswordChange.as_view(), name="password-change"),
+    path("sign-out/", second_factor_not_required(sign_out), name="logout"),
+    path("second-factor/", include("cmarac.accounts.second_factor_urls")),
+    path("second-factor/passkeys/", include("cmarac.accounts.passkeys")),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),
     path("cases/", include("cmarac.cases.urls")),

@@ -16,6 +16,7 @@ from tests.factories.accounts import (
     FlexibleAgencyFactory,
     ReferrerFactory,
 )
+from tests.second_factor import verified_login
 
 K = Agency.Kind
 
@@ -106,11 +107,11 @@ CAST = ["coordinator", "co_chair", "housing_lead", "fire_lead", "police_referrer
 
 @pytest.fixture
 def as_user(client: Client):
-    """as_user(person) -> a test client signed in as that person."""
+    """as_user(person) -> a test client signed in as that person, second factor included."""
 
     def sign_in(user: User | None) -> Client:
         if user is not None:
-            client.force_login(user)
+            verified_login(client, user)
         return client
 
     return sign_in

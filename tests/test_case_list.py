@@ -8,6 +8,7 @@ from django.urls import reverse
 from cmarac.cases.models import Case, CaseSubject
 from cmarac.cases.services import case_close, involve_agency, withdraw_agency
 from tests.factories.cases import CaseFactory, HighRiskCaseFactory, PersonFactory
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("cases:list")
@@ -133,10 +134,10 @@ def _make_cases(count: int, housing) -> None:
         )
 
 
-# session, user, role groups, the person's agency, agency choices for the filter, count,
+# session, user, OTP device, role groups, the person's agency, agency choices for the filter, count,
 # the page of cases (with lead agency and officer), their subjects with people, audit entry,
 # session save (savepoint, update, release)
-CASE_LIST_QUERIES = {"coordinator": 12, "housing_lead": 12}
+CASE_LIST_QUERIES = {"coordinator": 13, "housing_lead": 13}
 
 
 @pytest.mark.parametrize("person", ["coordinator", "housing_lead"])
@@ -152,11 +153,11 @@ def test_case_list_query_count_does_not_grow(
         assert client.get(address).status_code == 200
 
 
-# session, user, role groups, agency, the case (with lead agency, officer, creator), audit entry
+# session, user, OTP device, role groups, agency, the case (with lead agency, officer, creator), audit entry
 # (content type cached), involvements with agencies, subjects with people, events with actors,
 # risk history, lead history, actions (with case, owner, officer, item) and their updates (only
 # when there are actions: none here), session save (savepoint, update, release)
-CASE_PAGE_QUERIES = 15
+CASE_PAGE_QUERIES = 16
 
 
 @pytest.mark.parametrize("extra_subjects", [0, 20])
@@ -207,6 +208,6 @@ def test_another_persons_search_token_finds_nothing(housing_case, coordinator, c
     from django.test import Client
 
     other = Client()
-    other.force_login(co_chair)
+    verified_login(other, co_chair)
     response = other.get(address)
     assert response.context["form"]["q"].value() in (None, "")

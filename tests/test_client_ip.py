@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cmarac.core.client_ip import client_ip
 from tests.factories.accounts import TEST_PASSWORD
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_trusted_proxies_take_the_entry_they_added(settings, proxies, forwarded,
 
 
 def test_the_audit_trail_ignores_a_forged_header(client: Client, housing_case, housing_lead) -> None:
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     client.get(housing_case.get_absolute_url(), REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR=FORGED)
     entry = LogEntry.objects.get_for_object(housing_case).get(action=LogEntry.Action.ACCESS)
     assert entry.remote_addr == "198.51.100.4"
@@ -62,14 +63,14 @@ def test_the_audit_trail_takes_the_address_our_proxy_added(
     client: Client, housing_case, housing_lead, settings
 ) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     client.get(housing_case.get_absolute_url(), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"{FORGED}, 192.0.2.10")
     entry = LogEntry.objects.get_for_object(housing_case).get(action=LogEntry.Action.ACCESS)
     assert entry.remote_addr == "192.0.2.10"
 
 
 def test_changes_recorded_by_auditlog_ignore_a_forged_header(client: Client, housing_case, coordinator) -> None:
-    client.force_login(coordinator)
+    verified_login(client, coordinator)
     client.post(
         reverse("cases:close", args=[housing_case.reference]),
         {"reason": "Risk has reduced", "last_seen": housing_case.updated_at.isoformat()},
@@ -86,7 +87,7 @@ def test_changes_recorded_by_auditlog_take_the_address_our_proxy_added(
     client: Client, housing_case, coordinator, settings
 ) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
-    client.force_login(coordinator)
+    verified_login(client, coordinator)
     client.post(
         reverse("cases:close", args=[housing_case.reference]),
         {"reason": "Risk has reduced", "last_seen": housing_case.updated_at.isoformat()},

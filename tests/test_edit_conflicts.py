@@ -16,6 +16,7 @@ from referrals.models import Referral
 from tests.factories.accounts import CoordinatorFactory
 from tests.factories.actions import ActionFactory
 from tests.referral_builders import submitted_referral
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 BANNER = "Your changes have not been saved yet"
@@ -23,7 +24,7 @@ BANNER = "Your changes have not been saved yet"
 
 def signed_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    verified_login(client, user)
     return client
 
 

@@ -14,6 +14,7 @@ from meetings import services
 from meetings.models import AgendaItem, Attendance, Meeting
 from tests.factories.accounts import CoordinatorFactory
 from tests.factories.meetings import MeetingFactory
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -22,7 +23,7 @@ REFUSED = "Someone else saved changes here while you were editing"
 
 def signed_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    verified_login(client, user)
     return client
 
 

@@ -17,6 +17,7 @@ from meetings import services
 from meetings.models import AgencyInformation, AgendaItem, Attendance, CalendarFeed, Meeting
 from tests.factories.cases import CaseFactory, PersonFactory
 from tests.factories.meetings import MeetingFactory
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -687,7 +688,7 @@ def test_two_editors_of_the_general_minutes(meeting, coordinator, co_chair, as_u
 def test_the_calendar_feed_has_meetings_and_nothing_about_cases(meeting, item, housing_lead, coordinator, client):
     cancelled = MeetingFactory(starts_at=datetime(2030, 5, 9, 10, tzinfo=LONDON), venue="Cancelled room")
     services.meeting_cancel(meeting=cancelled, reason="Election period", by=coordinator)
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     address = client.get(url("calendar-subscribe")).context["address"]
     token = CalendarFeed.objects.get(user=housing_lead).token
     assert address.endswith(f"{reverse('meetings:calendar')}?token={token}")
@@ -707,7 +708,7 @@ def test_the_calendar_feed_has_meetings_and_nothing_about_cases(meeting, item, h
 
 
 def test_a_bad_token_is_not_found_and_a_reset_changes_the_address(housing_lead, client) -> None:
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     first = client.get(url("calendar-subscribe")).context["address"]
     assert client.get(url("calendar-subscribe")).context["address"] == first  # made once, then kept
     old_token = CalendarFeed.objects.get(user=housing_lead).token
@@ -739,13 +740,13 @@ def _add_items(meeting, count, co_chair, housing, housing_lead) -> None:
         )
 
 
-# session, user, role groups, the meeting; the items (with cases), their invitations (with
+# session, user, OTP device, role groups, the meeting; the items (with cases), their invitations (with
 # agencies), the shared information, the subjects (with people), the cases' involvements, the
 # previous meeting's date and the actions since then (their updates only when there are
 # actions); the active agencies; the proposals (cases already on, accepted referrals, cases with past decisions,
 # cases with actions due); the invited agencies with their leads and deputies (who can be told);
 # the audit entry; the person's agency (header); session save (savepoint, update, release)
-AGENDA_BUILDER_QUERIES = 22
+AGENDA_BUILDER_QUERIES = 23
 
 
 @pytest.mark.parametrize("count", [3, 12])
@@ -760,12 +761,12 @@ def test_agenda_builder_query_count_does_not_grow(
     assert len(response.context["rows"]) == count
 
 
-# session, user, role groups, the meeting; all the items in one (with cases, their lead agencies
+# session, user, OTP device, role groups, the meeting; all the items in one (with cases, their lead agencies
 # and officers, the items' leads and recorder); for the current item only: the information
 # shared (with agencies), the invitations (with agencies), the subjects (with people), the case's
 # actions (their updates only when there are actions); the audit entry; the agencies and the agency
 # staff for the lead selects; the person's agency (header); session save (savepoint, update, release)
-MEETING_SCREEN_QUERIES = 16
+MEETING_SCREEN_QUERIES = 17
 
 
 @pytest.mark.parametrize("count", [3, 12])
@@ -780,10 +781,10 @@ def test_meeting_screen_query_count_does_not_grow(
     assert len(response.context["items"]) == count
 
 
-# session, user, role groups, the person's agency (header), the meeting, the items (with cases),
+# session, user, OTP device, role groups, the person's agency (header), the meeting, the items (with cases),
 # their invitations (with agencies), the shared information, the co-chairs, the audit entry,
 # session save (savepoint, update, release)
-MEETING_PAGE_QUERIES = 13
+MEETING_PAGE_QUERIES = 14
 
 
 @pytest.mark.parametrize("count", [3, 12])
@@ -798,10 +799,10 @@ def test_meeting_page_query_count_does_not_grow(
     assert len(response.context["rows"]) == count
 
 
-# session, user, role groups, the person's agency (header), the upcoming meetings with their
+# session, user, OTP device, role groups, the person's agency (header), the upcoming meetings with their
 # visible item counts (one subquery), the count and the page of past meetings; session save
 # (savepoint, update, release)
-MEETING_LIST_QUERIES = 10
+MEETING_LIST_QUERIES = 11
 
 
 @pytest.mark.parametrize("count", [2, 14])

@@ -17,6 +17,7 @@ from meetings.packs import pack_build, pack_path, pack_request, packs_remove_exp
 from meetings.printing import layout, refusing_url_fetcher
 from tests.factories.cases import CaseFactory, PersonFactory
 from tests.factories.meetings import MeetingFactory
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -209,7 +210,7 @@ def test_asking_building_and_downloading_a_pack(agenda, housing_lead, co_chair, 
     # Nobody else can reach it, a co-chair included: 404, the same as a pack that does not exist.
     for other in (co_chair, fire_lead):
         other_client = Client()
-        other_client.force_login(other)
+        verified_login(other_client, other)
         assert other_client.get(reverse("meetings:pack", args=[pack.pk])).status_code == 404
         assert other_client.get(reverse("meetings:pack-download", args=[pack.pk])).status_code == 404
 

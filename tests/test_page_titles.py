@@ -17,6 +17,7 @@ from tests.factories.actions import ActionFactory
 from tests.factories.meetings import MeetingFactory
 from tests.factories.referrals import alleged_perpetrator, victim
 from tests.referral_builders import complete_referral, submitted_referral
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +133,7 @@ def test_no_page_of_a_case_or_referral_has_a_subjects_name_in_its_title(
         for kwargs in choices:
             url = reverse(name, kwargs=kwargs)
             for person in (coordinator, housing_lead, police_referrer):
-                client.force_login(person)
+                verified_login(client, person)
                 response = client.get(url, follow=True)
                 if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
                     continue

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cmarac.accounts.models import User
 from tests.factories.accounts import TEST_PASSWORD, UserFactory
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def test_the_reset_pages_are_open_to_everyone(role, name, request, as_user) -> N
 
 def test_the_sign_in_page_and_home_link_to_the_password_pages(client: Client, housing_lead: User) -> None:
     assert reverse("password-reset") in client.get(reverse("login")).content.decode()
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     assert reverse("password-change") in client.get(reverse("home")).content.decode()
 
 
@@ -78,8 +79,8 @@ def change(client: Client, old: str, new1: str, new2: str | None = None):
 
 def test_changing_your_password(client: Client, housing_lead: User) -> None:
     other_session = Client()
-    other_session.force_login(housing_lead)
-    client.force_login(housing_lead)
+    verified_login(other_session, housing_lead)
+    verified_login(client, housing_lead)
     response = client.post(
         reverse("password-change"),
         {"old_password": TEST_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
@@ -101,7 +102,7 @@ def test_changing_your_password(client: Client, housing_lead: User) -> None:
 
 
 def test_a_wrong_current_password_changes_nothing(client: Client, housing_lead: User) -> None:
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     response = change(client, "not-my-password", NEW_PASSWORD)
     assert response.status_code == 200
     page = response.content.decode()
@@ -122,7 +123,7 @@ def test_a_wrong_current_password_changes_nothing(client: Client, housing_lead: 
     ],
 )
 def test_a_bad_new_password_is_refused_with_a_message(client: Client, housing_lead: User, new1, new2, message) -> None:
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     response = change(client, TEST_PASSWORD, new1, new2)
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -144,7 +145,7 @@ def test_the_password_may_not_look_like_the_email_address() -> None:
 
 
 def test_the_change_form_checks_the_full_name(client: Client, housing_lead: User) -> None:
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     response = change(client, TEST_PASSWORD, "harper housing!")
     assert "too similar to the full name" in response.content.decode()
 

@@ -36,13 +36,35 @@ def test_seed_is_safe_to_run_twice() -> None:
     assert counts[:2] == (len(AGENCIES), len(PEOPLE))
 
 
-def test_every_demo_login_reaches_its_home_page(settings) -> None:
+def test_every_demo_login_reaches_its_home_page_with_the_published_demo_key(settings, capsys) -> None:
     call_command("seed_demo")
+    assert settings.DEMO_TOTP_SECRET in capsys.readouterr().out
+    call_command("demo_code")
+    code = capsys.readouterr().out.split()[0]
     for person in PEOPLE:
         client = Client()
         response = client.post(reverse("login"), {"username": person.email, "password": settings.DEMO_PASSWORD})
-        assert response.status_code == 302, person.email
+        assert response["Location"] == f"{reverse('second_factor:verify')}?next=%2F", person.email
+        response = client.post(response["Location"], {"code": code, "next": "/"})
+        assert response["Location"] == "/", person.email
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_demo_key_is_an_authenticator_app_key_every_demo_account_has(settings) -> None:
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    demo_key = b32decode(settings.DEMO_TOTP_SECRET).hex()
+    assert TOTPDevice.objects.filter(key=demo_key, confirmed=True).count() == len(PEOPLE)
+
+
+def test_there_is_no_demo_code_where_demo_data_is_not_allowed(settings) -> None:
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
+        call_command("demo_code")
 
 
 def test_seed_refuses_when_demo_data_is_not_allowed(settings) -> None:

@@ -16,6 +16,7 @@ from cmarac.governance.sharing import sharing_lapses_notify, sharing_state
 from cmarac.governance.sharing_models import SharingLapseNotice
 from tests.conftest import CAST
 from tests.factories.accounts import AgencyFactory
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +149,7 @@ def test_the_command_and_the_daily_job(lapsed, co_chair, settings, capsys) -> No
 def test_changing_the_dates_in_the_admin_is_audited(police: Agency, coordinator, client) -> None:
     from auditlog.models import LogEntry
 
-    client.force_login(coordinator)
+    verified_login(client, coordinator)
     url = reverse("admin:accounts_agency_change", args=[police.pk])
     form = client.get(url).context["adminform"].form
     data = {name: form.initial.get(name) or "" for name in form.fields}

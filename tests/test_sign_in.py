@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from cmarac.accounts.models import User
 from tests.factories.accounts import TEST_PASSWORD
+from tests.factories.second_factor import totp_code
+from tests.second_factor import authenticator_app_for, verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +36,13 @@ def test_admin_sends_anonymous_people_to_sign_in(client: Client) -> None:
     assert "/sign-in/" in response["Location"] or "/admin/login/" in response["Location"]
 
 
-def test_correct_email_and_password_reach_home(client: Client, housing_lead: User) -> None:
+def test_correct_email_and_password_lead_to_the_second_factor_then_home(client: Client, housing_lead: User) -> None:
+    app = authenticator_app_for(housing_lead)
     response = sign_in(client, "Lead@Housing.example", TEST_PASSWORD)
     assert response.status_code == 302
+    assert response["Location"] == f"{reverse('second_factor:verify')}?next=%2F"
+    assert client.get(reverse("home")).status_code == 302
+    response = client.post(response["Location"], {"code": totp_code(app), "next": "/"})
     assert response["Location"] == reverse("home")
     assert client.get(reverse("home")).status_code == 200
 
@@ -45,7 +51,7 @@ def test_sign_in_follows_next_but_never_off_site(client: Client, housing_lead: U
     response = client.post(
         reverse("login"), {"username": housing_lead.email, "password": TEST_PASSWORD, "next": "https://evil.example/"}
     )
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == f"{reverse('second_factor:set_up')}?next=%2F"
 
 
 def test_wrong_password_shows_an_error_summary(client: Client, housing_lead: User) -> None:
@@ -96,13 +102,13 @@ def test_lockout_is_per_account(client: Client, housing_lead: User, fire_lead: U
 
 
 def test_sign_out_needs_a_post(client: Client, housing_lead: User) -> None:
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     assert client.get(reverse("logout")).status_code == 405
     assert "_auth_user_id" in client.session
 
 
 def test_sign_out_ends_the_session(client: Client, housing_lead: User) -> None:
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     response = client.post(reverse("logout"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("login")
     assert "You have signed out" in response.content.decode()

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from cmarac.accounts.models import User
 from tests.factories.accounts import TEST_PASSWORD
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_signing_in_is_recorded_with_the_person_and_address(client: Client, hous
 
 
 def test_signing_out_is_recorded(client: Client, housing_lead: User) -> None:
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     client.post(reverse("logout"), REMOTE_ADDR="198.51.100.4")
     [entry] = events("Signed out")
     assert entry.actor == housing_lead
@@ -91,7 +92,7 @@ def test_an_ip_lockout_for_an_unknown_address_is_recorded_without_it(client: Cli
 
 def test_sign_in_events_are_shown_in_the_audit_trail(client: Client, housing_lead: User, auditor: User) -> None:
     sign_in(client, housing_lead.email, "guessing-wrong", REMOTE_ADDR="198.51.100.4")
-    client.force_login(auditor)
+    verified_login(client, auditor)
     page = client.get(reverse("audit:trail")).content.decode()
     assert "Failed sign-in" in page
     assert "Not signed in" in page

@@ -48,5 +48,8 @@ class AccountsConfig(AppConfig):
         user_logged_out.connect(receivers.signed_out, dispatch_uid="accounts.audit_signed_out")
         user_login_failed.connect(receivers.sign_in_failed, dispatch_uid="accounts.audit_sign_in_failed")
         user_locked_out.connect(receivers.locked_out, dispatch_uid="accounts.audit_locked_out")
+        from cmarac.accounts.second_factor_services import second_factor_models_register
+
+        second_factor_models_register()
         # Runs after every app's migrations (this app is listed after auth and auditlog).
         post_migrate.connect(_ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")

@@ -6,17 +6,21 @@ Haringey documents name, under neutral names for a fictional borough.
 
 from __future__ import annotations
 
+from base64 import b32decode
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cmarac.accounts.models import Agency, RoleGrant, User
 from cmarac.accounts.roles import Role
 from cmarac.accounts.services import agency_save, role_grant_propose, user_set_roles, user_sync_agency_group
 
+DEMO_AUTHENTICATOR_NAME = "Demo authenticator app"
 K = Agency.Kind
 CORE = Agency.Membership.CORE
 FLEXIBLE = Agency.Membership.FLEXIBLE
@@ -52,6 +56,22 @@ AGENCIES: list[tuple[str, str, str, str]] = [
     ("tenancy-management", "Tenancy Management Officers", K.HOUSING_PROVIDER, FLEXIBLE),
     ("charities", "Third-Sector Support Charities", K.CHARITY, FLEXIBLE),
 ]
+
+
+def demo_totp_code() -> str:
+    """The code an authenticator app with the published demo key shows now."""
+    device = TOTPDevice(key=b32decode(settings.DEMO_TOTP_SECRET).hex())
+    return str(totp(device.bin_key, step=device.step, digits=device.digits)).zfill(device.digits)
+
+
+def demo_authenticator_ensure(*, user: User) -> None:
+    """Every demo account has an authenticator app with the one published demo key, so anyone can
+    sign in to the demo; other devices a person added on the demo are kept."""
+    TOTPDevice.objects.update_or_create(
+        user=user,
+        name=DEMO_AUTHENTICATOR_NAME,
+        defaults={"key": b32decode(settings.DEMO_TOTP_SECRET).hex(), "confirmed": True},
+    )
 
 
 @dataclass(frozen=True)
@@ -248,6 +268,7 @@ def seed_demo() -> list[DemoPerson]:
         user.save(update_fields=["password"])
         user_set_roles(user=user, roles=person.roles)
         user_sync_agency_group(user=user)
+        demo_authenticator_ensure(user=user)
         if agency is not None and (person.lead_of or person.deputy_of):
             setattr(agency, "lead" if person.lead_of else "deputy", user)
             agency_save(agency=agency)

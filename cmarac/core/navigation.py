@@ -140,6 +140,21 @@ def capabilities_for(user: User) -> list[Capability]:
                 url=reverse("governance:sharing"),
             )
         )
+    if user.has_role(Role.COORDINATOR):
+        found.append(
+            Capability(
+                title="Second factors",
+                description="See who has set up a second factor, and reset someone's when they have lost it.",
+                url=reverse("second_factor:people"),
+            )
+        )
+    found.append(
+        Capability(
+            title="Your second factor",
+            description="Your authenticator app, passkeys and recovery codes.",
+            url=reverse("second_factor:account"),
+        )
+    )
     if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
         found.append(
             Capability(
@@ -166,6 +181,9 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
+    is_verified = getattr(user, "is_verified", None)  # set by django-otp's middleware
+    if is_verified is not None and not is_verified():
+        return []  # part-way through signing in: nothing to go to before the second factor
     entries = [("Home", reverse("home"))]
     if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
         entries.append(("Referrals", reverse("referrals:list")))

@@ -21,3 +21,7 @@ class Command(BaseCommand):
             where = f" ({person.agency})" if person.agency else ""
             self.stdout.write(f"  {person.email.ljust(width)}  {roles}{where}")
         self.stdout.write(f"  Password: {settings.DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  Second factor: add the key {settings.DEMO_TOTP_SECRET} to an authenticator app (time-based, 6 digits),"
+        )
+        self.stdout.write("  or run `python manage.py demo_code` for the current code.")
