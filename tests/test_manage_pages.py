@@ -13,6 +13,7 @@ from cmarac.accounts.models import AgencyMembershipChange, RoleGrant, User
 from cmarac.accounts.roles import Role
 from tests.conftest import CAST
 from tests.factories.accounts import AgencyStaffFactory, PendingRoleGrantFactory, UserFactory
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -94,14 +95,14 @@ def test_the_people_list_filters_by_agency_and_role(as_user, coordinator, co_cha
 def test_the_people_list_query_count_does_not_grow(as_user, coordinator, housing, django_assert_num_queries) -> None:
     client = as_user(coordinator)
     client.get(reverse("manage:people"))  # the session is created
-    # session, user, user's roles, count, page of people with agencies, their role groups,
-    # the signed-in person's agency (header), the agency filter's choices,
+    # session, user, the second factor's device, user's roles, count, page of people with
+    # agencies, their role groups, the signed-in person's agency (header), the agency filter's choices,
     # and saving the session (savepoint, update, release)
     UserFactory.create_batch(2, agency=housing, roles=[Role.REFERRER])
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(reverse("manage:people"))
     UserFactory.create_batch(15, agency=housing, roles=[Role.REFERRER, Role.AGENCY_MEMBER])
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(reverse("manage:people"))
 
 
@@ -109,7 +110,7 @@ def test_the_people_list_query_count_does_not_grow(as_user, coordinator, housing
 
 
 def test_one_proposes_and_another_approves_through_the_pages(client, coordinator, co_chair, housing_lead) -> None:
-    client.force_login(coordinator)
+    verified_login(client, coordinator)
     response = client.post(reverse("manage:role-propose", args=[housing_lead.pk]), {"role": "co-chair", "reason": ""})
     assert response.status_code == 302
     grant = RoleGrant.objects.get(person=housing_lead, role=Role.CO_CHAIR)
@@ -120,7 +121,7 @@ def test_one_proposes_and_another_approves_through_the_pages(client, coordinator
     assert "Another co-chair or coordinator must approve" in response.content.decode()
     assert not User.objects.get(pk=housing_lead.pk).has_role(Role.CO_CHAIR)
 
-    client.force_login(co_chair)
+    verified_login(client, co_chair)
     assert housing_lead.full_name in client.get(reverse("manage:role-requests")).content.decode()
     response = client.post(reverse("manage:role-decide", args=[grant.pk]), {"decision": "approve"})
     assert response.status_code == 302
@@ -234,7 +235,7 @@ def test_moving_a_person_changes_their_access_at_once_and_the_co_chairs_see_it(
     client, coordinator, co_chair, housing_lead, fire
 ) -> None:
     housing = housing_lead.agency
-    client.force_login(coordinator)
+    verified_login(client, coordinator)
     response = client.post(
         reverse("manage:person-edit", args=[housing_lead.pk]),
         {"full_name": housing_lead.full_name, "job_title": "", "phone": "", "agency": fire.pk, "revision": 0},
@@ -245,7 +246,7 @@ def test_moving_a_person_changes_their_access_at_once_and_the_co_chairs_see_it(
     assert not person.groups.filter(pk=housing.group_id).exists()
     housing.refresh_from_db()
     assert housing.lead_id is None  # leaving the agency ends the lead post there
-    client.force_login(co_chair)
+    verified_login(client, co_chair)
     page = client.get(reverse("manage:agency-moves")).content.decode()
     assert housing_lead.full_name in page
     assert "Fire Brigade" in page
@@ -276,9 +277,9 @@ def test_nobody_changes_their_own_agency(as_user, coordinator, fire) -> None:
 
 def test_deactivating_ends_their_sessions_at_once(coordinator, housing_lead) -> None:
     theirs, ours = Client(), Client()
-    theirs.force_login(housing_lead)
+    verified_login(theirs, housing_lead)
     assert theirs.get(reverse("home")).status_code == 200
-    ours.force_login(coordinator)
+    verified_login(ours, coordinator)
     before = Session.objects.count()
     response = ours.post(reverse("manage:person-deactivate", args=[housing_lead.pk]), {"revision": 0})
     assert response.status_code == 302
