@@ -9,7 +9,7 @@ import pytest
 
 from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
-from tests.browser.conftest import axe_violations, describe, sign_in
+from tests.browser.conftest import axe_violations, describe, overflow_at, sign_in
 from tests.factories.accounts import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,6 +19,7 @@ def _check(page: Any) -> None:
     assert page.locator("h1").count() == 1
     violations = axe_violations(page)
     assert violations == [], f"{page.url}\n{describe(violations)}"
+    assert overflow_at(page) == 0, f"{page.url} scrolls sideways at 320px"
 
 
 def test_manage_pages_have_no_accessibility_violations(page: Any, coordinator, housing_lead) -> None:
