@@ -15,6 +15,7 @@ from django.utils import timezone
 from actions.models import Action
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
+from cmarac.core.params import parse_id
 from cmarac.core.revisions import revision_field
 from meetings.models import Meeting
 
@@ -127,12 +128,10 @@ class ActionFilterForm(forms.Form):
         ]
         # Meetings hold no case data (Meeting.visible_to: every signed-in person).
         meetings = Meeting.objects.visible_to(user)
-        chosen = data.get("meeting", "")
+        chosen = parse_id(data.get("meeting", ""))
         field = self.fields["meeting"]
         field.offered = (
-            meetings.filter(Q(items__actions__isnull=False) | Q(pk=int(chosen) if chosen.isdigit() else None))
-            .distinct()
-            .order_by("-starts_at")
+            meetings.filter(Q(items__actions__isnull=False) | Q(pk=chosen)).distinct().order_by("-starts_at")
         )
         field.queryset = meetings  # after `offered`: setting the queryset builds the widget's choices
 

@@ -29,6 +29,7 @@ from cmarac.cases.access import agency_sees_cases, get_case_for
 from cmarac.cases.models import Case
 from cmarac.core.audit import audit_list, audit_refused, audit_view
 from cmarac.core.csv_download import csv_download
+from cmarac.core.params import parse_id
 from cmarac.core.revisions import form_after_conflict
 from meetings.models import AgendaItem
 
@@ -183,10 +184,10 @@ def action_new(request: HttpRequest, reference: str) -> HttpResponse:
         raise PermissionDenied
     item = None
     if "item" in request.GET:
-        item_id = request.GET["item"]
+        item_id = parse_id(request.GET["item"])
         item = (
             AgendaItem.objects.visible_to(user).select_related("meeting").filter(pk=item_id, case=case).first()
-            if item_id.isdigit()
+            if item_id is not None
             else None
         )
         if item is None:

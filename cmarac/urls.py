@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from cmarac.accounts import views_password
 from cmarac.accounts.second_factor_middleware import second_factor_not_required
+from cmarac.accounts.sessions import session_keep_alive, session_timed_out
 from cmarac.accounts.views import SignInView, sign_out
 from cmarac.core import views as core_views
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("sign-out/", second_factor_not_required(sign_out), name="logout"),
     path("second-factor/", include("cmarac.accounts.second_factor_urls")),
     path("second-factor/passkeys/", include("cmarac.accounts.passkeys")),
+    path("session/keep-alive/", session_keep_alive, name="session-keep-alive"),
+    path("session/timed-out/", session_timed_out, name="session-timed-out"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("healthz", core_views.healthz, name="healthz"),
     path("cases/", include("cmarac.cases.urls")),

@@ -6,6 +6,7 @@ that needs protecting beyond the fact that a meeting takes place: no agenda, no 
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, timedelta
 from urllib.parse import urlsplit
@@ -21,6 +22,10 @@ from meetings.models import CalendarFeed, Meeting
 MEETING_LENGTH = timedelta(hours=3)
 # How far back the feed goes: calendar apps keep what they have already seen.
 FEED_HISTORY = timedelta(days=366)
+
+
+# What _new_token makes (URL-safe base64); anything else is not a token, and never reaches a query.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
 def _new_token() -> str:
@@ -46,7 +51,7 @@ def calendar_feed_reset(user: User) -> CalendarFeed:
 
 def feed_owner(token: str) -> User | None:
     """The active person whose feed this token opens, if any."""
-    if not token:
+    if not _TOKEN.fullmatch(token):
         return None
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case, RiskLevel
+from cmarac.core.forms import limit_text
 from cmarac.core.revisions import revision_field
 from meetings.models import AgencyInformation, AgendaItem, Attendance
 
@@ -229,6 +230,10 @@ class AgencyInformationForm(forms.ModelForm):
         error_messages = {"research_summary": {"required": "Enter what your agency holds"}}
 
     CONTENT_FIELDS = ("research_summary", "known_risks", "current_involvement")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_text(self, {"research_summary": 10_000, "known_risks": 5_000, "current_involvement": 5_000})
 
 
 # --- At the meeting ----------------------------------------------------------------

@@ -18,8 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cmarac.accounts.models import Agency
-from cmarac.cases.forms import normalise_postcode
+from cmarac.cases.forms import PERSON_TEXT_LIMITS, normalise_postcode
 from cmarac.cases.models import CaseSubject, RiskLevel
+from cmarac.core.forms import limit_text
 from referrals.models import ChecklistQuestion, Referral, ReferralSubject
 from referrals.services import PERSON_FIELDS
 
@@ -323,6 +324,7 @@ class SubjectForm(forms.ModelForm):
         for field in self.fields.values():
             if getattr(field, "max_length", None):
                 field.error_messages["max_length"] = f"{field.label} must be {field.max_length} characters or fewer"
+        limit_text(self, PERSON_TEXT_LIMITS)
 
     def clean_postcode(self) -> str:
         return normalise_postcode(self.cleaned_data["postcode"])

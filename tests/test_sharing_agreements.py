@@ -75,11 +75,11 @@ def test_the_state_on_the_boundaries(police: Agency, today: date) -> None:
 def test_the_page_takes_the_same_queries_however_many_agencies(auditor, as_user, django_assert_num_queries) -> None:
     client = as_user(auditor)
     AgencyFactory()
-    # session, user, roles, agencies; the session saved (savepoint, update, release)
-    with django_assert_num_queries(7):
+    # session, user, OTP device, roles, agencies; the session saved (savepoint, update, release)
+    with django_assert_num_queries(8):
         client.get(SHARING)
     AgencyFactory.create_batch(5)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(SHARING)
 
 

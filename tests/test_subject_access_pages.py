@@ -204,15 +204,15 @@ def test_the_exports_list_takes_the_same_queries_however_many(auditor, as_user, 
     for number in range(3):
         SubjectAccessExport.objects.create(made_by=auditor, request_reference=f"SAR-{number}", person_ids=[1])
     SubjectAccessExport.objects.create(made_by=AuditorFactory(), request_reference="SAR-OTHER", person_ids=[1])
-    # session, user, roles, exports; the session saved (savepoint, update, release)
-    with django_assert_num_queries(7):
+    # session, user, OTP device, roles, exports; the session saved (savepoint, update, release)
+    with django_assert_num_queries(8):
         response = client.get(EXPORTS)
     html = response.content.decode()
     assert "SAR-2" in html
     assert "SAR-OTHER" not in html
     for number in range(3, 10):
         SubjectAccessExport.objects.create(made_by=auditor, request_reference=f"SAR-{number}", person_ids=[1])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(EXPORTS)
 
 
@@ -221,9 +221,9 @@ def test_the_results_page_takes_the_same_queries_however_many_match(
 ) -> None:
     client = as_user(auditor)
     redirect, _ = searched(client, postcode="Z")
-    # session, user, roles; people, referral subjects, case counts, referral counts; the audit entry
+    # session, user, OTP device, roles; people, referral subjects, case counts, referral counts; the audit entry
     # (content type cached); the session saved (savepoint, update, release)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(redirect["Location"])
     # Verity, Pax and Orrin; Verity's referral not yet triaged; the two people of the other referral.
     assert "6 people found" in response.content.decode()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -22,7 +22,8 @@ def audit_entries(*, filters: dict[str, Any]) -> QuerySet[LogEntry]:
     zone = timezone.get_current_timezone()
     if filters.get("date_from"):
         entries = entries.filter(timestamp__gte=datetime.combine(filters["date_from"], time.min, tzinfo=zone))
-    if filters.get("date_to"):
+    # The last possible date has no next day: it bounds nothing.
+    if filters.get("date_to") and filters["date_to"] < date.max:
         end = datetime.combine(filters["date_to"] + timedelta(days=1), time.min, tzinfo=zone)
         entries = entries.filter(timestamp__lt=end)
     return entries

@@ -7,6 +7,10 @@ from django import forms
 
 from cmarac.accounts.models import Agency
 from cmarac.cases.models import CaseSubject, Person, RiskLevel
+from cmarac.core.forms import limit_text
+
+# A person's text fields that the model leaves unbounded (shared with the referral form's people).
+PERSON_TEXT_LIMITS = {"address": 500, "vulnerabilities": 2000}
 
 POSTCODE_WITHOUT_SPACE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 
@@ -94,7 +98,7 @@ class PersonForm(forms.ModelForm):
         error_messages={"required": "Select the person's role in this case"},
     )
     # The time the person's details were last saved when this form was shown.
-    last_seen = forms.CharField(widget=forms.HiddenInput, required=False)
+    last_seen = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
 
     class Meta:
         model = Person
@@ -127,6 +131,10 @@ class PersonForm(forms.ModelForm):
         error_messages = {"given_name": {"required": "Enter the person's first name"}}
 
     field_order = ["role"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_text(self, PERSON_TEXT_LIMITS)
 
     def clean_postcode(self) -> str:
         return normalise_postcode(self.cleaned_data["postcode"])
