@@ -73,6 +73,7 @@ def test_malformed_filters_answer_400_never_500(query: str, as_user, coordinator
     assert response.status_code in (200, 400)
     if "page" not in query:
         assert response.status_code == 400
+    if "page" not in query and "%00" not in query:  # a NUL is refused before the view, as everywhere
         assert "There is a problem" in response.content.decode()
 
 
