@@ -119,7 +119,8 @@ class DigestSent(models.Model):
 
     class Kind(models.TextChoices):
         AGENCY = "agency", "Agency digest"
-        ESCALATION = "escalation", "Escalation to co-chairs"
+        ESCALATION = "escalation", "Escalation to co-chairs and coordinators"
+        COORDINATOR = "coordinator", "Coordinator's digest: agencies nobody can tell"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -140,6 +141,11 @@ class DigestSent(models.Model):
                 fields=["kind", "recipient", "sent_on"],
                 condition=Q(kind="escalation"),
                 name="escalation_once_per_chair_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "sent_on"],
+                condition=Q(kind="coordinator"),
+                name="coordinator_digest_once_per_day",
             ),
         ]
 

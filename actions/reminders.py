@@ -1,4 +1,6 @@
-"""The daily reminder job: one digest per agency a day, and escalations to the co-chairs.
+"""The daily reminder job: one digest per agency a day (to its contact address, lead and deputy),
+escalations to the co-chairs and coordinators, and a digest telling the coordinators which
+agencies have actions due but nobody to tell.
 
 Each digest is recorded before it is sent (DigestSent), so running the job again on the same
 day sends nothing twice. Emails hold counts and a link, never case details.
@@ -38,7 +40,19 @@ def _send_once(*, template: str, context: dict[str, object], recipients: list[st
     return True
 
 
-def send_agency_digests(*, today: date) -> int:
+def run_reminders(*, today: date) -> dict[str, int]:
+    """The whole daily job, for the scheduled task and `manage.py send_reminders` alike."""
+    sent, nobody = send_agency_digests(today=today)
+    return {
+        "agency_digests": sent,
+        "escalations": send_escalations(today=today),
+        "coordinator_digests": send_coordinator_digests(today=today, nobody_to_tell=nobody),
+    }
+
+
+def send_agency_digests(*, today: date) -> tuple[int, list[str]]:
+    """Each agency's digest; returns how many went, and the names of the agencies with actions
+    due or overdue that nobody can be told about (no contact address, lead or deputy)."""
     soon = today + timedelta(days=settings.ACTION_DUE_SOON_DAYS)
     open_actions = Q(actions__status__in=Action.OPEN_STATUSES)
     agencies = (
@@ -52,9 +66,11 @@ def send_agency_digests(*, today: date) -> int:
     )
     link = settings.SITE_URL + reverse("actions:list")
     sent = 0
+    nobody: list[str] = []
     for agency in agencies:
-        recipients = [p.email for p in (agency.lead, agency.deputy) if p is not None and p.is_active]
+        recipients = agency.notify_addresses()
         if not recipients:
+            nobody.append(agency.name)
             continue
         counts = {"overdue": agency.overdue, "due_soon": agency.due_soon}
         sent += _send_once(
@@ -66,7 +82,7 @@ def send_agency_digests(*, today: date) -> int:
             sent_on=today,
             **counts,
         )
-    return sent
+    return sent, sorted(nobody)
 
 
 def send_escalations(*, today: date) -> int:
@@ -76,7 +92,9 @@ def send_escalations(*, today: date) -> int:
     if not count:
         return 0
     agencies = escalated.values("owner").distinct().count()
-    chairs = User.objects.filter(is_active=True, groups__name=Role.CO_CHAIR.group_name).distinct()
+    chairs = User.objects.filter(
+        is_active=True, groups__name__in=[Role.CO_CHAIR.group_name, Role.COORDINATOR.group_name]
+    ).distinct()
     link = settings.SITE_URL + reverse("actions:list") + "?overdue=escalated"
     sent = 0
     for chair in chairs:
@@ -88,5 +106,26 @@ def send_escalations(*, today: date) -> int:
             recipient=chair,
             sent_on=today,
             overdue=count,
+        )
+    return sent
+
+
+def send_coordinator_digests(*, today: date, nobody_to_tell: list[str]) -> int:
+    """Tell each coordinator, once a day, which agencies have actions due or overdue but no contact
+    address, lead or deputy: their digests could not be sent. Agency names only."""
+    if not nobody_to_tell:
+        return 0
+    coordinators = User.objects.filter(is_active=True, groups__name=Role.COORDINATOR.group_name).distinct()
+    link = settings.SITE_URL + reverse("actions:list")
+    sent = 0
+    for coordinator in coordinators:
+        sent += _send_once(
+            template="emails/coordinator_digest.txt",
+            context={"agencies": nobody_to_tell, "link": link},
+            recipients=[coordinator.email],
+            kind=DigestSent.Kind.COORDINATOR,
+            recipient=coordinator,
+            sent_on=today,
+            overdue=len(nobody_to_tell),
         )
     return sent

@@ -156,7 +156,7 @@ def test_digest_selection_at_the_boundaries(due_in, in_digest, counted_as, housi
                                             settings) -> None:  # fmt: skip
     settings.ACTION_DUE_SOON_DAYS = 7
     set_action(CaseFactory(), housing, co_chair, due_on=TODAY + timedelta(days=due_in))
-    assert send_agency_digests(today=TODAY) == int(in_digest)
+    assert send_agency_digests(today=TODAY)[0] == int(in_digest)
     if in_digest:
         record = DigestSent.objects.get()
         assert getattr(record, counted_as) == 1
@@ -168,18 +168,18 @@ def test_the_digest_is_sent_once_a_day_to_lead_and_deputy(housing, housing_lead,
     housing.save()
     for _ in range(3):
         set_action(CaseFactory(), housing, co_chair, due_on=TODAY - timedelta(days=2))
-    assert send_agency_digests(today=TODAY) == 1
-    assert send_agency_digests(today=TODAY) == 0
+    assert send_agency_digests(today=TODAY)[0] == 1
+    assert send_agency_digests(today=TODAY)[0] == 0
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == sorted([housing_lead.email, deputy.email])
     assert "overdue: 3" in mail.outbox[0].body
-    assert send_agency_digests(today=TODAY + timedelta(days=1)) == 1
+    assert send_agency_digests(today=TODAY + timedelta(days=1))[0] == 1
 
 
 def test_completed_actions_are_not_chased(housing, housing_lead, co_chair) -> None:
     action = set_action(CaseFactory(), housing, co_chair, due_on=TODAY - timedelta(days=2))
     services.action_update(action=action, by=housing_lead, status="completed", text="Done", revision=None)
-    assert send_agency_digests(today=TODAY) == 0
+    assert send_agency_digests(today=TODAY)[0] == 0
 
 
 def test_long_overdue_actions_escalate_to_the_co_chairs_once_a_day(housing, co_chair, settings) -> None:
@@ -211,5 +211,46 @@ def test_the_reminder_task_runs_inline(housing, housing_lead, co_chair) -> None:
 
     set_action(CaseFactory(), housing, co_chair, due_on=TODAY - timedelta(days=400))
     result = send_reminders.delay().get(timeout=5)
-    assert result == {"agency_digests": 1, "escalations": 1}
-    assert send_reminders.delay().get(timeout=5) == {"agency_digests": 0, "escalations": 0}
+    assert result == {"agency_digests": 1, "escalations": 1, "coordinator_digests": 0}
+    assert send_reminders.delay().get(timeout=5) == {"agency_digests": 0, "escalations": 0, "coordinator_digests": 0}
+
+
+def test_reminders_reach_the_agency_mailbox_the_coordinators_and_name_agencies_nobody_can_tell(
+    housing, housing_lead, co_chair, coordinator, fire, settings
+) -> None:
+    """Housing's digest goes to its team mailbox too; the escalation reaches the coordinator as
+    well as the co-chair; fire has nobody to tell, so the coordinator is told that, by name."""
+    from actions.reminders import run_reminders
+
+    settings.ACTION_ESCALATION_DAYS = 14
+    housing.contact_email = "housing-team@housing.example"
+    housing.save()
+    set_action(CaseFactory(), housing, co_chair, due_on=TODAY - timedelta(days=20))
+    set_action(CaseFactory(), fire, co_chair, due_on=TODAY - timedelta(days=2))
+    assert run_reminders(today=TODAY) == {"agency_digests": 1, "escalations": 2, "coordinator_digests": 1}
+    by_subject = {message.subject: message for message in mail.outbox}
+    digest = next(m for s, m in by_subject.items() if "Your agency" in s)
+    assert sorted(digest.to) == sorted(["housing-team@housing.example", housing_lead.email])
+    escalated = sorted(m.to[0] for m in mail.outbox if "overdue for more than" in m.subject)
+    assert escalated == sorted([co_chair.email, coordinator.email])
+    told = next(m for s, m in by_subject.items() if "nobody can tell" in s)
+    assert told.to == [coordinator.email]
+    assert fire.name in told.body
+    # The same day again: nothing twice.
+    assert run_reminders(today=TODAY) == {"agency_digests": 0, "escalations": 0, "coordinator_digests": 0}
+
+
+def test_reminders_run_by_hand_for_a_given_day_once(housing, housing_lead, co_chair) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    set_action(CaseFactory(), housing, co_chair, due_on=date(2026, 12, 1))
+    out = StringIO()
+    call_command("send_reminders", "--date", "2026-12-03", stdout=out)
+    assert "1 agency digest(s)" in out.getvalue()
+    call_command("send_reminders", "--date", "2026-12-03", stdout=out)
+    assert len(mail.outbox) == 1
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("send_reminders", "--date", "3 December")

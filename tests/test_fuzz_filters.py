@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzz import FUZZ, answers, changed, forms_on, photograph
+from tests.second_factor import verified_login
 from tests.test_fuzz_forms import world  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_every_filter_survives_arbitrary_values(name, world, request) -> None:  
     person, page, extra = PAGES[name]
     client = Client()
     if person:
-        client.force_login(request.getfixturevalue(person))
+        verified_login(client, request.getfixturevalue(person))
     address = page(world)
     shown = client.get(address)
     assert shown.status_code in (200, 404) if name == "calendar feed" else shown.status_code == 200

@@ -23,6 +23,7 @@ from tests.factories.cases import ClosedCaseFactory
 from tests.factories.meetings import MeetingFactory
 from tests.factories.referrals import DraftReferralFactory, SubmittedReferralFactory, add_subjects, two_people
 from tests.fuzz import FUZZ, changed, fill, forms_on, photograph, too_long
+from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -100,7 +101,7 @@ def test_every_form_survives_arbitrary_answers(name, world, request) -> None:
     person, page = PAGES[name]
     client = Client()
     if person:
-        client.force_login(request.getfixturevalue(person))
+        verified_login(client, request.getfixturevalue(person))
     address = page(world)
     shown = client.get(address, follow=True)
     assert shown.status_code == 200, f"{address} answered {shown.status_code}"

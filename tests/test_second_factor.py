@@ -451,8 +451,13 @@ def test_everyone_has_their_own_second_factor_page(person, request, as_user) -> 
     assert (reverse("second_factor:people") in home) is (person in ALLOWED_TO_RESET)
 
 
+def test_a_nul_in_the_next_address_is_refused_before_any_page(housing_lead, client) -> None:
+    password_only(client, housing_lead)
+    assert client.get(VERIFY, {"next": "\x00"}).status_code == 400
+
+
 @pytest.mark.parametrize(
-    "next_address", ["javascript:alert(1)", "//evil.example/", "https://evil.example/", "%ff%fe", "\x00", "/" * 3000]
+    "next_address", ["javascript:alert(1)", "//evil.example/", "https://evil.example/", "%ff%fe", "/" * 3000]
 )
 def test_odd_next_addresses_go_home(next_address, housing_lead, client) -> None:
     app = authenticator_app_for(housing_lead)

@@ -10,11 +10,13 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from actions.models import ActionUpdate
 from cmarac.accounts.models import User
 from tests.factories.accounts import TEST_PASSWORD
 from tests.factories.actions import ActionFactory
+from tests.second_factor import authenticator_app_for, verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +32,12 @@ def clock():
 
 
 def sign_in(client: Client, user: User) -> None:
+    """The password, then the second factor (marked as a right code marks it)."""
     response = client.post(reverse("login"), {"username": user.email, "password": TEST_PASSWORD})
     assert response.status_code == 302
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator_app_for(user).persistent_id
+    session.save()
     assert client.get(reverse("home")).status_code == 200  # starts the absolute lifetime's clock
 
 
@@ -160,7 +166,7 @@ def test_stay_signed_in_after_the_session_ended_is_401(clock, client, housing_le
 
 def test_stay_signed_in_needs_the_csrf_token(housing_lead) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(housing_lead)
+    verified_login(client, housing_lead)
     assert client.post(KEEP_ALIVE).status_code == 403
 
 
