@@ -34,5 +34,6 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("meetings/", include("meetings.urls")),
     path("actions/", include("actions.urls")),
+    path("manage/", include("cmarac.accounts.manage_urls")),
     path("admin/", admin.site.urls),
 ]

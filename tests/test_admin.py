@@ -1,9 +1,10 @@
-"""The Django admin manages agencies and users, for staff only, through the services."""
+"""The Django admin is configuration only: it never grants roles, moves agencies or sets passwords."""
 
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
+from django.contrib.auth.models import Group
+from django.urls import NoReverseMatch, reverse
 
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
@@ -20,70 +21,90 @@ def test_only_staff_reach_the_agency_admin(person: str, status: int, request, as
     assert response.status_code == status
 
 
-def test_adding_an_agency_in_the_admin_creates_its_group(as_user, coordinator) -> None:
-    response = as_user(coordinator).post(
+def test_the_admin_is_marked_and_says_it_is_configuration_only(as_user, administrator) -> None:
+    page = as_user(administrator).get(reverse("admin:index")).content.decode()
+    assert page.count("OFFICIAL-SENSITIVE") >= 2
+    assert "Configuration only" in page
+    assert reverse("manage:people") in page
+
+
+def test_adding_an_agency_in_the_admin_creates_its_group(as_user, administrator) -> None:
+    response = as_user(administrator).post(
         reverse("admin:accounts_agency_add"),
-        {
-            "name": "Probation Service",
-            "short_name": "probation",
-            "kind": "probation",
-            "membership": "flexible",
-            "is_active": "on",
-            "contact_email": "",
-            "lead": "",
-            "deputy": "",
-        },
+        {"name": "Probation Service", "short_name": "probation", "kind": "probation", "membership": "flexible"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Agency.objects.get(short_name="probation").group.name == "Agency: probation"
 
 
-def test_a_lead_must_belong_to_the_agency(as_user, coordinator, housing, fire_lead) -> None:
-    response = as_user(coordinator).post(
-        reverse("admin:accounts_agency_change", args=[housing.pk]),
-        {
-            "name": housing.name,
-            "short_name": housing.short_name,
-            "kind": housing.kind,
-            "membership": housing.membership,
-            "is_active": "on",
-            "contact_email": "",
-            "lead": fire_lead.pk,
-            "deputy": "",
-        },
+def test_the_agency_admin_cannot_name_a_lead(as_user, administrator, housing, housing_lead, fire_lead) -> None:
+    form = {"name": housing.name, "short_name": housing.short_name, "kind": housing.kind, "membership": "core"}
+    response = as_user(administrator).post(
+        reverse("admin:accounts_agency_change", args=[housing.pk]), {**form, "lead": fire_lead.pk, "deputy": ""}
     )
-    assert response.status_code == 200
-    assert "must be a member of this agency" in response.content.decode()
+    assert response.status_code == 302
     housing.refresh_from_db()
-    assert housing.lead_id is None
+    assert housing.lead_id == housing_lead.pk
 
 
-def test_moving_a_person_to_another_agency_moves_their_access(as_user, coordinator, housing_lead, fire) -> None:
-    housing = housing_lead.agency
-    role_group_ids = list(housing_lead.groups.filter(name__startswith="Role: ").values_list("pk", flat=True))
-    response = as_user(coordinator).post(
-        reverse("admin:accounts_user_change", args=[housing_lead.pk]),
+def test_the_administrator_cannot_give_itself_a_role_in_the_admin(as_user, administrator, co_chair) -> None:
+    """Issue 12: the administrator added the co-chair role to its own account in the admin."""
+    client = as_user(administrator)
+    co_chair_group = co_chair.groups.get(name=Role.CO_CHAIR.group_name)
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[administrator.pk]),
+        {"full_name": administrator.full_name, "groups": [co_chair_group.pk], "is_superuser": "on"},
+    )
+    assert response.status_code == 403
+    person = User.objects.get(pk=administrator.pk)
+    assert person.roles == {Role.ADMINISTRATOR}
+    assert not person.is_superuser
+
+
+def test_a_staff_coordinator_cannot_change_roles_agency_or_status_in_the_admin(as_user, coordinator, fire) -> None:
+    client = as_user(coordinator)
+    page = client.get(reverse("admin:accounts_user_change", args=[coordinator.pk])).content.decode()
+    for field in (
+        'name="groups"',
+        'name="user_permissions"',
+        'name="is_superuser"',
+        'name="is_staff"',
+        'name="password',
+    ):
+        assert field not in page
+    assert 'name="agency"' not in page
+    co_chair_group_pk = Group.objects.get(name=Role.CO_CHAIR.group_name).pk
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[coordinator.pk]),
         {
-            "email": housing_lead.email,
-            "full_name": housing_lead.full_name,
-            "job_title": "",
+            "full_name": "Casey Coordinator",
+            "job_title": "Coordinator",
             "phone": "",
+            "groups": [co_chair_group_pk],
             "agency": fire.pk,
-            "groups": role_group_ids,
-            "is_active": "on",
-            "date_joined_0": "2026-01-01",
-            "date_joined_1": "09:00:00",
+            "is_superuser": "on",
+            "is_active": "",
         },
     )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    person = User.objects.get(pk=housing_lead.pk)
-    assert person.groups.filter(pk=fire.group_id).exists()
-    assert not person.groups.filter(pk=housing.group_id).exists()
-    assert person.roles == {Role.AGENCY_MEMBER, Role.REFERRER}
-    housing.refresh_from_db()
-    assert housing.lead_id is None  # leaving the agency ends the lead role there
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = User.objects.get(pk=coordinator.pk)
+    assert person.roles == {Role.COORDINATOR}
+    assert person.agency_id != fire.pk
+    assert person.is_active
+    assert not person.is_superuser
+    assert person.job_title == "Coordinator"
 
 
-def test_staff_who_are_not_superusers_cannot_make_superusers(as_user, coordinator) -> None:
-    page = as_user(coordinator).get(reverse("admin:accounts_user_change", args=[coordinator.pk])).content.decode()
-    assert "is_superuser" not in page
+def test_nobody_sets_another_persons_password_in_the_admin(as_user, coordinator, co_chair) -> None:
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:auth_user_password_change", args=[co_chair.pk])
+    response = as_user(coordinator).post(
+        f"/admin/accounts/user/{co_chair.pk}/password/",
+        {"password1": "a-new-password-here", "password2": "a-new-password-here"},
+    )
+    assert response.status_code in (302, 404)
+    assert User.objects.get(pk=co_chair.pk).password == co_chair.password
+
+
+def test_people_are_not_added_in_the_admin(as_user, coordinator) -> None:
+    assert as_user(coordinator).get(reverse("admin:accounts_user_add")).status_code == 403

@@ -182,6 +182,16 @@ def _instances(housing_case: Case, co_chair: User, housing: Agency, housing_lead
     SubjectAccessExport.objects.create(
         request_reference="SAR-2026-001", note="Identity of Verity checked", made_by=coordinator
     )
+    from cmarac.accounts.services import person_update, role_grant_propose
+    from tests.factories.accounts import UserFactory
+
+    leaver = UserFactory(agency=housing)
+    person_update(
+        person=leaver, by=coordinator, revision=0, full_name="Lee Leaver", job_title="", phone="", agency=None
+    )
+    role_grant_propose(
+        person=housing_lead, role="co-chair", by=coordinator, reason="Chairs when Verity's case is heard"
+    )
 
 
 def _overwrite_content(model: type[models.Model], counter: list[int]) -> list[str]:

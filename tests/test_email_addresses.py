@@ -38,22 +38,21 @@ def test_the_lockout_and_sign_in_see_the_same_address() -> None:
     assert axes_username(RequestFactory().post("/sign-in/reset/", {"email": "x@y.example"}), {}) is None
 
 
-def test_the_admin_stores_a_new_persons_address_normalised(as_user, coordinator) -> None:
+# People are added by invitation in the service (ADR 14), not in the admin.
+def test_an_invitation_stores_a_new_persons_address_normalised(as_user, coordinator) -> None:
     response = as_user(coordinator).post(
-        reverse("admin:accounts_user_add"),
-        {"email": " New.Person@Agency.EXAMPLE ", "full_name": "New Person", "usable_password": "false"},
+        reverse("manage:person-invite"), {"email": " New.Person@Agency.EXAMPLE ", "full_name": "New Person"}
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert User.objects.filter(email="new.person@agency.example").exists()
 
 
-def test_the_admin_refuses_an_address_that_differs_only_by_case(as_user, coordinator, housing_lead) -> None:
+def test_an_invitation_refuses_an_address_that_differs_only_by_case(as_user, coordinator, housing_lead) -> None:
     response = as_user(coordinator).post(
-        reverse("admin:accounts_user_add"),
-        {"email": "LEAD@Housing.example", "full_name": "Someone Else", "usable_password": "false"},
+        reverse("manage:person-invite"), {"email": "LEAD@Housing.example", "full_name": "Someone Else"}
     )
     assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    assert "already has an account" in response.content.decode()
     assert User.objects.filter(email__iexact="lead@housing.example").count() == 1
 
 

@@ -106,6 +106,9 @@ def test_no_page_of_a_case_or_referral_has_a_subjects_name_in_its_title(
         # Second-factor pages hold no case data; an unknown device or person is enough here.
         "device_id": [0],
         "person_id": [0],
+        # Manage agencies and users: people, agencies and role requests by id, roles by code.
+        "pk": [housing_lead.pk],
+        "role": ["referrer"],
     }
 
     opened: set[str] = set()

@@ -89,3 +89,16 @@ def test_the_demo_has_a_year_of_meetings_and_an_agenda_agencies_see_in_part() ->
     assert items.count() == 4
     assert AgendaItem.objects.visible_to(fire_lead).count() == 2
     assert AgendaItem.objects.visible_to(chair).count() == 4
+
+
+def test_seed_roles_are_approved_grants_and_one_request_waits() -> None:
+    from cmarac.accounts.models import RoleGrant
+
+    call_command("seed_demo")
+    grants = RoleGrant.objects.count()
+    assert not RoleGrant.objects.filter(outcome=RoleGrant.Outcome.APPROVED, proposed_by__isnull=False).exists()
+    assert RoleGrant.objects.filter(outcome=RoleGrant.Outcome.APPROVED, decided_by__isnull=True).count() >= len(PEOPLE)
+    pending = RoleGrant.objects.get(outcome=RoleGrant.Outcome.PENDING)
+    assert pending.role == Role.CO_CHAIR
+    call_command("seed_demo")
+    assert RoleGrant.objects.count() == grants

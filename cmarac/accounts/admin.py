@@ -5,13 +5,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
-from cmarac.accounts.forms import NormalisedEmailMixin
 from cmarac.accounts.models import Agency, User
-from cmarac.accounts.services import agency_save, user_sync_agency_group
+from cmarac.accounts.services import agency_save
 
 
 class AgencyAdminForm(forms.ModelForm):
@@ -25,8 +23,6 @@ class AgencyAdminForm(forms.ModelForm):
             "is_active",
             "members_see_cases",
             "contact_email",
-            "lead",
-            "deputy",
             "sharing_agreement_signed_on",
             "confidentiality_statement_signed_on",
             "sharing_agreement_renew_by",
@@ -37,14 +33,6 @@ class AgencyAdminForm(forms.ModelForm):
             "sharing_agreement_renew_by": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        for role in ("lead", "deputy"):
-            person = data.get(role)
-            if person is not None and (self.instance.pk is None or person.agency_id != self.instance.pk):
-                self.add_error(role, f"The {role} must be a member of this agency's staff.")
-        return data
-
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
@@ -54,8 +42,11 @@ class AgencyAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name"]
     list_select_related = ["lead", "deputy"]
     prepopulated_fields = {"short_name": ["name"]}
+    # The lead and deputy see the agency's cases: coordinators name them in the service.
+    readonly_fields = ["lead", "deputy"]
 
     def save_model(self, request: HttpRequest, obj: Agency, form: forms.ModelForm, change: bool) -> None:
+        obj.revision += 1
         agency_save(agency=obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Agency | None = None) -> bool:
@@ -63,65 +54,61 @@ class AgencyAdmin(admin.ModelAdmin):
         return False
 
 
-class UserCreationForm(NormalisedEmailMixin, AdminUserCreationForm):
+class UserEditForm(forms.ModelForm):
+    """Names and job details only. Roles, agency, active and staff status and passwords are
+    changed in the service (Manage agencies and users), under its rules and audit (ADR 14)."""
+
     class Meta:
         model = User
-        fields = ["email", "full_name"]
-
-
-class UserEditForm(NormalisedEmailMixin, UserChangeForm):
-    class Meta:
-        model = User
-        fields = "__all__"
+        fields = ["full_name", "job_title", "phone"]
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
-    add_form = UserCreationForm
     ordering = ["full_name"]
     list_display = ["full_name", "email", "agency", "job_title", "is_active", "is_staff"]
     list_filter = ["agency", "groups", "is_active", "is_staff"]
     list_select_related = ["agency"]
     search_fields = ["full_name", "email"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         ("Person", {"fields": ("full_name", "job_title", "phone", "agency")}),
-        ("Roles and access", {"fields": ("groups", "is_active", "is_staff")}),
+        ("Roles and access (change them under Manage agencies and users)", {"fields": ("roles_held", "is_active")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    superuser_fieldsets = (
-        *fieldsets[:2],
-        ("Roles and access", {"fields": ("groups", "is_active", "is_staff", "is_superuser")}),
-        fieldsets[3],
-    )
-    add_fieldsets = (
-        (
-            None,
-            {
-                "classes": ("wide",),
-                "fields": ("email", "full_name", "usable_password", "password1", "password2"),
-            },
-        ),
-    )
-    readonly_fields = ["last_login", "date_joined"]
-    filter_horizontal = ["groups"]
+    readonly_fields = ["email", "agency", "roles_held", "is_active", "last_login", "date_joined"]
+    filter_horizontal = []
+
+    @admin.display(description="Roles")
+    def roles_held(self, obj: User) -> str:
+        return ", ".join(role.label for role in sorted(obj.roles)) or "None"
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
-        if obj is not None and getattr(request.user, "is_superuser", False):
-            return self.superuser_fieldsets
-        return super().get_fieldsets(request, obj)
+        return self.fieldsets
 
-    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "groups":
-            # Roles only: agency groups follow the person's agency automatically.
-            kwargs["queryset"] = db_field.related_model.objects.filter(name__startswith="Role: ")
-            kwargs["help_text"] = "The person's roles. Agency access follows the agency chosen above."
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+    def get_form(self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = self.form
+        return admin.ModelAdmin.get_form(self, request, obj, change=change, **kwargs)
+
+    def get_urls(self) -> list[Any]:
+        # Without UserAdmin's "<id>/password/": nobody sets another person's password.
+        return admin.ModelAdmin.get_urls(self)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        raise Http404
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
+        obj.revision += 1
+        obj.save(update_fields=["full_name", "job_title", "phone", "revision"])
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        user_sync_agency_group(user=form.instance)
+        # No related fields are editable here.
+        return None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # People are invited in the service, which emails them a link to set their own password.
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # People are deactivated, never deleted: the audit trail must still name them.

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_migrate
 
 
 def _ensure_role_groups(sender: AppConfig, **kwargs: Any) -> None:
@@ -21,17 +21,29 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
         from cmarac.accounts import receivers
-        from cmarac.accounts.models import Agency, User
+        from cmarac.accounts.guard import audit_group_membership, guard_group_membership, refuse_direct_permissions
+        from cmarac.accounts.models import Agency, AgencyMembershipChange, RoleGrant, User
         from cmarac.core.audit import audit_register
 
         # Staff accounts and agencies are the partnership's own records: their values are kept,
-        # except secrets.
+        # except secrets. A password change is recorded as a change, never its hash (ADR 14).
         audit_register(
             User,
-            shown=[field.name for field in User._meta.concrete_fields],
-            exclude=["password", "last_login"],
+            shown=[field.name for field in User._meta.concrete_fields if field.name not in ("password", "last_login")],
+            exclude=["last_login"],
         )
         audit_register(Agency, shown=[field.name for field in Agency._meta.concrete_fields])
+        audit_register(RoleGrant, shown=["role", "outcome", "proposed_at", "decided_at", "revoked_at"])
+        audit_register(AgencyMembershipChange, shown=["changed_at"])
+        # Role and agency groups, whatever the route: refused unless granted, always audited.
+        through = User.groups.through
+        m2m_changed.connect(guard_group_membership, sender=through, dispatch_uid="accounts.guard_group_membership")
+        m2m_changed.connect(audit_group_membership, sender=through, dispatch_uid="accounts.audit_group_membership")
+        m2m_changed.connect(
+            refuse_direct_permissions,
+            sender=User.user_permissions.through,
+            dispatch_uid="accounts.refuse_direct_permissions",
+        )
         user_logged_in.connect(receivers.signed_in, dispatch_uid="accounts.audit_signed_in")
         user_logged_out.connect(receivers.signed_out, dispatch_uid="accounts.audit_signed_out")
         user_login_failed.connect(receivers.sign_in_failed, dispatch_uid="accounts.audit_sign_in_failed")

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from cmarac.accounts.roles import ROLE_BY_GROUP_NAME, Role
+from cmarac.accounts.roles import ROLE_BY_GROUP_NAME, ROLES_NEEDING_APPROVAL, Role
 
 
 class Agency(models.Model):
@@ -51,6 +51,8 @@ class Agency(models.Model):
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="agencies_deputised"
     )
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency", editable=False)
+    # Raised by each save through the service pages; an edit form sends the one it was shown (ADR 7).
+    revision = models.PositiveIntegerField(default=0, editable=False)
     # Records of processing: the basis on which the agency shares information with the partnership.
     sharing_agreement_signed_on = models.DateField("information sharing agreement signed on", null=True, blank=True)
     confidentiality_statement_signed_on = models.DateField("confidentiality statement signed on", null=True, blank=True)
@@ -140,6 +142,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         "staff status", default=False, help_text="Can sign in to the Django admin for agencies and users."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised by each change made through the service pages; an edit form sends the one it was shown (ADR 7).
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -184,3 +188,88 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_agency_deputy(self) -> bool:
         return self.agency_id is not None and self.agency is not None and self.agency.deputy_id == self.pk
+
+
+class RoleGrant(models.Model):
+    """One proposal to give a person a role, and what became of it (ADR 14).
+
+    Roles that see every case, the audit trail or the configuration need a second person: one
+    co-chair or coordinator proposes, another approves. Other roles are granted by a coordinator
+    at once (decided by the proposer). A grant with no proposer was made by the system (seed data).
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        REVOKED = "revoked", "Approved, since removed"
+
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grants")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    proposed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="role_grants_proposed"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="role_grants_decided"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    reason = models.TextField(blank=True, help_text="Why the role is needed, or why it was refused.")
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="role_grants_revoked"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "role"], condition=models.Q(outcome="pending"), name="one_pending_grant_per_role"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(proposed_by__isnull=True) | ~models.Q(proposed_by=models.F("person")),
+                name="grant_not_proposed_for_oneself",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("person")),
+                name="grant_not_decided_for_oneself",
+            ),
+            # A role that needs approval is approved by someone other than its proposer.
+            models.CheckConstraint(
+                condition=~models.Q(
+                    role__in=sorted(role.value for role in ROLES_NEEDING_APPROVAL),
+                    outcome__in=["approved", "revoked"],
+                    proposed_by__isnull=False,
+                )
+                | (models.Q(decided_by__isnull=False) & ~models.Q(decided_by=models.F("proposed_by"))),
+                name="grant_approved_by_a_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{Role(self.role).label} role for person {self.person_id}"
+
+    @property
+    def needs_approval(self) -> bool:
+        return Role(self.role) in ROLES_NEEDING_APPROVAL
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+class AgencyMembershipChange(models.Model):
+    """A person moved into, out of or between agencies: shown to co-chairs and coordinators."""
+
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="agency_changes")
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    changed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Agency change for person {self.person_id}"

@@ -50,14 +50,23 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.AGENCY_MEMBER: ["accounts.view_agency"],
     Role.REFERRER: ["accounts.view_agency"],
     Role.AUDITOR: ["accounts.view_agency", "accounts.view_user", "auditlog.view_logentry"],
+    # Configuration only: the administrator may read people in the admin but neither add nor
+    # change them (no roles, no passwords, no agency moves): coordinators do that in the service.
     Role.ADMINISTRATOR: [
         "accounts.view_agency",
         "accounts.add_agency",
         "accounts.change_agency",
         "accounts.view_user",
-        "accounts.add_user",
-        "accounts.change_user",
     ],
 }
+
+# Roles granted only when one co-chair or coordinator proposes and another approves (ADR 14):
+# co-chairs and coordinators see every case; the auditor reads the whole audit trail (who saw
+# which case, from where) and runs subject access exports; the administrator configures the
+# service. Agency member and referrer are granted by a coordinator alone.
+ROLES_NEEDING_APPROVAL: frozenset[Role] = frozenset({Role.COORDINATOR, Role.CO_CHAIR, Role.AUDITOR, Role.ADMINISTRATOR})
+
+# The roles whose holders may propose and approve grants.
+ROLES_THAT_GRANT: frozenset[Role] = frozenset({Role.COORDINATOR, Role.CO_CHAIR})
 
 ROLE_BY_GROUP_NAME = {role.group_name: role for role in Role}

@@ -10,6 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from cmarac.accounts.models import User
+from cmarac.outbox.services import outbox_task, send_mail_once
 
 
 @shared_task(name="accounts.send_password_reset")
@@ -35,3 +36,45 @@ def send_password_reset(user_id: int) -> int:
     )
     subject, _, body = text.partition("\n")
     return send_mail(subject.strip(), body.strip() + "\n", None, [user.email])
+
+
+def set_password_link(person: User) -> str:
+    """A one-time link to set a password: the reset page's link, made with Django's token generator
+    (it stops working once the password changes, the person signs in or is deactivated)."""
+    path = reverse(
+        "password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
+            "token": default_token_generator.make_token(person),
+        },
+    )
+    return settings.SITE_URL + path
+
+
+@shared_task(name="accounts.send_set_password_link")
+@outbox_task
+def send_set_password_link(person_id: int, purpose: str, *, outbox_message: int | None = None) -> int:
+    """A coordinator's invitation or reset link (ADR 14): the link and nothing about the person or any
+    case. Unlike send_password_reset it also serves accounts with no password yet (invitations)."""
+    person = User.objects.filter(pk=person_id, is_active=True).first()
+    if person is None:
+        return 0
+    template = "emails/account_invitation.txt" if purpose == "invitation" else "emails/password_reset_link.txt"
+    text = render_to_string(
+        template,
+        {
+            "service_name": settings.SERVICE_NAME,
+            "link": set_password_link(person),
+            "minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+    )
+    subject, _, body = text.partition("\n")
+    return int(
+        send_mail_once(
+            message_id=outbox_message,
+            key=f"person:{person.pk}",
+            subject=subject.strip(),
+            body=body.strip() + "\n",
+            recipients=[person.email],
+        )
+    )

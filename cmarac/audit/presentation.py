@@ -44,6 +44,19 @@ def _shown_fields(model: type | None) -> set[str]:
     return {field.name for field in model._meta.concrete_fields if field.name not in masked}
 
 
+def _group_change(model: type | None, name: str, values: object) -> FieldChange | None:
+    """A person's role or agency groups added or removed (cmarac.accounts.guard): group names are
+    codes ("Role: Co-chair", "Agency: police"), so they are shown; so is an account event's name."""
+    if not isinstance(values, dict) or model is None or model._meta.label != "accounts.User":
+        return None
+    if name == "groups" and values.get("type") == "m2m":
+        verb = "added" if values.get("operation") == "add" else "removed"
+        return FieldChange(f"Groups {verb}: {', '.join(str(group) for group in values.get('objects', []))}")
+    if name == "account" and "event" in values:
+        return FieldChange(f"Account: {values['event']}")
+    return None
+
+
 def changed_fields(entry: LogEntry) -> list[FieldChange]:
     """The fields a create, update or delete touched; values only where the registration shows them."""
     if entry.action == LogEntry.Action.ACCESS or not isinstance(entry.changes, dict):
@@ -52,7 +65,10 @@ def changed_fields(entry: LogEntry) -> list[FieldChange]:
     shown = _shown_fields(model)
     changes = []
     for name, values in sorted(entry.changes.items()):
-        if name in shown and isinstance(values, list | tuple) and len(values) == 2:
+        group_change = _group_change(model, name, values)
+        if group_change is not None:
+            changes.append(group_change)
+        elif name in shown and isinstance(values, list | tuple) and len(values) == 2:
             old, new = (None if value in (None, "None") else str(value) for value in values)
             changes.append(FieldChange(_label(model, name), old or "", new or ""))
         else:

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cmarac.accounts.models import Agency, User
+from cmarac.accounts.models import Agency, RoleGrant, User
 from cmarac.accounts.roles import Role
-from cmarac.accounts.services import agency_save, user_set_roles, user_sync_agency_group
+from cmarac.accounts.services import agency_save, role_grant_propose, user_set_roles, user_sync_agency_group
 
 DEMO_AUTHENTICATOR_NAME = "Demo authenticator app"
 K = Agency.Kind
@@ -201,6 +201,18 @@ PEOPLE: list[DemoPerson] = [
 ]
 
 
+def _seed_role_request() -> None:
+    """One role request waiting for a second co-chair or coordinator, so the demo shows the rule."""
+    person = User.objects.get(email=f"deputy.police@{DOMAIN}")
+    if not RoleGrant.objects.filter(person=person, role=Role.CO_CHAIR).exists():
+        role_grant_propose(
+            person=person,
+            role=Role.CO_CHAIR,
+            by=User.objects.get(email=PEOPLE[0].email),
+            reason="Stands in for the police co-chair during leave.",
+        )
+
+
 # Agencies whose information sharing agreement has lapsed, or must be signed again soon.
 SHARING_LAPSED = {"housing-association": 12}  # days since it lapsed
 SHARING_DUE_SOON = {"probation": 20, "legal": 25}  # days left
@@ -260,6 +272,8 @@ def seed_demo() -> list[DemoPerson]:
         if agency is not None and (person.lead_of or person.deputy_of):
             setattr(agency, "lead" if person.lead_of else "deputy", user)
             agency_save(agency=agency)
+
+    _seed_role_request()
 
     from cmarac.core.demo_cases import seed_demo_cases
 

@@ -155,11 +155,22 @@ def capabilities_for(user: User) -> list[Capability]:
             url=reverse("second_factor:account"),
         )
     )
-    if user.is_staff:
+    if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
         found.append(
             Capability(
                 title="Manage agencies and users",
-                description="Add agencies, name their lead and deputy, and give people their roles.",
+                description="Add agencies and name their lead and deputy, invite people, and propose and approve roles."
+                if user.has_role(Role.COORDINATOR)
+                else "Propose and approve roles, and see who has changed agency.",
+                url=reverse("manage:people"),
+            )
+        )
+    if user.is_staff and user.has_role(Role.ADMINISTRATOR):
+        found.append(
+            Capability(
+                title="Service configuration",
+                description="The configuration pages (Django admin). People, roles and agencies are managed by "
+                "the coordinators.",
                 url=reverse("admin:index"),
             )
         )
@@ -188,8 +199,10 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
         entries.append(("Retention", reverse("governance:retention_queue")))
     if may_make_exports(user):
         entries.append(("Subject access", reverse("governance:subject_access_search")))
-    if user.is_staff:
-        entries.append(("Manage agencies and users", reverse("admin:index")))
+    if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
+        entries.append(("Manage agencies and users", reverse("manage:people")))
+    if user.is_staff and user.has_role(Role.ADMINISTRATOR):
+        entries.append(("Configuration", reverse("admin:index")))
     # The entry whose address is the longest prefix of this page is the current one.
     path = request.path
     prefixes = [url for _, url in entries if path == url or (url != "/" and path.startswith(url))]

@@ -4,7 +4,7 @@ from typing import Any
 
 import factory
 
-from cmarac.accounts.models import Agency, User
+from cmarac.accounts.models import Agency, RoleGrant, User
 from cmarac.accounts.roles import Role
 from cmarac.accounts.services import agency_save, user_create
 
@@ -72,3 +72,15 @@ class AdministratorFactory(UserFactory):
     roles = (Role.ADMINISTRATOR,)
     agency = None
     is_staff = True
+
+
+class PendingRoleGrantFactory(factory.django.DjangoModelFactory):
+    """A proposal waiting for a second co-chair or coordinator."""
+
+    class Meta:
+        model = RoleGrant
+
+    person = factory.SubFactory(AgencyStaffFactory)
+    role = Role.CO_CHAIR
+    proposed_by = factory.SubFactory(CoordinatorFactory)
+    reason = "Joins the panel as co-chair"
