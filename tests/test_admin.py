@@ -108,3 +108,16 @@ def test_nobody_sets_another_persons_password_in_the_admin(as_user, coordinator,
 
 def test_people_are_not_added_in_the_admin(as_user, coordinator) -> None:
     assert as_user(coordinator).get(reverse("admin:accounts_user_add")).status_code == 403
+
+
+def test_the_agency_admin_cannot_change_who_sees_the_agencys_cases(as_user, administrator, housing) -> None:
+    """Members-see-cases and active decide case access: coordinators change them in the service."""
+    form = {"name": housing.name, "short_name": housing.short_name, "kind": housing.kind, "membership": "core"}
+    response = as_user(administrator).post(
+        reverse("admin:accounts_agency_change", args=[housing.pk]),
+        {**form, "members_see_cases": "", "is_active": ""},
+    )
+    assert response.status_code == 302
+    housing.refresh_from_db()
+    assert housing.members_see_cases is True
+    assert housing.is_active is True

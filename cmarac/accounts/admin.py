@@ -20,8 +20,6 @@ class AgencyAdminForm(forms.ModelForm):
             "short_name",
             "kind",
             "membership",
-            "is_active",
-            "members_see_cases",
             "contact_email",
             "sharing_agreement_signed_on",
             "confidentiality_statement_signed_on",
@@ -42,8 +40,9 @@ class AgencyAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name"]
     list_select_related = ["lead", "deputy"]
     prepopulated_fields = {"short_name": ["name"]}
-    # The lead and deputy see the agency's cases: coordinators name them in the service.
-    readonly_fields = ["lead", "deputy"]
+    # Who sees the agency's cases (its lead and deputy, its members, whether it is active at all)
+    # is decided by coordinators in the service, audited; never by the configuration role here.
+    readonly_fields = ["lead", "deputy", "is_active", "members_see_cases"]
 
     def save_model(self, request: HttpRequest, obj: Agency, form: forms.ModelForm, change: bool) -> None:
         obj.revision += 1
