@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from cmarac.cases.models import Case, RiskLevel
@@ -35,14 +35,23 @@ def agenda_proposals(meeting: Meeting) -> list[Proposal]:
         if case.pk not in on_agenda and case.pk not in proposals and case.is_open:
             proposals[case.pk] = Proposal(case=case, item_type=item_type, why=why)
 
+    heard_before = AgendaItem.objects.filter(case=OuterRef("case"), meeting__starts_at__lt=meeting.starts_at)
     accepted = (
         Referral.objects.filter(status=Referral.Status.ACCEPTED, meeting_date__in=slots, case__isnull=False)
+        .annotate(heard_before=Exists(heard_before))
         .select_related("case")
         .order_by("submitted_at")
     )
     for referral in accepted:
-        item_type = AgendaItem.ItemType.URGENT if referral.accepted_as_urgent else AgendaItem.ItemType.NEW
-        propose(referral.case, item_type, f"Referral {referral.reference} accepted for this meeting")
+        if referral.accepted_as_urgent:
+            item_type = AgendaItem.ItemType.URGENT
+        elif referral.heard_before:
+            # A repeat referral joined a case the panel has already heard: it comes back as a review.
+            item_type = AgendaItem.ItemType.REVIEW
+        else:
+            item_type = AgendaItem.ItemType.NEW
+        why = f"Referral {referral.reference} accepted for this meeting"
+        propose(referral.case, item_type, why + (" into a case heard before" if referral.heard_before else ""))
 
     latest = AgendaItem.objects.filter(case=OuterRef("pk"), meeting__starts_at__lt=meeting.starts_at).order_by(
         "-meeting__starts_at"

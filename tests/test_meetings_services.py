@@ -297,6 +297,24 @@ def test_proposals_new_review_and_closure(police_referrer, coordinator, co_chair
     assert Case.objects.count() == 3
 
 
+def test_a_repeat_referral_into_a_case_already_heard_is_proposed_as_a_review(
+    police_referrer, coordinator, co_chair
+) -> None:
+    """Not as a new case, even though a new referral was added to it."""
+    from referrals.services import referral_accept
+    from tests.referral_builders import submitted_referral
+
+    november = MeetingFactory(starts_at=datetime(2026, 11, 12, 10, tzinfo=LONDON))
+    december = MeetingFactory(starts_at=datetime(2026, 12, 10, 10, tzinfo=LONDON))
+    heard = CaseFactory()
+    services.agenda_add_item(meeting=november, case=heard, item_type="new", by=co_chair)
+    repeat = submitted_referral(police_referrer, now=datetime(2026, 11, 20, 9, tzinfo=LONDON))
+    assert referral_accept(referral=repeat, by=coordinator, join_case=heard) == heard
+    (proposal,) = agenda_proposals(december)
+    assert (proposal.case, proposal.item_type) == (heard, "review")
+    assert "heard before" in proposal.why
+
+
 def test_the_command_and_the_beat_job_generate_the_schedule(settings) -> None:
     from django.core.management import call_command
 
