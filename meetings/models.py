@@ -279,6 +279,7 @@ class MeetingPack(models.Model):
         BUILDING = "building", "Being made"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="packs")
@@ -288,6 +289,8 @@ class MeetingPack(models.Model):
     file_name = models.CharField(max_length=100, blank=True)  # inside PRIVATE_FILES_DIR, never served statically
     pages = models.PositiveIntegerField(null=True, blank=True)
     items = models.PositiveIntegerField(null=True, blank=True)
+    # The agenda items laid out in it: the download re-checks the recipient may still see each one.
+    item_ids = models.JSONField(default=list, blank=True, editable=False)
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)

@@ -185,9 +185,10 @@ def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
         printed.pages,
         len(context["items"]),
     )
+    pack.item_ids = [item.pk for item in context["items"]]
     pack.finished_at = timezone.now()
     pack.expires_at = pack.finished_at + timedelta(days=settings.PACK_RETENTION_DAYS)
-    pack.save(update_fields=["status", "file_name", "pages", "items", "finished_at", "expires_at"])
+    pack.save(update_fields=["status", "file_name", "pages", "items", "item_ids", "finished_at", "expires_at"])
     pack.printed = printed  # how it was laid out, for the benchmark (not stored)
     seconds, processes = time.perf_counter() - started, printed.processes
     logger.info(
@@ -226,3 +227,24 @@ def packs_remove_expired(*, now: datetime | None = None) -> int:
             pack_path(pack).unlink(missing_ok=True)
         pack.delete()
     return len(expired)
+
+
+def pack_still_allowed(pack: MeetingPack) -> bool:
+    """Whether the recipient may still see every item laid out in the pack. Access can be withdrawn
+    after a pack is made (an invitation removed, an agency's last reason for a case gone)."""
+    if not pack.item_ids:
+        return True
+    visible = set(
+        AgendaItem.objects.visible_to(pack.recipient).filter(pk__in=pack.item_ids).values_list("pk", flat=True)
+    )
+    return visible >= set(pack.item_ids)
+
+
+def pack_withdraw(pack: MeetingPack) -> MeetingPack:
+    """The recipient lost access to something in the pack: the file goes, and the pack page says why."""
+    path = pack_path(pack) if pack.file_name else None
+    MeetingPack.objects.filter(pk=pack.pk).update(status=MeetingPack.Status.WITHDRAWN)
+    pack.status = MeetingPack.Status.WITHDRAWN
+    if path is not None:
+        path.unlink(missing_ok=True)
+    return pack

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cmarac.core.audit import audit_view
 from meetings.models import Meeting, MeetingPack
-from meetings.packs import pack_path, pack_request
+from meetings.packs import pack_path, pack_request, pack_still_allowed, pack_withdraw
 
 
 @require_POST
@@ -60,10 +60,14 @@ def _ready(pack: MeetingPack) -> bool:
 
 @never_cache
 @require_GET
-def pack_download(request: HttpRequest, pack_id: object) -> FileResponse:
+def pack_download(request: HttpRequest, pack_id: object) -> HttpResponse:
     pack = _pack_for(request, pack_id)
     if not _ready(pack):
         raise Http404("This file is not available")
+    if not pack_still_allowed(pack):
+        pack_withdraw(pack)
+        audit_view(request=request, instance=pack, what=f"{pack.get_kind_display()} withdrawn: access changed")
+        return redirect("meetings:pack", pack_id=pack.pk)
     audit_view(request=request, instance=pack, what=f"{pack.get_kind_display()} download")
     when = timezone.localtime(pack.meeting.starts_at)
     name = f"cmarac-{pack.kind}-{when:%Y-%m-%d}-OFFICIAL-SENSITIVE.pdf"

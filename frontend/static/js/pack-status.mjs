@@ -23,6 +23,7 @@ if (container) {
         if (wait) wait.hidden = true;
         return;
       }
+      if (state.status === "withdrawn") return; // the page already says why, and offers a new one
       if (state.status === "failed") {
         label.className = "govuk-tag govuk-tag--red";
         if (wait) wait.hidden = true;
