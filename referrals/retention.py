@@ -78,35 +78,31 @@ def _drafts_before(through: date) -> datetime:
 
 
 def due_referrals(through: date) -> Iterator[DueRecord]:
-    declined = declined_referral_policy()
+    yield from _due(
+        Referral.Status.DECLINED, "decided_at", _declined_before(through), settings.RETENTION_DECLINED_REFERRAL_DAYS,
+        declined_referral_policy().code, "Declined on",
+    )  # fmt: skip
+    yield from _due(
+        Referral.Status.DRAFT, "updated_at", _drafts_before(through), settings.RETENTION_DRAFT_DAYS,
+        draft_referral_policy().code, "Draft last changed on",
+    )  # fmt: skip
+
+
+def _due(status: str, field: str, before: datetime, days: int, policy: str, said: str) -> Iterator[DueRecord]:
+    """Referrals in this status whose `field` is before `before`, oldest first, read in chunks."""
     rows = (
-        Referral.objects.filter(status=Referral.Status.DECLINED, decided_at__lt=_declined_before(through))
-        .order_by("decided_at", "pk")
-        .values_list("reference", "decided_at")
+        Referral.objects.filter(status=status, **{f"{field}__lt": before})
+        .order_by(field, "pk")
+        .values_list("reference", field)
     )
-    for reference, decided_at in rows.iterator(chunk_size=500):
-        decided_on = timezone.localdate(decided_at)
+    for reference, moment in rows.iterator(chunk_size=500):
+        day = timezone.localdate(moment)
         yield DueRecord(
             kind="referral",
             reference=reference,
-            due_on=decided_on + timedelta(days=settings.RETENTION_DECLINED_REFERRAL_DAYS),
-            policy=declined.code,
-            reason=f"Declined on {decided_on:%-d %B %Y}",
-        )
-    draft = draft_referral_policy()
-    rows = (
-        Referral.objects.filter(status=Referral.Status.DRAFT, updated_at__lt=_drafts_before(through))
-        .order_by("updated_at", "pk")
-        .values_list("reference", "updated_at")
-    )
-    for reference, updated_at in rows.iterator(chunk_size=500):
-        changed_on = timezone.localdate(updated_at)
-        yield DueRecord(
-            kind="referral",
-            reference=reference,
-            due_on=changed_on + timedelta(days=settings.RETENTION_DRAFT_DAYS),
-            policy=draft.code,
-            reason=f"Draft last changed on {changed_on:%-d %B %Y}",
+            due_on=day + timedelta(days=days),
+            policy=policy,
+            reason=f"{said} {day:%-d %B %Y}",
         )
 
 
