@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "referrals",
     "meetings",
     "actions",
+    "cmarac.web",  # the home page, navigation and demo data: above every app
 ]
 
 MIDDLEWARE = [
@@ -103,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cmarac.core.context_processors.service",
+                "cmarac.web.context_processors.service",
                 "cmarac.accounts.sessions.session_timeout",
             ],
         },

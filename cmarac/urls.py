@@ -1,17 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cmarac.accounts import views_password
 from cmarac.accounts.second_factor_middleware import second_factor_not_required
 from cmarac.accounts.sessions import session_keep_alive, session_timed_out
-from cmarac.accounts.views import SignInView, sign_out
-from cmarac.core import views as core_views
+from cmarac.accounts.views import password as views_password
+from cmarac.accounts.views.sign_in import SignInView, sign_out
+from cmarac.web import views as web_views
 
 admin.site.site_header = "CMARAC case manager administration"
 admin.site.site_title = "CMARAC administration"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", web_views.home, name="home"),
     path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-in/reset/", views_password.password_reset, name="password-reset"),
     path("sign-in/reset/sent/", views_password.password_reset_done, name="password-reset-done"),
@@ -23,11 +23,11 @@ urlpatterns = [
     path("account/password/", views_password.PasswordChange.as_view(), name="password-change"),
     path("sign-out/", second_factor_not_required(sign_out), name="logout"),
     path("second-factor/", include("cmarac.accounts.second_factor_urls")),
-    path("second-factor/passkeys/", include("cmarac.accounts.passkeys")),
+    path("second-factor/passkeys/", include("cmarac.accounts.views.passkeys")),
     path("session/keep-alive/", session_keep_alive, name="session-keep-alive"),
     path("session/timed-out/", session_timed_out, name="session-timed-out"),
-    path("accessibility/", core_views.accessibility, name="accessibility"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("accessibility/", web_views.accessibility, name="accessibility"),
+    path("healthz", web_views.healthz, name="healthz"),
     path("cases/", include("cmarac.cases.urls")),
     path("audit/", include("cmarac.audit.urls")),
     path("governance/", include("cmarac.governance.urls")),

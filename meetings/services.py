@@ -18,6 +18,7 @@ from django.utils import timezone
 from cmarac.accounts.models import Agency, User
 from cmarac.cases import services as case_services
 from cmarac.cases.models import Case, CaseEvent, CaseInvolvement, CaseSubject
+from cmarac.core.schedule import MeetingRule, meetings_from, rule_from_settings
 from meetings import notifications
 from meetings.models import (
     AgencyInformation,
@@ -28,7 +29,6 @@ from meetings.models import (
     Guest,
     Meeting,
 )
-from meetings.schedule import MeetingRule, meetings_from, rule_from_settings
 from meetings.selectors import agreed_actions_now
 
 OPEN_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.HELD)

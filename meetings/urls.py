@@ -1,6 +1,9 @@
 from django.urls import path
 
-from meetings import views, views_agenda, views_meeting, views_packs
+from meetings.views import agenda as views_agenda
+from meetings.views import meeting as views_meeting
+from meetings.views import meetings as views
+from meetings.views import packs as views_packs
 
 app_name = "meetings"
 

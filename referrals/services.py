@@ -13,8 +13,7 @@ from django.utils import timezone
 from cmarac.accounts.models import User
 from cmarac.cases import services as case_services
 from cmarac.cases.models import Case, CaseEvent, CaseInvolvement, Person, RiskLevel
-from meetings.schedule import rule_from_settings, slot_for_referral
-from meetings.slots import meeting_for_slot
+from cmarac.core.schedule import meetings_from, rule_from_settings, slot_for_referral
 from referrals import notifications
 from referrals.checklists import checklist_current
 from referrals.matching import find_repeat, name_key
@@ -242,12 +241,19 @@ def referral_submit(*, referral: Referral, by: User, revision: int | None, now: 
     slot = slot_for_referral(now, rule_from_settings())
     current.status = Referral.Status.SUBMITTED
     current.submitted_at, current.meeting_date, current.is_late = now, slot.start, slot.is_late
-    current.meeting = meeting_for_slot(slot.start)
+    current.meeting = _meeting_for_slot(slot.start)
     current.accepted_as_urgent = False
     current.is_repeat = find_repeat(current) is not None
     _save(current, "status", "submitted_at", "meeting_date", "meeting", "is_late", "accepted_as_urgent", "is_repeat")
     notifications.referral_received(current)
     return current
+
+
+def _meeting_for_slot(slot: datetime) -> Any:
+    """The meeting record of a scheduled slot, once the schedule has made it (where it has moved,
+    its new date). Read through the referral's own link, so referrals need not import meetings."""
+    meeting_model = Referral._meta.get_field("meeting").related_model
+    return meeting_model.objects.filter(kind="scheduled", scheduled_for=slot).first()
 
 
 def _require_status(referral: Referral, *statuses: str) -> None:
@@ -262,10 +268,8 @@ def referral_accept_as_urgent(*, referral: Referral, by: User, revision: int | N
     _require_status(current, Referral.Status.SUBMITTED)
     if not current.is_late or current.submitted_at is None:
         raise ValidationError("Only a late referral can be accepted as urgent for the earlier meeting.")
-    from meetings.schedule import meetings_from
-
     current.meeting_date = next(meetings_from(current.submitted_at, rule_from_settings()))
-    current.meeting = meeting_for_slot(current.meeting_date)
+    current.meeting = _meeting_for_slot(current.meeting_date)
     current.is_late, current.accepted_as_urgent = False, True
     _save(current, "meeting_date", "meeting", "is_late", "accepted_as_urgent")
     return current

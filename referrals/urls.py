@@ -1,6 +1,7 @@
 from django.urls import path
 
-from referrals import views_form, views_triage
+from referrals.views import form as views_form
+from referrals.views import triage as views_triage
 
 app_name = "referrals"
 

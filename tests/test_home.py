@@ -59,7 +59,7 @@ def test_home_says_who_leads_their_agency(as_user, housing_lead) -> None:
 
 
 def test_navigation_marks_only_the_closest_section(rf, coordinator) -> None:
-    from cmarac.core.navigation import nav_items_for
+    from cmarac.web.navigation import nav_items_for
 
     request = rf.get("/referrals/mine/")
     request.user = coordinator

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from meetings.schedule import MeetingRule, meeting_day, referral_deadline, slot_for_referral
+from cmarac.core.schedule import MeetingRule, meeting_day, referral_deadline, slot_for_referral
 
 LONDON = ZoneInfo("Europe/London")
 SECOND_THURSDAY = MeetingRule(weekday=3, week_of_month=2, start=time(10, 0), deadline_days=10, zone=LONDON)
@@ -101,7 +101,7 @@ def test_deadline_in_utc_terms_moves_with_summer_time() -> None:
 
 
 def test_the_rule_comes_from_settings(settings) -> None:
-    from meetings.schedule import rule_from_settings
+    from cmarac.core.schedule import rule_from_settings
 
     settings.MEETING_WEEKDAY, settings.MEETING_TIME, settings.REFERRAL_DEADLINE_DAYS = 2, "09:30", 7
     rule = rule_from_settings()

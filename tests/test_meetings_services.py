@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from guardian.shortcuts import get_groups_with_perms
 
 from cmarac.cases.models import Case, CaseSubject
+from cmarac.core.schedule import MeetingRule
 from meetings import services
 from meetings.models import AgendaItem, Meeting
-from meetings.schedule import MeetingRule
 from meetings.selectors import agenda_proposals
 from tests.factories.cases import CaseFactory, PersonFactory
 from tests.factories.meetings import MeetingFactory

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from meetings import services as meeting_services
-from referrals.views_form import TASKS
+from referrals.views.form import TASKS
 from tests.factories.actions import ActionFactory
 from tests.factories.meetings import MeetingFactory
 from tests.factories.referrals import alleged_perpetrator, victim

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
-from cmarac.core.demo import AGENCIES, PEOPLE
+from cmarac.web.demo import AGENCIES, PEOPLE
 
 pytestmark = pytest.mark.django_db
 

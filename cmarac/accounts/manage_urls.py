@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from cmarac.accounts import manage_agencies, manage_people
+from cmarac.accounts.views import manage_agencies, manage_people
 
 app_name = "manage"
 

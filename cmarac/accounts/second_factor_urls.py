@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cmarac.accounts import second_factor as views
+from cmarac.accounts.views import second_factor as views
 
 app_name = "second_factor"
 urlpatterns = [

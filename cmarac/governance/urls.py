@@ -1,6 +1,8 @@
 from django.urls import path
 
-from cmarac.governance import retention_views, sharing_views, subject_access_views
+from cmarac.governance.views import retention as retention_views
+from cmarac.governance.views import sharing as sharing_views
+from cmarac.governance.views import subject_access as subject_access_views
 
 app_name = "governance"
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from meetings.schedule import rule_from_settings
+from cmarac.core.schedule import rule_from_settings
 from meetings.services import meetings_generate
 
 

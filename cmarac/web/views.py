@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET
 
 from cmarac.accounts.roles import Role
 from cmarac.core.health import State, broker_state, database_state
-from cmarac.core.navigation import ROLE_DESCRIPTIONS, capabilities_for
 from cmarac.governance.sharing import lapsed_agencies
 from cmarac.outbox.services import outbox_backlog
+from cmarac.web.navigation import ROLE_DESCRIPTIONS, capabilities_for
 
 
 def home(request: HttpRequest) -> HttpResponse:

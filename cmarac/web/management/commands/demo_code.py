@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cmarac.core.demo import demo_totp_code
+from cmarac.web.demo import demo_totp_code
 
 
 class Command(BaseCommand):

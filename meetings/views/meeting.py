@@ -29,7 +29,7 @@ from meetings.forms import (
 )
 from meetings.models import AgendaInvitation, AgendaItem, Attendance, Meeting
 from meetings.selectors import attach_agreed_actions
-from meetings.view_helpers import (
+from meetings.views.helpers import (
     _add_service_error,
     _is_chair,
     _meeting_for,

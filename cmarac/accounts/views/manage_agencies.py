@@ -14,9 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from cmarac.accounts import services
 from cmarac.accounts.manage_forms import AgencyForm
-from cmarac.accounts.manage_people import require_coordinator, require_granter
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
+from cmarac.accounts.views.manage_people import require_coordinator, require_granter
 
 FIELDS = ["name", "short_name", "kind", "membership", "contact_email", "members_see_cases", "is_active"]
 

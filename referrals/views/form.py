@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods
 from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case
 from cmarac.core.audit import audit_list, audit_refused, audit_view
-from meetings.schedule import meetings_from, rule_from_settings, slot_for_referral
+from cmarac.core.schedule import meetings_from, rule_from_settings, slot_for_referral
 from referrals import services
 from referrals.access import get_referral_for
 from referrals.forms import SECTION_FORMS, AddAnotherForm, ChecklistForm, RevisionForm, SectionForm, SubjectForm

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cmarac.core.demo import DemoDataNotAllowed, seed_demo
+from cmarac.web.demo import DemoDataNotAllowed, seed_demo
 
 
 class Command(BaseCommand):

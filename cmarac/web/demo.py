@@ -275,16 +275,16 @@ def seed_demo() -> list[DemoPerson]:
 
     _seed_role_request()
 
-    from cmarac.core.demo_cases import seed_demo_cases
+    from cmarac.web.demo_cases import seed_demo_cases
 
     seed_demo_cases(agencies=agencies, by=User.objects.get(email=PEOPLE[0].email))
 
-    from cmarac.core.demo_referrals import seed_demo_referrals
+    from cmarac.web.demo_referrals import seed_demo_referrals
     from meetings.services import meetings_generate
 
     meetings_generate(months=12)
 
-    from cmarac.core.demo_meetings import seed_demo_agenda
+    from cmarac.web.demo_meetings import seed_demo_agenda
 
     seed_demo_agenda(chair=User.objects.get(email=f"chair.police@{DOMAIN}"), agencies=agencies)
     seed_demo_referrals()

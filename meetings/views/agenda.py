@@ -29,7 +29,7 @@ from meetings.forms import (
 from meetings.models import AgencyInformation, AgendaItem, Meeting
 from meetings.notifications import agencies_nobody_can_tell, agenda_agencies
 from meetings.selectors import agenda_proposals
-from meetings.view_helpers import (
+from meetings.views.helpers import (
     _add_service_error,
     _agenda_open,
     _invitation_rows,

@@ -36,7 +36,7 @@ from meetings.forms import (
     StartsAtForm,
 )
 from meetings.models import AgendaItem, Meeting
-from meetings.view_helpers import (
+from meetings.views.helpers import (
     CHANGEABLE,
     PAST_PAGE_SIZE,
     _add_service_error,

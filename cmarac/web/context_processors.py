@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from cmarac.core.navigation import nav_items_for
+from cmarac.web.navigation import nav_items_for
 
 
 def service(request: HttpRequest) -> dict[str, Any]:

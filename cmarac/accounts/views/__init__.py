@@ -1,0 +1,1 @@
+"""Pages of accounts: signing in, passwords, and managing people and agencies."""

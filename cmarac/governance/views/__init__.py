@@ -1,0 +1,1 @@
+"""Pages of information governance: retention, subject access, sharing agreements."""

@@ -1,0 +1,1 @@
+"""Pages of the referrals app: the referral form and triage."""
