@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -94,6 +96,21 @@ class Meeting(models.Model):
     @property
     def minutes_locked(self) -> bool:
         return self.minutes_status == self.MinutesStatus.APPROVED
+
+    @property
+    def held_from(self) -> date:
+        """The meeting's day in the service's time zone: it can be recorded as held from then, not before."""
+        return self.starts_at.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+    def may_be_held(self, today: date | None = None) -> bool:
+        return (today or today_here()) >= self.held_from
+
+
+def today_here() -> date:
+    """Today in the service's time zone (Europe/London), whatever the request's time zone."""
+    from django.utils import timezone
+
+    return timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
 
 
 class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):

@@ -92,6 +92,16 @@ def _locked_for_edit(meeting: Meeting, revision: int | None, field: str = "revis
     return current
 
 
+def _require_meeting_day(meeting: Meeting) -> None:
+    """A meeting is held on its day: nothing that records it as held may happen before then."""
+    if not meeting.may_be_held():
+        raise ValidationError(not_held_yet(meeting))
+
+
+def not_held_yet(meeting: Meeting) -> str:
+    return f"This meeting is on {meeting.held_from:%-d %B %Y}. You can record it as held from that day, not before."
+
+
 def _refresh(meeting: Meeting) -> Meeting:
     """The caller's meeting object, as saved now."""
     meeting.refresh_from_db()
@@ -358,6 +368,7 @@ def confidentiality_confirm(*, meeting: Meeting, by: User) -> Meeting:
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.minutes_locked or meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError("This meeting is cancelled or its minutes are approved and locked.")
+    _require_meeting_day(meeting)
     meeting.confidentiality_confirmed_at, meeting.confidentiality_confirmed_by = timezone.now(), by
     if meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED):
         meeting.status = Meeting.Status.HELD
@@ -403,6 +414,7 @@ def item_minutes_record(
         raise ValidationError("This meeting's minutes are approved and locked.")
     if current.meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError("This meeting was cancelled.")
+    _require_meeting_day(current.meeting)
     if revision is not None and current.revision != revision:
         raise StaleEdit(STALE_MESSAGE)
     if decision in (AgendaItem.Decision.CLOSE, AgendaItem.Decision.REFER_ELSEWHERE) and not decision_detail.strip():
@@ -449,6 +461,7 @@ def _next_meeting_date(meeting: Meeting) -> date | None:
 
 
 def _mark_held(meeting: Meeting) -> None:
+    _require_meeting_day(meeting)
     if meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED):
         meeting.status = Meeting.Status.HELD
         meeting.save(update_fields=["status"])
@@ -469,6 +482,7 @@ def _locked_meeting(meeting: Meeting, revision: int | None) -> Meeting:
 @transaction.atomic
 def meeting_minutes_save(*, meeting: Meeting, by: User, revision: int | None, general_minutes: str) -> Meeting:
     current = _locked_meeting(meeting, revision)
+    _require_meeting_day(current)
     current.general_minutes = general_minutes
     current.minutes_revision += 1
     current.save(update_fields=["general_minutes", "minutes_revision"])
@@ -478,6 +492,7 @@ def meeting_minutes_save(*, meeting: Meeting, by: User, revision: int | None, ge
 @transaction.atomic
 def minutes_circulate(*, meeting: Meeting, by: User) -> Meeting:
     current = _locked_meeting(meeting, None)
+    _require_meeting_day(current)
     if current.status not in (Meeting.Status.HELD,):
         raise ValidationError("Minutes can be circulated once the meeting has been held.")
     current.minutes_status = Meeting.MinutesStatus.CIRCULATED

@@ -17,7 +17,7 @@ from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from referrals import services as referral_services
 from tests.factories.actions import ActionFactory
-from tests.factories.meetings import MeetingFactory
+from tests.factories.meetings import PastMeetingFactory
 from tests.factories.referrals import SubmittedReferralFactory, alleged_perpetrator, victim
 
 LONDON = ZoneInfo("Europe/London")
@@ -73,7 +73,7 @@ def full_case(
         ],
     )
     case = referral_services.referral_accept(referral=referral, by=coordinator)
-    meeting = MeetingFactory()
+    meeting = PastMeetingFactory()
     item = meeting_services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)
     meeting_services.invite_agency_to_item(item=item, agency=housing, by=co_chair)
     meeting_services.agency_information_save(

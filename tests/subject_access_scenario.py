@@ -18,7 +18,7 @@ from referrals.models import Referral, ReferralSubject
 from referrals.services import referral_accept
 from tests.factories.actions import ActionFactory
 from tests.factories.cases import CaseFactory, PersonFactory
-from tests.factories.meetings import MeetingFactory
+from tests.factories.meetings import PastMeetingFactory
 from tests.factories.referrals import SubmittedReferralFactory, alleged_perpetrator, victim
 
 # Markers in the records about Verity (and, in passing, Pax, the other subject of her case).
@@ -75,7 +75,7 @@ def build_world(
     )  # fmt: skip
     referral_accept(referral=referral, by=coordinator, join_case=case)
 
-    meeting = MeetingFactory()
+    meeting = PastMeetingFactory()
     item = meeting_services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)
     meeting_services.invite_agency_to_item(item=item, agency=housing, by=co_chair)
     meeting_services.agency_information_save(
@@ -108,7 +108,7 @@ def build_world(
         subjects=[(hoarder, CaseSubject.Role.VICTIM)], involve=[fire], summary="OTHER-CASE-MARKER: hoarding."
     )
     ActionFactory(case=other_case, owner=fire, by=co_chair, description="OTHER-ACTION-MARKER: fire safety visit.")
-    other_meeting = MeetingFactory()
+    other_meeting = PastMeetingFactory()
     meeting_services.meeting_minutes_save(
         meeting=other_meeting, by=co_chair, revision=None,
         general_minutes="OTHER-GENERAL-MINUTES-MARKER: Mr Blackwater's flat was cleared; quill pens were bought.",

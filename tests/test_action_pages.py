@@ -23,7 +23,7 @@ from tests.conftest import CAST
 from tests.factories.accounts import AgencyStaffFactory
 from tests.factories.actions import ActionFactory, CompletedActionFactory
 from tests.factories.cases import CaseFactory
-from tests.factories.meetings import MeetingFactory
+from tests.factories.meetings import MeetingFactory, PastMeetingFactory
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("actions:list")
@@ -405,7 +405,7 @@ def test_setting_an_action_from_a_meeting_item_returns_to_the_meeting(
 def test_no_action_is_set_by_address_against_an_item_of_approved_minutes(housing_case, fire, co_chair, as_user) -> None:
     from cmarac.cases.models import CaseInvolvement
 
-    meeting = MeetingFactory()
+    meeting = PastMeetingFactory()
     item = meeting_services.agenda_add_item(meeting=meeting, case=housing_case, item_type="review", by=co_chair)
     meeting_services.confidentiality_confirm(meeting=meeting, by=co_chair)
     meeting_services.minutes_circulate(meeting=meeting, by=co_chair)

@@ -29,7 +29,7 @@ from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from referrals.models import ChecklistTemplate, Referral
 from tests.factories.actions import ActionFactory
-from tests.factories.meetings import MeetingFactory
+from tests.factories.meetings import PastMeetingFactory
 from tests.factories.referrals import SubmittedReferralFactory
 
 # The partnership's own records (staff accounts, agencies, checklist configuration) are not case
@@ -141,7 +141,7 @@ def _instances(housing_case: Case, co_chair: User, housing: Agency, housing_lead
     case_set_risk_level(case=housing_case, risk_level="high", by=co_chair, reason="Threats to kill reported")
     case_event_record(case=housing_case, kind=CaseEvent.Kind.DISCUSSED, by=co_chair, description="Talked of Verity")
     SubmittedReferralFactory()
-    meeting: Meeting = MeetingFactory()
+    meeting: Meeting = PastMeetingFactory()
     item = meeting_services.agenda_add_item(meeting=meeting, case=housing_case, item_type="new", by=co_chair)
     meeting_services.invite_agency_to_item(item=item, agency=housing, by=co_chair)
     meeting_services.agency_information_save(

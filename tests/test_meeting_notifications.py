@@ -16,7 +16,7 @@ from meetings.notifications import agencies_nobody_can_tell, agenda_agencies
 from meetings.tasks import send_agenda_published, send_minutes_circulated
 from tests.factories.accounts import AgencyFactory
 from tests.factories.cases import CaseFactory
-from tests.factories.meetings import MeetingFactory
+from tests.factories.meetings import MeetingFactory, PastMeetingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_minutes_reach_every_agency_with_an_item_or_an_action_attended_or_not(
     not invited; an agency with neither is not told."""
     police.contact_email = "police-team@police.example"
     police.save()
-    meeting = MeetingFactory()
+    meeting = PastMeetingFactory()
     item = services.agenda_add_item(meeting=meeting, case=CaseFactory(), item_type="new", by=co_chair)
     services.invite_agency_to_item(item=item, agency=housing, by=co_chair)
     services.confidentiality_confirm(meeting=meeting, by=co_chair)

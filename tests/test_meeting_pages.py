@@ -16,7 +16,7 @@ from cmarac.cases.services import case_close
 from meetings import services
 from meetings.models import AgencyInformation, AgendaItem, Attendance, CalendarFeed, Meeting
 from tests.factories.cases import CaseFactory, PersonFactory
-from tests.factories.meetings import MeetingFactory
+from tests.factories.meetings import MeetingFactory, moved_to_the_past
 from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +230,7 @@ def agenda_post(client, meeting, **data):
 
 
 def test_adding_a_proposed_case_with_its_type(meeting, co_chair, as_user) -> None:
-    earlier = MeetingFactory(starts_at=datetime(2030, 2, 14, 10, tzinfo=LONDON))
+    earlier = MeetingFactory(starts_at=datetime(2026, 2, 12, 10, tzinfo=LONDON))  # held: in the past
     case = CaseFactory()
     before = services.agenda_add_item(meeting=earlier, case=case, item_type="new", by=co_chair)
     services.item_minutes_record(
@@ -489,6 +489,7 @@ def test_attendance_with_a_problem_saves_nothing(meeting, item, housing, police,
 
 
 def test_guests_the_statement_and_acknowledgements(meeting, item, housing, housing_lead, co_chair, as_user) -> None:
+    meeting = moved_to_the_past(meeting)
     client = as_user(co_chair)
     client.post(
         url("attendance", meeting), {"action": "guest", "guest-name": "Sam Student", "guest-organisation": "University"}
@@ -537,6 +538,7 @@ def minutes_data(item: AgendaItem, **changes) -> dict:
 def test_recording_an_item_updates_the_case_and_opens_the_next(
     meeting, item, housing, housing_lead, co_chair, as_user
 ) -> None:
+    meeting = moved_to_the_past(meeting)
     second = services.agenda_add_item(meeting=meeting, case=CaseFactory(), item_type="new", by=co_chair)
     client = as_user(co_chair)
     response = client.get(url("run", meeting))
@@ -569,6 +571,7 @@ def test_closing_needs_a_reason(meeting, item, co_chair, as_user) -> None:
 
 
 def test_a_stale_save_on_the_meeting_screen_keeps_the_entry(meeting, item, coordinator, co_chair, as_user) -> None:
+    meeting = moved_to_the_past(meeting)
     shown = item.revision
     services.item_minutes_record(
         item=item,
@@ -591,6 +594,7 @@ def test_a_stale_save_on_the_meeting_screen_keeps_the_entry(meeting, item, coord
 
 
 def test_approved_minutes_make_the_screen_read_only(meeting, item, co_chair, as_user) -> None:
+    meeting = moved_to_the_past(meeting)
     services.confidentiality_confirm(meeting=meeting, by=co_chair)
     services.minutes_circulate(meeting=meeting, by=co_chair)
     services.minutes_approve(meeting=meeting, by=co_chair)
@@ -607,6 +611,7 @@ def test_approved_minutes_make_the_screen_read_only(meeting, item, co_chair, as_
 
 
 def test_minutes_workflow_and_locking(meeting, item, coordinator, co_chair, housing_lead, as_user) -> None:
+    meeting = moved_to_the_past(meeting)
     chair = as_user(coordinator)
     revision = chair.get(url("minutes", meeting)).context["form"]["revision"].value()
     chair.post(
@@ -658,6 +663,7 @@ def test_minutes_workflow_and_locking(meeting, item, coordinator, co_chair, hous
 def test_agencies_read_the_minutes_of_their_items_only(
     meeting, item, fire_case, co_chair, housing_lead, fire_lead, as_user
 ) -> None:
+    meeting = moved_to_the_past(meeting)
     services.agenda_add_item(meeting=meeting, case=fire_case, item_type="new", by=co_chair)
     services.confidentiality_confirm(meeting=meeting, by=co_chair)
     services.minutes_circulate(meeting=meeting, by=co_chair)
@@ -670,6 +676,7 @@ def test_agencies_read_the_minutes_of_their_items_only(
 
 
 def test_two_editors_of_the_general_minutes(meeting, coordinator, co_chair, as_user) -> None:
+    meeting = moved_to_the_past(meeting)
     client = as_user(coordinator)
     shown = client.get(url("minutes", meeting)).context["form"]["revision"].value()
     services.meeting_minutes_save(meeting=meeting, by=co_chair, revision=int(shown), general_minutes="Chair's text")

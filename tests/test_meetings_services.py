@@ -16,7 +16,7 @@ from meetings import services
 from meetings.models import AgendaItem, Meeting
 from meetings.selectors import agenda_proposals
 from tests.factories.cases import CaseFactory, PersonFactory
-from tests.factories.meetings import MeetingFactory
+from tests.factories.meetings import MeetingFactory, PastMeetingFactory
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -159,7 +159,7 @@ def test_publishing_emails_each_invited_agency_once_without_personal_data(
 
 
 def test_attendance_and_acknowledgements(housing, housing_lead, fire, co_chair) -> None:
-    meeting = MeetingFactory()
+    meeting = PastMeetingFactory()
     services.attendance_record(meeting=meeting, agency=housing, status="attended", attendee=housing_lead)
     services.attendance_record(meeting=meeting, agency=fire, status="information-sent", notes="Report emailed")
     with pytest.raises(ValidationError):
@@ -176,7 +176,7 @@ def test_attendance_and_acknowledgements(housing, housing_lead, fire, co_chair) 
 
 
 def test_recording_an_item_updates_the_case(housing, housing_lead, co_chair) -> None:
-    meeting = MeetingFactory()
+    meeting = PastMeetingFactory()
     later = MeetingFactory()
     case = CaseFactory(risk_level="medium")
     item = services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)
@@ -192,7 +192,7 @@ def test_recording_an_item_updates_the_case(housing, housing_lead, co_chair) -> 
 
 
 def test_closing_at_the_meeting_closes_the_case_with_the_reason(co_chair) -> None:
-    meeting, case = MeetingFactory(), CaseFactory()
+    meeting, case = PastMeetingFactory(), CaseFactory()
     item = services.agenda_add_item(meeting=meeting, case=case, item_type="closure", by=co_chair)
     with pytest.raises(ValidationError):
         services.item_minutes_record(item=item, by=co_chair, revision=None, discussion="", risk_level="standard",
@@ -205,7 +205,7 @@ def test_closing_at_the_meeting_closes_the_case_with_the_reason(co_chair) -> Non
 
 
 def test_two_editors_never_overwrite_each_other(co_chair, coordinator) -> None:
-    meeting, case = MeetingFactory(), CaseFactory()
+    meeting, case = PastMeetingFactory(), CaseFactory()
     item = services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)
     seen = item.revision
     services.item_minutes_record(item=item, by=co_chair, revision=seen, discussion="First", risk_level="",
@@ -223,7 +223,7 @@ def test_two_editors_never_overwrite_each_other(co_chair, coordinator) -> None:
 
 
 def test_approved_minutes_are_locked(co_chair) -> None:
-    meeting, case = MeetingFactory(), CaseFactory()
+    meeting, case = PastMeetingFactory(), CaseFactory()
     item = services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)
     with pytest.raises(ValidationError):
         services.minutes_circulate(meeting=meeting, by=co_chair)  # not held yet
@@ -248,7 +248,7 @@ def test_nothing_is_added_to_or_changed_in_an_approved_meeting_by_any_service(co
     from cmarac.cases.models import CaseInvolvement
     from meetings.models import Guest
 
-    meeting, case = MeetingFactory(), CaseFactory()
+    meeting, case = PastMeetingFactory(), CaseFactory()
     item = services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)
     services.confidentiality_confirm(meeting=meeting, by=co_chair)
     services.minutes_circulate(meeting=meeting, by=co_chair)
@@ -342,7 +342,7 @@ def test_a_referral_is_linked_to_its_meeting_once_the_schedule_makes_it(police_r
 def test_circulating_minutes_tells_attendees_without_personal_data(
     housing, housing_lead, co_chair, django_capture_on_commit_callbacks
 ) -> None:
-    meeting = MeetingFactory()
+    meeting = PastMeetingFactory()
     victim = PersonFactory(given_name="Marnie", family_name="Ellwood")
     case = CaseFactory(subjects=[(victim, "victim")])
     services.agenda_add_item(meeting=meeting, case=case, item_type="new", by=co_chair)

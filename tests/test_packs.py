@@ -16,7 +16,7 @@ from meetings.models import MeetingPack
 from meetings.packs import pack_build, pack_path, pack_request, packs_remove_expired
 from meetings.printing import layout, refusing_url_fetcher
 from tests.factories.cases import CaseFactory, PersonFactory
-from tests.factories.meetings import MeetingFactory
+from tests.factories.meetings import MeetingFactory, moved_to_the_past
 from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,7 @@ def test_weasyprint_fetches_nothing() -> None:
 
 def test_minutes_are_limited_the_same_way(agenda, co_chair, housing_lead) -> None:
     meeting, cases = agenda
+    meeting = moved_to_the_past(meeting)
     services.confidentiality_confirm(meeting=meeting, by=co_chair)
     pack = MeetingPack.objects.create(meeting=meeting, kind="minutes", recipient=housing_lead)
     pages = page_texts(pack_build(str(pack.pk)))
@@ -272,6 +273,7 @@ def test_approved_minutes_show_the_actions_as_agreed_not_as_they_are_now(
     from meetings.models import AgendaItem
 
     meeting, cases = agenda
+    meeting = moved_to_the_past(meeting)
     item = AgendaItem.objects.get(meeting=meeting, case=cases[0])
     action = action_set(case=cases[0], owner=housing, description="Fit a door alarm", by=co_chair,
                         due_on=date(2031, 1, 9), agenda_item=item)  # fmt: skip

@@ -116,8 +116,12 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 messages.success(request, f"Guest added: {guest.name}, {guest.organisation}")
                 return redirect("meetings:attendance", meeting_id=meeting.pk)
     elif action == "confirm":
-        services.confidentiality_confirm(meeting=meeting, by=request.user)
-        messages.success(request, "Confidentiality statement confirmed as read")
+        try:
+            services.confidentiality_confirm(meeting=meeting, by=request.user)
+        except ValidationError as error:
+            messages.error(request, _refusal(error))
+        else:
+            messages.success(request, "Confidentiality statement confirmed as read")
         return redirect("meetings:attendance", meeting_id=meeting.pk)
     elif action == "acknowledge":
         active_form = ack_form
@@ -334,7 +338,11 @@ def _render_screen(
         "current": current,
         "form": form,
         "conflicts": conflicts,
-        "read_only": meeting.minutes_locked or meeting.status == Meeting.Status.CANCELLED,
+        # Before its day a meeting cannot be recorded as held: no minutes yet.
+        "read_only": meeting.minutes_locked or meeting.status == Meeting.Status.CANCELLED or not meeting.may_be_held(),
+        "not_yet": not meeting.minutes_locked
+        and meeting.status != Meeting.Status.CANCELLED
+        and not meeting.may_be_held(),
         "recorded_count": sum(1 for item in items if item.recorded_at),
     }
     if current is not None:
@@ -379,7 +387,7 @@ def minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
     is_chair = _is_chair(user)
     form: GeneralMinutesForm | None = None
     saved_now: str | None = None
-    if is_chair and not meeting.minutes_locked:
+    if is_chair and not meeting.minutes_locked and meeting.may_be_held():
         form = GeneralMinutesForm(
             _posted(request) if request.POST.get("action") == "save" else None,
             initial={"general_minutes": meeting.general_minutes, "revision": meeting.minutes_revision},
@@ -390,7 +398,8 @@ def minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
         action = request.POST.get("action")
         if action == "save":
             if form is None:
-                messages.error(request, "These minutes are approved and locked.")
+                locked = "These minutes are approved and locked."
+                messages.error(request, locked if meeting.minutes_locked else services.not_held_yet(meeting))
                 return redirect("meetings:minutes", meeting_id=meeting.pk)
             if form.is_valid():
                 try:

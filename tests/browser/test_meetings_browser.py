@@ -3,7 +3,7 @@ their item; axe finds nothing on the meeting pages, nor on an error state."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,9 @@ def banner(page: Any) -> str:
 def test_a_co_chair_runs_a_meeting_and_an_invited_lead_sees_only_their_item(
     page: Any, browser: Any, live_server: Any, housing_case, fire_case, housing, fire, co_chair, housing_lead
 ) -> None:
-    meeting = MeetingFactory(starts_at=datetime(2030, 3, 14, 10, tzinfo=LONDON))
+    # Held yesterday: a meeting's minutes can only be recorded on or after its day.
+    yesterday = datetime.now(LONDON).date() - timedelta(days=1)
+    meeting = MeetingFactory(starts_at=datetime.combine(yesterday, time(10), tzinfo=LONDON))
     third = CaseFactory(subjects=[(PersonFactory(given_name="Tamsin", family_name="Rook"), CaseSubject.Role.VICTIM)])
     base = f"/meetings/{meeting.pk}/"
     sign_in(page, co_chair.email, TEST_PASSWORD)

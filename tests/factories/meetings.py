@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,3 +25,19 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: type[Meeting], *args: Any, **kwargs: Any) -> Meeting:
         return super()._create(model_class, *args, **kwargs)
+
+
+class PastMeetingFactory(MeetingFactory):
+    """A meeting whose day has come: only such a meeting can be recorded as held (its minutes,
+    the confidentiality statement). Each one an hour after the last, from 11 January 2024."""
+
+    starts_at = factory.Sequence(lambda n: datetime(2024, 1, 11, 10, 0, tzinfo=LONDON) + timedelta(hours=n))
+
+
+def moved_to_the_past(meeting: Meeting, days: int = 7) -> Meeting:
+    """The same meeting, its date put `days` ago, so it may be recorded as held."""
+    from django.utils import timezone
+
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(days=days))
+    meeting.refresh_from_db()
+    return meeting
