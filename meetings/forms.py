@@ -405,3 +405,22 @@ class GeneralMinutesForm(forms.Form):
     )
     # The minutes' revision when this form was shown.
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class ItemRemoveForm(forms.Form):
+    """Confirming an item's removal: the item as it was shown (its revision and who was invited)."""
+
+    revision = revision_field()
+    invited = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_invited(self) -> set[int]:
+        try:
+            return {int(part) for part in self.cleaned_data["invited"].split(",") if part}
+        except ValueError:
+            raise forms.ValidationError("Reload the page and try again") from None
+
+
+class InvitationRemoveForm(forms.Form):
+    """Confirming an invitation's removal: the invitation as it was shown."""
+
+    invitation = revision_field()

@@ -180,9 +180,26 @@ def agenda_add_item(*, meeting: Meeting, case: Case, item_type: str, by: User) -
     return item
 
 
+INVITATIONS_CHANGED = (
+    "The agencies invited to this item changed while you were looking. Nothing has been removed: "
+    "check which invitations go with it now, and confirm again."
+)
+
+
 @transaction.atomic
-def agenda_remove_item(*, item: AgendaItem, by: User) -> None:
+def agenda_remove_item(
+    *, item: AgendaItem, by: User, revision: int | None = None, invited: set[int] | None = None
+) -> None:
+    """Take an item off the agenda with its invitations (and what agencies shared for it).
+
+    From the confirmation page, `revision` and `invited` (the agencies it showed as invited) must
+    still be true, so nobody removes more than they were shown."""
     _require_open(item.meeting)
+    current = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    if revision is not None and current.revision != revision:
+        raise StaleEdit(STALE_MESSAGE)
+    if invited is not None and set(current.invitations.values_list("agency_id", flat=True)) != set(invited):
+        raise StaleEdit(INVITATIONS_CHANGED)
     for invitation in list(item.invitations.select_related("agency")):
         uninvite_agency_from_item(item=item, agency=invitation.agency, by=by)
     case, meeting = item.case, item.meeting
@@ -252,8 +269,17 @@ def invite_agency_to_item(*, item: AgendaItem, agency: Agency, by: User) -> Agen
 
 
 @transaction.atomic
-def uninvite_agency_from_item(*, item: AgendaItem, agency: Agency, by: User) -> None:
+def uninvite_agency_from_item(*, item: AgendaItem, agency: Agency, by: User, invitation: int | None = None) -> None:
+    """Withdraw an invitation; the agency loses the case with it unless it has another reason to see it.
+
+    From the confirmation page, `invitation` is the invitation it showed: refused if that one has
+    gone (removed, or removed and made again) meanwhile."""
     _require_open(item.meeting)
+    if invitation is not None and not AgendaInvitation.objects.filter(pk=invitation, item=item, agency=agency).exists():
+        raise StaleEdit(
+            f"The invitation to {agency.name} changed while you were looking: it was removed, or removed and made "
+            "again. Nothing has been removed: check the agenda and try again."
+        )
     AgendaInvitation.objects.filter(item=item, agency=agency).delete()
     case_services.withdraw_agency(
         case=item.case, agency=agency, reason=CaseInvolvement.Reason.INVITED, source=item.involvement_source, by=by

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from meetings.views import agenda as views_agenda
+from meetings.views import agenda_remove as views_remove
 from meetings.views import meeting as views_meeting
 from meetings.views import meetings as views
 from meetings.views import packs as views_packs
@@ -17,6 +18,12 @@ urlpatterns = [
     path("<int:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
     path("<int:meeting_id>/agenda/", views_agenda.agenda_builder, name="agenda"),
     path("<int:meeting_id>/agenda/items/<int:item_id>/", views_agenda.agenda_item_edit, name="agenda-item"),
+    path("<int:meeting_id>/agenda/items/<int:item_id>/remove/", views_remove.agenda_item_remove, name="item-remove"),
+    path(
+        "<int:meeting_id>/agenda/items/<int:item_id>/invitations/<int:agency_id>/remove/",
+        views_remove.invitation_remove,
+        name="invitation-remove",
+    ),
     path("<int:meeting_id>/items/<int:item_id>/information/", views_agenda.agency_information, name="information"),
     path("<int:meeting_id>/attendance/", views_meeting.attendance, name="attendance"),
     path("<int:meeting_id>/run/", views_meeting.meeting_screen, name="run"),

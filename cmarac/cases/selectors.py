@@ -1,4 +1,4 @@
-"""Reads of cases that need thought: the filtered, searched, sorted case list."""
+"""Reads of cases that need thought: the filtered, searched, sorted case list; what access an agency keeps."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db.models.functions import Replace, Upper
 
 from cmarac.accounts.models import User
 from cmarac.cases.forms import CaseFilterForm
-from cmarac.cases.models import Case, CaseSubject, RiskLevel
+from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, RiskLevel
 
 RISK_RANK = When_(
     When(risk_level=RiskLevel.HIGH, then=Value(3)),
@@ -50,3 +50,19 @@ def cases_for_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Case]:
         cases = cases.filter(Q(reference__icontains=term) | Q(pk__in=_matching_subjects(term)))
     _, ordering = CaseFilterForm.SORTS.get(filters.get("sort") or "newest", CaseFilterForm.SORTS["newest"])
     return cases.order_by(*ordering)
+
+
+def reasons_left_without(*, case: Case, agency_ids: list[int], reason: str, source: str) -> dict[int, list[str]]:
+    """For each agency, the reasons it would still have to see the case once its involvement for
+    (reason, source) goes: an empty list means it would no longer see the case. One query."""
+    left: dict[int, list[str]] = {agency_id: [] for agency_id in agency_ids}
+    others = (
+        CaseInvolvement.objects.filter(case=case, agency_id__in=agency_ids)
+        .exclude(reason=reason, source=source)
+        .order_by("created_at", "pk")
+    )
+    for involvement in others:
+        label = involvement.get_reason_display()
+        if label not in left[involvement.agency_id]:
+            left[involvement.agency_id].append(label)
+    return left

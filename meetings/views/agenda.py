@@ -38,7 +38,6 @@ from meetings.views.helpers import (
     _items_with_invitations,
     _meeting_for,
     _posted,
-    _posted_id,
     _posted_item,
     _refusal,
     _require_chair,
@@ -178,23 +177,11 @@ def _agenda_button(request: HttpRequest, meeting: Meeting, action: str) -> HttpR
     """The agenda's one-click actions: each posts, acts, and comes back here with a banner."""
     by = request.user
     try:
-        if action in ("up", "down", "remove", "uninvite"):
+        # Removing an item or an invitation is confirmed on its own page (agenda_remove.py).
+        if action in ("up", "down"):
             item = _posted_item(request, meeting)
-            reference = item.case.reference
-            if action == "remove":
-                services.agenda_remove_item(item=item, by=by)
-                done = f"{reference} removed from the agenda"
-            elif action == "uninvite":
-                if not _agenda_open(meeting):
-                    raise ValidationError("This meeting's agenda can no longer be changed.")
-                agency = Agency.objects.filter(pk=_posted_id(request, "agency")).first()
-                if agency is None:
-                    raise Http404("No agency found")
-                services.uninvite_agency_from_item(item=item, agency=agency, by=by)
-                done = f"Invitation to {agency.name} for {reference} removed"
-            else:
-                services.agenda_move_item(item=item, up=action == "up")
-                done = f"{reference} moved {action}"
+            services.agenda_move_item(item=item, up=action == "up")
+            done = f"{item.case.reference} moved {action}"
         elif action == "children":
             services.agenda_children_first(meeting=meeting)
             done = "Cases with children in the household are now first"
