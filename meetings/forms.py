@@ -411,7 +411,7 @@ class ItemRemoveForm(forms.Form):
     """Confirming an item's removal: the item as it was shown (its revision and who was invited)."""
 
     revision = revision_field()
-    invited = forms.CharField(widget=forms.HiddenInput, required=False)
+    invited = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
     def clean_invited(self) -> set[int]:
         try:

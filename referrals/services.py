@@ -329,6 +329,8 @@ def referral_accept(
     if current.is_repeat and not case.is_repeat:
         case.is_repeat = True
         case.save(update_fields=["is_repeat", "updated_at"])
+    if Referral.IssueType.ASB_CASE_REVIEW in (current.issue_types or []):
+        case_services.case_mark_asb_review_potential(case=case, by=by, referral_reference=current.reference)
     case_services.case_event_record(
         case=case, kind=CaseEvent.Kind.REFERRAL_ACCEPTED, by=by, description=f"Referral {current.reference}"
     )

@@ -25,6 +25,7 @@ MATRIX: dict[str, list[int]] = {
     "cases:subject-edit": [200, 403, 403, 404, 404, 404, 404, 302],
     "cases:subject-remove": [200, 403, 403, 404, 404, 404, 404, 302],
     "actions:new": [200, 200, 403, 404, 404, 404, 404, 302],
+    "cases:asb-threshold": [403, 200, 403, 404, 404, 404, 404, 302],  # co-chairs only
     # Role-only pages (as /audit/): refused by role before the reference is looked at.
     "governance:retention_hold": [200, 403, 403, 403, 403, 200, 403, 302],
     "governance:retention_release": [405, 405, 405, 405, 405, 405, 405, 302],  # POST only

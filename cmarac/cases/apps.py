@@ -23,6 +23,7 @@ class CasesConfig(AppConfig):
                 "status",
                 "risk_level",
                 "is_repeat",
+                "asb_case_review_potential",
                 "asb_case_review_threshold_reached",
                 "opened_on",
                 "closed_on",

@@ -52,6 +52,12 @@ class CaseFilterForm(forms.Form):
         label="Lead agency", required=False, queryset=Agency.objects.none(), empty_label="Any agency"
     )
     led_by_my_agency = forms.BooleanField(label="Only cases my agency leads", required=False)
+    asb_case_review = forms.MultipleChoiceField(
+        label="ASB Case Review",
+        required=False,
+        choices=[("potential", "Potential, raised by the referrer"), ("reached", "Threshold reached")],
+        widget=forms.CheckboxSelectMultiple,
+    )
     sort = forms.ChoiceField(
         label="Sort by", required=False, choices=[(key, label) for key, (label, _) in SORTS.items()]
     )
@@ -151,3 +157,19 @@ class ReasonForm(forms.Form):
         super().__init__(*args, **kwargs)
         verb = "closed" if closing else "reopened"
         self.fields["reason"].error_messages["required"] = f"Enter why the case is being {verb}"
+
+
+class AsbThresholdForm(forms.Form):
+    """Setting or clearing the ASB Case Review threshold flag, with the reason."""
+
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
+    # When the case was last saved, as the form was shown (ADR 0007).
+    last_seen = forms.CharField(
+        widget=forms.HiddenInput, error_messages={"required": "Reload the page and try again"}, max_length=40
+    )
+
+    def __init__(self, *args: Any, reaching: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = (
+            "Enter why the threshold is reached" if reaching else "Enter why the flag is cleared"
+        )

@@ -64,6 +64,9 @@ class Case(models.Model):
     closed_on = models.DateField(null=True, blank=True)
     closure_reason = models.TextField(blank=True)
     is_repeat = models.BooleanField("repeat case", default=False)
+    # A referrer answered "Potential ASB Case Review" on a referral accepted into this case.
+    asb_case_review_potential = models.BooleanField("potential ASB Case Review (from a referral)", default=False)
+    # Set and cleared by a co-chair, with a reason kept in the case timeline (CaseEvent).
     asb_case_review_threshold_reached = models.BooleanField("ASB Case Review threshold reached", default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -318,6 +321,9 @@ class CaseEvent(CaseRecord):
         ACTION_CLOSED = "action-closed", "Action closed"
         ACTION_CARRIED_FORWARD = "action-carried-forward", "Action carried forward"
         ACTION_REASSIGNED = "action-reassigned", "Action reassigned"
+        ASB_REVIEW_POTENTIAL = "asb-review-potential", "Referrer raised a potential ASB Case Review"
+        ASB_THRESHOLD_REACHED = "asb-threshold-reached", "ASB Case Review threshold reached"
+        ASB_THRESHOLD_CLEARED = "asb-threshold-cleared", "ASB Case Review threshold flag cleared"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -46,6 +46,13 @@ def cases_for_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Case]:
         cases = cases.filter(lead_agency=filters["lead_agency"])
     if filters.get("led_by_my_agency"):
         cases = cases.filter(lead_agency_id=user.agency_id) if user.agency_id else cases.none()
+    if filters.get("asb_case_review"):
+        asb = Q()
+        if "potential" in filters["asb_case_review"]:
+            asb |= Q(asb_case_review_potential=True)
+        if "reached" in filters["asb_case_review"]:
+            asb |= Q(asb_case_review_threshold_reached=True)
+        cases = cases.filter(asb)
     for term in (filters.get("q") or "").split()[:6]:
         cases = cases.filter(Q(reference__icontains=term) | Q(pk__in=_matching_subjects(term)))
     _, ordering = CaseFilterForm.SORTS.get(filters.get("sort") or "newest", CaseFilterForm.SORTS["newest"])

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cmarac.accounts.models import Agency, User
+from cmarac.accounts.roles import Role
 from cmarac.cases.access import VIEW_CASE
 from cmarac.cases.models import (
     Case,
@@ -233,3 +234,47 @@ def subject_remove(*, subject: CaseSubject, by: User | None) -> None:
     case, role = subject.case, subject.get_role_display()
     subject.delete()
     case_event_record(case=case, kind=CaseEvent.Kind.SUBJECT_REMOVED, by=by, description=role)
+
+
+@transaction.atomic
+def case_mark_asb_review_potential(*, case: Case, by: User | None, referral_reference: str) -> Case:
+    """A referrer raised a potential ASB Case Review on a referral accepted into this case."""
+    if not case.asb_case_review_potential:
+        case.asb_case_review_potential = True
+        case.save(update_fields=["asb_case_review_potential", "updated_at"])
+        case_event_record(
+            case=case, kind=CaseEvent.Kind.ASB_REVIEW_POTENTIAL, by=by, description=f"Referral {referral_reference}"
+        )
+    return case
+
+
+@transaction.atomic
+def case_set_asb_threshold(*, case: Case, reached: bool, reason: str, by: User, last_seen: str | None = None) -> Case:
+    """A co-chair says the case has (or no longer has) reached the ASB Case Review threshold, and why.
+    The reason is kept in the case timeline; the audit trail records the change, not the reason."""
+    if not by.has_role(Role.CO_CHAIR):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": "Enter why the threshold is reached" if reached else "Enter why the flag is cleared"}
+        )
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if last_seen is not None and current.updated_at.isoformat() != last_seen:
+        raise EditConflict(
+            "Someone else changed this case while you were editing. "
+            "Your changes have not been saved yet: check what is saved now and save again."
+        )
+    if current.anonymised_at is not None:
+        raise ValidationError("This case was anonymised under the retention policy and cannot be changed")
+    if current.asb_case_review_threshold_reached == reached:
+        raise ValidationError(
+            "The ASB Case Review threshold is already marked as reached"
+            if reached
+            else "The ASB Case Review threshold is not marked as reached"
+        )
+    current.asb_case_review_threshold_reached = reached
+    current.save(update_fields=["asb_case_review_threshold_reached", "updated_at"])
+    kind = CaseEvent.Kind.ASB_THRESHOLD_REACHED if reached else CaseEvent.Kind.ASB_THRESHOLD_CLEARED
+    case_event_record(case=current, kind=kind, by=by, description=reason.strip())
+    case.asb_case_review_threshold_reached, case.updated_at = reached, current.updated_at
+    return case

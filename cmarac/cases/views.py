@@ -17,7 +17,7 @@ from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
 from cmarac.cases import services
 from cmarac.cases.access import get_case_for
-from cmarac.cases.forms import CaseCreateForm, CaseFilterForm, PersonForm, ReasonForm
+from cmarac.cases.forms import AsbThresholdForm, CaseCreateForm, CaseFilterForm, PersonForm, ReasonForm
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, Person
 from cmarac.cases.panels import case_panels
 from cmarac.cases.selectors import cases_for_list
@@ -65,6 +65,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             if request.POST.get(key):
                 query[key] = request.POST[key]
         query.setlist("risk_level", request.POST.getlist("risk_level"))
+        query.setlist("asb_case_review", request.POST.getlist("asb_case_review"))
         text = request.POST.get("q", "").strip()[:100]
         if text:
             query["search"] = _remember_search(request, text)
@@ -128,6 +129,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "lead_history": case.lead_history.select_related("agency", "officer"),
             "can_edit_subjects": user.has_role(Role.COORDINATOR) and case.is_open,
             "can_close": user.has_role(Role.COORDINATOR, Role.CO_CHAIR) and case.is_open,
+            "can_flag_asb": user.has_role(Role.CO_CHAIR) and case.anonymised_at is None,
             "can_reopen": user.has_role(Role.COORDINATOR, Role.CO_CHAIR)
             and not case.is_open
             and case.anonymised_at is None,
@@ -317,3 +319,51 @@ def case_close(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_reopen(request: HttpRequest, reference: str) -> HttpResponse:
     return _close_or_reopen(request, reference, closing=False)
+
+
+@require_http_methods(["GET", "POST"])
+def asb_threshold(request: HttpRequest, reference: str) -> HttpResponse:
+    """A co-chair sets or clears the ASB Case Review threshold flag, with a reason for the timeline."""
+    case = _case_for(request, reference)
+    _require_role(request.user, Role.CO_CHAIR)
+    if case.anonymised_at is not None:
+        raise PermissionDenied
+    # What the form was shown to do travels with it, so a flag changed meanwhile is a clear refusal.
+    reaching = (request.POST.get("reaching") if request.method == "POST" else None) == "yes" or (
+        request.method != "POST" and not case.asb_case_review_threshold_reached
+    )
+    form = AsbThresholdForm(_posted(request), reaching=reaching, initial={"last_seen": case.updated_at.isoformat()})
+    conflicts: list[tuple[str, Any, Any]] = []
+    if request.method == "GET":
+        audit_view(request=request, instance=case, what="ASB Case Review threshold")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_set_asb_threshold(
+                case=case, reached=reaching, reason=form.cleaned_data["reason"], by=request.user,
+                last_seen=form.cleaned_data["last_seen"],
+            )  # fmt: skip
+        except services.EditConflict as error:
+            saved = Case.objects.get(pk=case.pk)
+            data = request.POST.copy()
+            data["last_seen"] = saved.updated_at.isoformat()
+            form = AsbThresholdForm(data, reaching=reaching)
+            form.is_valid()
+            form.add_error(None, error)
+            shown = {True: "Yes", False: "No"}
+            saved_flag = saved.asb_case_review_threshold_reached
+            conflicts = [("ASB Case Review threshold reached", shown[saved_flag], shown[reaching])]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            done = "marked as reached" if reaching else "flag cleared"
+            messages.success(request, f"{case.reference}: ASB Case Review threshold {done}")
+            return redirect(case)
+    return render(
+        request,
+        "cases/asb_threshold_form.html",
+        {"case": case, "form": form, "reaching": reaching, "conflicts": conflicts},
+    )
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
