@@ -85,10 +85,11 @@ def test_the_demo_has_a_year_of_meetings_and_an_agenda_agencies_see_in_part() ->
     assert Meeting.objects.count() >= 12
     fire_lead = User.objects.get(email="lead.fire@demo.cmarac.test")
     chair = User.objects.get(email="chair.police@demo.cmarac.test")
-    items = AgendaItem.objects.all()
-    assert items.count() == 4
-    assert AgendaItem.objects.visible_to(fire_lead).count() == 2
-    assert AgendaItem.objects.visible_to(chair).count() == 4
+    upcoming = Meeting.objects.filter(status=Meeting.Status.SCHEDULED).exclude(items=None).get()
+    items = AgendaItem.objects.filter(meeting=upcoming)
+    assert items.count() == 7
+    assert items.visible_to(fire_lead).count() == 2
+    assert items.visible_to(chair).count() == 7
 
 
 def test_seed_roles_are_approved_grants_and_one_request_waits() -> None:
@@ -102,3 +103,53 @@ def test_seed_roles_are_approved_grants_and_one_request_waits() -> None:
     assert pending.role == Role.CO_CHAIR
     call_command("seed_demo")
     assert RoleGrant.objects.count() == grants
+
+
+def _backing_record_missing(involvement) -> bool:
+    """Whether nothing in the service stands behind this reason for an agency to see a case."""
+    from actions.models import Action
+    from cmarac.cases.models import CaseInvolvement
+    from meetings.models import AgendaInvitation
+    from referrals.models import Referral
+
+    kind, _, number = involvement.source.partition(":")
+    case, agency = involvement.case, involvement.agency
+    reason = CaseInvolvement.Reason
+    if involvement.reason == reason.LEAD:
+        return case.lead_agency_id != agency.pk
+    if involvement.reason == reason.REFERRED and kind == "referral":
+        return not Referral.objects.filter(
+            pk=number, case=case, referring_agency=agency, status=Referral.Status.ACCEPTED
+        ).exists()
+    if involvement.reason == reason.INVITED and kind == "agenda-item":
+        return not AgendaInvitation.objects.filter(item_id=number, item__case=case, agency=agency).exists()
+    if involvement.reason == reason.ACTION_OWNER and kind == "action":
+        return not Action.objects.filter(pk=number, case=case, owner=agency).exists()
+    return True  # a reason with no record the pages could withdraw
+
+
+def test_every_demo_involvement_has_a_real_record_behind_it() -> None:
+    """Each agency's access in the demo comes from a referral, a lead nomination, an agenda
+    invitation or an action, so every access can be withdrawn through the pages."""
+    from cmarac.cases.models import CaseInvolvement
+
+    call_command("seed_demo")
+    involvements = list(CaseInvolvement.objects.select_related("case", "agency"))
+    assert {i.reason for i in involvements} == set(CaseInvolvement.Reason.values)
+    missing = [(i.case.reference, i.agency.short_name, i.reason, i.source) for i in involvements]
+    missing = [row for row, i in zip(missing, involvements, strict=True) if _backing_record_missing(i)]
+    assert missing == []
+
+
+def test_the_demo_has_a_meeting_held_in_the_past_and_a_potential_asb_case_review() -> None:
+    from django.utils import timezone
+
+    from cmarac.cases.models import Case
+    from meetings.models import Meeting
+
+    call_command("seed_demo")
+    held = Meeting.objects.filter(status=Meeting.Status.HELD).get()
+    assert held.starts_at < timezone.now()
+    assert held.items.exclude(recorded_at=None).exists()
+    assert held.minutes_status == Meeting.MinutesStatus.CIRCULATED
+    assert Case.objects.filter(asb_case_review_potential=True).count() == 1

@@ -284,8 +284,10 @@ def seed_demo() -> list[DemoPerson]:
 
     meetings_generate(months=12)
 
-    from cmarac.web.demo_meetings import seed_demo_agenda
+    from cmarac.web.demo_meetings import seed_demo_agenda, seed_demo_past_meeting
 
-    seed_demo_agenda(chair=User.objects.get(email=f"chair.police@{DOMAIN}"), agencies=agencies)
+    chair = User.objects.get(email=f"chair.police@{DOMAIN}")
+    seed_demo_past_meeting(chair=chair)
+    seed_demo_agenda(chair=chair, agencies=agencies)
     seed_demo_referrals()
     return PEOPLE
