@@ -15,10 +15,8 @@ from datetime import datetime
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.models import Device, VerifyNotAllowed
@@ -27,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from cmarac.accounts.models import User
+from cmarac.accounts.session_store import end_sessions_of
 
 AUTHENTICATOR_APP_NAME = "Authenticator app"
 RECOVERY_CODES_NAME = "Recovery codes"
@@ -290,14 +289,9 @@ def second_factor_device_remove(*, request: HttpRequest, kind: str, device_id: i
     return result
 
 
-def _end_sessions_of(user: User) -> int:
-    """End every session the person has (the database session store)."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
+def _end_sessions_of(person: User) -> int:
+    """Delete every session signed in as this person."""
+    return end_sessions_of(person.pk)
 
 
 @transaction.atomic
