@@ -176,6 +176,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=7, minute=45),
     },
     "apply-retention": {"task": "governance.apply_retention", "schedule": crontab(hour=2, minute=15)},
+    "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": crontab(hour=3, minute=0)},
 }
 
 # --- Outbox (ADR 0015) ----------------------------------------------------------

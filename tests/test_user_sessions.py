@@ -52,3 +52,16 @@ def test_a_session_whose_key_changed_after_a_password_change_still_ends(housing_
     assert client.get(reverse("home")).status_code == 200
     assert end_sessions_of(housing_lead.pk) >= 1
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_expired_sessions_are_cleared_daily(housing_lead, time_machine) -> None:
+    from cmarac.accounts.tasks import clear_expired_sessions
+
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now(), tick=False)
+    verified_login(Client(), housing_lead)
+    assert clear_expired_sessions() == 0
+    time_machine.shift(60 * 60 * 24)
+    assert clear_expired_sessions() == 1
+    assert not UserSession.objects.exists()
