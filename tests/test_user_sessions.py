@@ -55,9 +55,9 @@ def test_a_session_whose_key_changed_after_a_password_change_still_ends(housing_
 
 
 def test_expired_sessions_are_cleared_daily(housing_lead, time_machine) -> None:
-    from cmarac.accounts.tasks import clear_expired_sessions
-
     from django.utils import timezone
+
+    from cmarac.accounts.tasks import clear_expired_sessions
 
     time_machine.move_to(timezone.now(), tick=False)
     verified_login(Client(), housing_lead)
