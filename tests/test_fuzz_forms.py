@@ -31,7 +31,8 @@ LONDON = ZoneInfo("Europe/London")
 
 @pytest.fixture
 def world(housing_case, housing, police, fire, co_chair, coordinator, housing_lead, police_referrer):
-    meeting = MeetingFactory(starts_at=datetime(2030, 3, 14, 10, tzinfo=LONDON))
+    # In the past: a meeting's minutes forms are shown only from its day.
+    meeting = MeetingFactory(starts_at=datetime(2026, 3, 12, 10, tzinfo=LONDON))
     item = meeting_services.agenda_add_item(meeting=meeting, case=housing_case, item_type="review", by=co_chair)
     meeting_services.invite_agency_to_item(item=item, agency=housing, by=co_chair)
     draft = DraftReferralFactory(referrer=police_referrer)
@@ -42,6 +43,7 @@ def world(housing_case, housing, police, fire, co_chair, coordinator, housing_le
         subject=housing_case.subjects.first(),
         meeting=meeting,
         item=item,
+        invited=housing,
         action=ActionFactory(case=housing_case, owner=housing, by=co_chair, description="Visit the victim at home"),
         draft=draft,
         draft_subject=draft.subjects.first(),
@@ -93,6 +95,17 @@ PAGES: dict[str, tuple[str | None, Any]] = {
     "action: set": ("co_chair", lambda w: reverse("actions:new", args=[w.case.reference])),
     "action: update": ("housing_lead", lambda w: w.action.get_absolute_url()),
     "action: review": ("co_chair", lambda w: reverse("actions:review", args=[w.action.pk])),
+    "case: ASB Case Review threshold": ("co_chair", lambda w: reverse("cases:asb-threshold", args=[w.case.reference])),
+    "meeting: remove an item": (
+        "co_chair",
+        lambda w: reverse("meetings:item-remove", args=[w.meeting.pk, w.item.pk]),
+    ),
+    "meeting: remove an invitation": (
+        "co_chair",
+        lambda w: reverse(
+            "meetings:invitation-remove", args=[w.meeting.pk, w.item.pk, w.item.invitations.get().agency_id]
+        ),
+    ),
 }
 
 
