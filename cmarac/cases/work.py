@@ -17,7 +17,8 @@ from cmarac.core.work import WorkLine, plural
 def newly_shared_line(user: User, *, since: datetime, first_visit: bool) -> WorkLine:
     """The cases this person may see that their agency became involved in after `since`. One query."""
     count = shared_with_agency_since(Case.objects.visible_to(user), user=user, since=since).count()
-    local = timezone.localtime(since).replace(microsecond=0, tzinfo=None)
+    # To the microsecond: the list must count from the same moment as this line.
+    local = timezone.localtime(since).replace(tzinfo=None)
     words = "in the last 14 days" if first_visit else "since your last visit"
     return WorkLine(
         text=f"{plural(count, 'case')} newly shared with your agency {words}",
