@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_role_grants_membership_changes_revisions'),
+        ('accounts', '0007_role_groups_need_an_approved_grant'),
     ]
 
     operations = [
