@@ -26,9 +26,11 @@ TABS = {
 
 
 def triage_filters(query: QueryDict) -> dict[str, Any]:
-    """The triage list's filters from the query string; anything unknown falls back to the default."""
+    """The triage list's filters from the query string. The page shows the default for anything
+    unknown; `valid` False tells a download to hold nothing rather than more than was asked for."""
     tab = query.get("tab", "waiting")
-    return {"tab": tab if tab in TABS else "waiting", "late": query.get("late") == "1"}
+    valid = tab in TABS and query.get("late", "") in ("", "0", "1")
+    return {"tab": tab if tab in TABS else "waiting", "late": query.get("late") == "1", "valid": valid}
 
 
 def triage_referrals(user: User, filters: dict[str, Any]) -> QuerySet[Referral]:
@@ -45,8 +47,9 @@ def triage_referrals(user: User, filters: dict[str, Any]) -> QuerySet[Referral]:
 
 
 def my_referral_filters(query: QueryDict) -> dict[str, Any]:
+    """As triage_filters: an unknown status shows every referral on the page, none in a download."""
     status = query.get("status", "")
-    return {"status": status if status in S.values else ""}
+    return {"status": status if status in S.values else "", "valid": status == "" or status in S.values}
 
 
 def my_referrals(user: User, filters: dict[str, Any]) -> QuerySet[Referral]:

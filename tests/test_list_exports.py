@@ -105,6 +105,7 @@ def test_the_case_download_takes_the_lists_filters(coordinator, as_user, housing
         closed.reference,
     }
     assert rows(client.get(CASES, {"risk_level": "high"})) == []
+    assert rows(client.get(CASES, {"risk_level": "extreme"})) == []  # invalid: nothing, not everything
 
 
 def test_the_case_download_takes_the_search_kept_in_the_session(coordinator, as_user, housing_case) -> None:
@@ -131,6 +132,7 @@ def test_the_triage_download_takes_the_tab_and_the_late_filter(coordinator, poli
     assert {row["reference"] for row in rows(client.get(TRIAGE))} == {in_time.reference, late.reference}
     assert [row["reference"] for row in rows(client.get(TRIAGE, {"tab": "waiting", "late": "1"}))] == [late.reference]
     assert [row["reference"] for row in rows(client.get(TRIAGE, {"tab": "information"}))] == [asked.reference]
+    assert rows(client.get(TRIAGE, {"tab": "everything"})) == []  # invalid: nothing, not everything
 
 
 def test_my_referrals_download_takes_the_status(police_referrer, coordinator, as_user) -> None:
@@ -140,7 +142,9 @@ def test_my_referrals_download_takes_the_status(police_referrer, coordinator, as
     client = as_user(police_referrer)
     assert [row["reference"] for row in rows(client.get(MINE, {"status": "submitted"}))] == [sent.reference]
     assert [row["reference"] for row in rows(client.get(MINE, {"status": "more-information"}))] == [asked.reference]
-    assert len(rows(client.get(MINE, {"status": "nonsense"}))) == 2  # an unknown status filters nothing out
+    # An unknown filter: the page shows every referral, a download none (never more than asked).
+    assert rows(client.get(MINE, {"status": "nonsense"})) == []
+    assert len(client.get(reverse("referrals:mine"), {"status": "nonsense"}).context["referrals"]) == 2
 
 
 # --- Columns, spreadsheet safety, audit ---------------------------------------------------------

@@ -141,9 +141,13 @@ def _csv_rows(cases: QuerySet[Case]) -> Iterator[list[str]]:
 @require_GET
 def case_export(request: HttpRequest) -> StreamingHttpResponse:
     """The case list as CSV: the cases this person may see, with the list's filters and search."""
-    _, filters, criteria = _list_filters(request)
+    form, filters, criteria = _list_filters(request)
     cases = cases_for_list(user=request.user, filters=filters)
-    shown = list(cases.order_by().values_list("reference", flat=True).order_by("reference"))
+    if form.is_bound and not form.is_valid():
+        # The page shows the default list with an error; a download holds nothing rather than
+        # more than was asked for.
+        cases = cases.none()
+    shown = list(cases.order_by("reference").values_list("reference", flat=True))
     audit_list(request=request, model=Case, what="Case list CSV export", shown=shown, criteria=criteria)
     return csv_download(_csv_rows(cases), filename="cases.csv")
 

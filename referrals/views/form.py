@@ -223,7 +223,7 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
         model=Referral,
         what="My referrals",
         shown=[referral.reference for referral in page.object_list],
-        criteria={key: value for key, value in filters.items() if value},
+        criteria={"status": filters["status"]} if filters["status"] else {},
     )
     return render(
         request,
@@ -241,11 +241,13 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def my_referrals_export(request: HttpRequest) -> StreamingHttpResponse:
-    """ "My referrals" as CSV, with the status filter shown."""
+    """The person's own referrals as CSV, with the status filter of the page."""
     filters = my_referral_filters(request.GET)
     referrals = my_referrals_for(request.user, filters)
+    if not filters["valid"]:
+        referrals = referrals.none()
     shown = list(referrals.order_by("reference").values_list("reference", flat=True))
-    criteria = {key: value for key, value in filters.items() if value}
+    criteria = {"status": filters["status"]} if filters["status"] else {}
     audit_list(request=request, model=Referral, what="My referrals CSV export", shown=shown, criteria=criteria)
     return csv_download(my_csv_rows(referrals), filename="my-referrals.csv")
 

@@ -71,6 +71,8 @@ def triage_export(request: HttpRequest) -> StreamingHttpResponse:
     _require_triage_role(request)
     filters = triage_filters(request.GET)
     referrals = triage_referrals(request.user, filters)
+    if not filters["valid"]:
+        referrals = referrals.none()
     shown = list(referrals.order_by("reference").values_list("reference", flat=True))
     audit_list(
         request=request, model=Referral, what="Referral list CSV export", shown=shown, criteria=_criteria(filters)
