@@ -45,6 +45,9 @@ def _question_form(question: ChecklistQuestion | None, revision: int, **changes:
     return data | changes
 
 
+NEW_QUESTION = {"section": "S", "text": "Q?", "answer_1_label": "Yes", "answer_1_score": 1}
+
+
 def _snapshot(template: ChecklistTemplate) -> list[Any]:
     template.refresh_from_db()
     rows: list[Any] = [(template.status, template.medium_from, template.high_from, template.introduction)]
@@ -91,7 +94,7 @@ def test_only_coordinators_change_anything(person: str, request, draft, as_user)
     before = _snapshot(draft)
     posts = [
         (_url("thresholds", draft.pk), {"revision": 0, "medium_from": 2, "high_from": 3}),
-        (_url("question-add", draft.pk), _question_form(None, 0, section="S", text="Q?", answer_1_label="Yes", answer_1_score=1)),
+        (_url("question-add", draft.pk), _question_form(None, 0, **NEW_QUESTION)),
         (_url("question", draft.pk, question.pk), _question_form(question, 0, text="Changed?")),
         (_url("question-move", draft.pk, question.pk), {"revision": 0, "direction": "down"}),
         (_url("question-remove", draft.pk, question.pk), {"revision": 0}),
@@ -139,7 +142,7 @@ def test_no_page_edits_a_published_or_earlier_version(status, as_user, coordinat
     before = _snapshot(template)
     routes = [
         (_url("thresholds", template.pk), {"revision": template.revision, "medium_from": 2, "high_from": 3}),
-        (_url("question-add", template.pk), _question_form(None, template.revision, section="S", text="Q?", answer_1_label="Yes", answer_1_score=1)),
+        (_url("question-add", template.pk), _question_form(None, template.revision, **NEW_QUESTION)),
         (_url("question", template.pk, question.pk), _question_form(question, template.revision, text="Changed?")),
         (_url("question-move", template.pk, question.pk), {"revision": template.revision, "direction": "down"}),
         (_url("question-remove", template.pk, question.pk), {"revision": template.revision}),
@@ -201,7 +204,8 @@ def test_a_coordinator_makes_edits_and_publishes_a_draft(
         question, 1, text="Has anyone been hurt?", answer_1_score=5, answer_3_label="", answer_3_score=""
     )
     assert client.post(_url("question", draft.pk, question.pk), form).status_code == 302
-    added = _question_form(None, 2, section="Housing", text="Is the tenancy at risk?", answer_1_label="Yes", answer_1_score=2, answer_2_label="No", answer_2_score=0)  # fmt: skip
+    answers = {"answer_1_label": "Yes", "answer_1_score": 2, "answer_2_label": "No", "answer_2_score": 0}
+    added = _question_form(None, 2, section="Housing", text="Is the tenancy at risk?", **answers)
     assert client.post(_url("question-add", draft.pk), added).status_code == 302
     new_question = draft.questions.get(text="Is the tenancy at risk?")
     assert (
