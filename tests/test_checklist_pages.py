@@ -245,9 +245,17 @@ def test_a_coordinator_makes_edits_and_publishes_a_draft(
     assert entries.filter(content_type=types[1], action=LogEntry.Action.UPDATE, changes__icontains="hurt").exists()
 
 
-def test_a_second_draft_is_not_offered(as_user, coordinator, draft) -> None:
+def test_the_current_version_offers_a_new_draft_to_coordinators(as_user, coordinator, co_chair, current) -> None:
+    assert f'href="{_url("new")}"' in as_user(coordinator).get(_url("version", current.pk)).content.decode()
+    assert f'href="{_url("new")}"' in as_user(coordinator).get(_url("list")).content.decode()
+    assert f'href="{_url("new")}"' not in as_user(co_chair).get(_url("version", current.pk)).content.decode()
+    assert f'href="{_url("new")}"' not in as_user(co_chair).get(_url("list")).content.decode()
+
+
+def test_a_second_draft_is_not_offered(as_user, coordinator, current, draft) -> None:
     client = as_user(coordinator)
     assert _url("new") not in client.get(_url("list")).content.decode()
+    assert _url("new") not in client.get(_url("version", current.pk)).content.decode()
     page = client.get(_url("new")).content.decode()
     assert "There is already a draft" in page
     client.post(_url("new"), {"revision": 1})

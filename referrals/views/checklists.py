@@ -96,7 +96,13 @@ def _version_page(
     request: HttpRequest, template: ChecklistTemplate, *, form: Any = None, status: int = 200
 ) -> HttpResponse:
     questions = services.checklist_questions(template)
-    can_edit = template.is_editable and request.user.has_role(Role.COORDINATOR)
+    coordinator = request.user.has_role(Role.COORDINATOR)
+    can_edit = template.is_editable and coordinator
+    can_make_draft = (
+        coordinator
+        and template.status == ChecklistTemplate.Status.PUBLISHED
+        and not ChecklistTemplate.objects.filter(name=template.name, status=ChecklistTemplate.Status.DRAFT).exists()
+    )
     return render(
         request,
         "referrals/checklists/version.html",
@@ -107,6 +113,7 @@ def _version_page(
             "first_id": questions[0].pk if questions else None,
             "last_id": questions[-1].pk if questions else None,
             "can_edit": can_edit,
+            "can_make_draft": can_make_draft,
             "thresholds_url": reverse("checklists:thresholds", args=[template.pk]) if can_edit else None,
             "form": form,
             "manage_section": SECTION,
