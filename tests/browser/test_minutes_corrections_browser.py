@@ -31,7 +31,8 @@ def test_a_co_chair_corrects_approved_minutes(page: Any, housing_case, housing, 
     item = services.agenda_add_item(meeting=meeting, case=housing_case, item_type="review", by=co_chair)
     services.invite_agency_to_item(item=item, agency=housing, by=co_chair)
     services.item_minutes_record(item=item, by=co_chair, revision=None, discussion="Weekly visits agreed.",
-                                 risk_level="high", lead_agency=None, lead_officer=None, decision="review-next")  # fmt: skip
+                                 risk_level="high", lead_agency=None, lead_officer=None,
+                                 decision="review-next")  # fmt: skip
     services.attendance_record(meeting=meeting, agency=police, status="attended", attendee=co_chair)
     services.minutes_circulate(meeting=meeting, by=co_chair)
     services.minutes_approve(meeting=meeting, by=co_chair)
