@@ -32,7 +32,7 @@ from cmarac.cases.models import CaseSubject
 from cmarac.outbox.services import outbox_enqueue
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
 from meetings.printing import Printed, print_pdf, split_evenly
-from meetings.selectors import meeting_attendance, minutes_for
+from meetings.selectors import attach_corrections, meeting_attendance, minutes_for
 from referrals.models import Referral, ReferralAnswer
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,8 @@ def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
         # The minutes page's rule, to the letter: what the recipient reads there, the PDF holds.
         minutes = minutes_for(recipient, meeting, items)
         items, general, attendance = minutes.items, minutes.general, minutes.attendance
+    elif meeting.minutes_locked:
+        attach_corrections(meeting, items)  # the pack's decisions read as the minutes do now
     return {
         "pack": pack,
         "meeting": meeting,

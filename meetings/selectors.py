@@ -233,21 +233,28 @@ def minutes_for(user: User, meeting: Meeting, items: list[AgendaItem]) -> Minute
     if not (chair or shown):
         return Minutes(items=[], general=None, attendance=[])
     attach_agreed_actions(meeting, shown)
+    general = attach_corrections(meeting, shown)
+    return Minutes(items=shown, general=general, attendance=meeting_attendance(meeting))
+
+
+def attach_corrections(meeting: Meeting, items: list[AgendaItem]) -> CorrectedText:
+    """Give each item `corrected` ({"discussion", "decision_detail": CorrectedText}) and return
+    the general minutes' CorrectedText: the corrections of these items and of the general
+    minutes, in one query. Nothing of an item not given is read (need to know)."""
     corrections = list(
         MinutesCorrection.objects.filter(meeting=meeting)
-        .filter(Q(item__isnull=True) | Q(item__in=[item.pk for item in shown]))
+        .filter(Q(item__isnull=True) | Q(item__in=[item.pk for item in items]))
         .select_related("made_by")
     )
 
     def of(item_id: int | None, kind: str) -> list[MinutesCorrection]:
         return [c for c in corrections if c.item_id == item_id and c.field == kind]
 
-    for item in shown:
+    for item in items:
         item.corrected = {
             name: CorrectedText(getattr(item, name), of(item.pk, kind)) for kind, name in ITEM_FIELDS.items()
         }
-    general = CorrectedText(meeting.general_minutes, of(None, MinutesCorrection.Field.GENERAL_MINUTES))
-    return Minutes(items=shown, general=general, attendance=meeting_attendance(meeting))
+    return CorrectedText(meeting.general_minutes, of(None, MinutesCorrection.Field.GENERAL_MINUTES))
 
 
 def text_now(meeting: Meeting, item: AgendaItem | None, kind: str) -> CorrectedText:

@@ -56,8 +56,8 @@ def correct(meeting, item, by, **changes):
     return services.minutes_correct(meeting=meeting, item=item, by=by, **{**fields, **changes})
 
 
-def pdf_text(meeting, person) -> str:
-    pack = MeetingPack.objects.create(meeting=meeting, kind="minutes", recipient=person)
+def pdf_text(meeting, person, kind="minutes") -> str:
+    pack = MeetingPack.objects.create(meeting=meeting, kind=kind, recipient=person)
     reader = PdfReader(io.BytesIO(pack_path(pack_build(str(pack.pk))).read_bytes()))
     return "\n".join(page.extract_text() for page in reader.pages)
 
@@ -324,6 +324,14 @@ def test_the_minutes_pdf_shows_the_correction_to_those_who_may_read_it(
     fire = flat(pdf_text(meeting, fire_lead))  # no item at this meeting: no minutes to read
     assert CORRECTED_DISCUSSION not in fire
     assert "fire brigade." not in fire
+
+
+def test_a_meeting_pack_made_after_a_correction_reads_as_the_minutes_do(approved, co_chair, housing_lead) -> None:
+    meeting, item, _ = approved
+    correct(meeting, item, co_chair)
+    text = flat(pdf_text(meeting, housing_lead, kind="pack"))
+    assert f"[Corrected] {CORRECTED_DISCUSSION}" in text
+    assert f"Superseded text (as approved): {APPROVED_DISCUSSION}" in text
 
 
 def test_a_second_correction_supersedes_the_first(approved, co_chair, as_user) -> None:
