@@ -58,6 +58,8 @@ class CaseFilterForm(forms.Form):
         choices=[("potential", "Potential, raised by the referrer"), ("reached", "Threshold reached")],
         widget=forms.CheckboxSelectMultiple,
     )
+    # From the home page: the cases shared with the person's agency since their last visit.
+    shared_since = forms.DateTimeField(required=False, widget=forms.HiddenInput)
     sort = forms.ChoiceField(
         label="Sort by", required=False, choices=[(key, label) for key, (label, _) in SORTS.items()]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Case as When_
@@ -53,6 +54,8 @@ def cases_for_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Case]:
         if "reached" in filters["asb_case_review"]:
             asb |= Q(asb_case_review_threshold_reached=True)
         cases = cases.filter(asb)
+    if filters.get("shared_since"):
+        cases = shared_with_agency_since(cases, user=user, since=filters["shared_since"])
     for term in (filters.get("q") or "").split()[:6]:
         cases = cases.filter(Q(reference__icontains=term) | Q(pk__in=_matching_subjects(term)))
     _, ordering = CaseFilterForm.SORTS.get(filters.get("sort") or "newest", CaseFilterForm.SORTS["newest"])
@@ -73,3 +76,12 @@ def reasons_left_without(*, case: Case, agency_ids: list[int], reason: str, sour
         if label not in left[involvement.agency_id]:
             left[involvement.agency_id].append(label)
     return left
+
+
+def shared_with_agency_since(cases: QuerySet[Case], *, user: User, since: datetime) -> QuerySet[Case]:
+    """Those of these cases that the person's agency became involved in after the moment (a
+    referral, an invitation, a lead or an action): what is new to the agency since then."""
+    if user.agency_id is None:
+        return cases.none()
+    new = CaseInvolvement.objects.filter(agency_id=user.agency_id, created_at__gt=since).values("case_id")
+    return cases.filter(pk__in=new)
