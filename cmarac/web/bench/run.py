@@ -51,24 +51,36 @@ def say(text: str) -> None:
 # --- Scratch databases -------------------------------------------------------------------------
 
 
+def _postgres(database: str = "postgres") -> Any:
+    import psycopg2
+
+    connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname=database, connect_timeout=5)
+    connection.autocommit = True
+    return connection
+
+
 def postgres_answers() -> bool:
     try:
-        import psycopg
-
-        with psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3):
-            return True
+        _postgres().close()
     except Exception:
         return False
+    return True
+
+
+def _execute(sql: str) -> None:
+    connection = _postgres()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        connection.close()
 
 
 def scratch_database(label: str, folder: Path) -> str:
     if postgres_answers():
-        import psycopg
-
         name = f"cmarac_bench_{label}"
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            connection.execute(f'CREATE DATABASE "{name}"')
+        _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _execute(f'CREATE DATABASE "{name}"')
         return f"{POSTGRES}/{name}"
     say("PostgreSQL does not answer on 127.0.0.1:5432: measuring on SQLite, which is not what production runs.")
     return f"sqlite:///{folder / f'bench-{label}.sqlite3'}"
@@ -76,10 +88,7 @@ def scratch_database(label: str, folder: Path) -> str:
 
 def drop_database(url: str) -> None:
     if url.startswith("postgres"):
-        import psycopg
-
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        _execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def child_env(database_url: str, folder: Path, **extra: str) -> dict[str, str]:
