@@ -205,12 +205,17 @@ def action_new(request: HttpRequest, reference: str) -> HttpResponse:
     next_url = _safe_next(request)
     set_at = timezone.localdate(item.meeting.starts_at) if item else None
     default_due = services.default_due_date(after=set_at)
-    if request.method == "POST" and SHOW_OFFICERS in request.POST:
+    showing_officers = request.method == "POST" and SHOW_OFFICERS in request.POST
+    if showing_officers:
         # Without JavaScript: the owning agency was chosen, show its officers; nothing is checked yet.
         form = ActionSetForm(initial=_kept(request.POST, ActionSetForm), default_due=default_due)
     else:
         form = ActionSetForm(request.POST if request.method == "POST" else None, default_due=default_due)
-    if request.method == "POST" and form.is_bound and form.is_valid():
+    if request.method == "POST" and not showing_officers and item is not None and item.meeting.minutes_locked:
+        # Refused whatever else the form holds: the service would refuse it too (ITEM_LOCKED).
+        form.is_valid()
+        form.add_error(None, services.ITEM_LOCKED)
+    elif request.method == "POST" and form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
             action = services.action_set(
