@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_case_anonymised_at_person_birth_year_band'),
+        ('cases', '0006_list_order_indexes_and_trigram_search'),
     ]
 
     operations = [
