@@ -198,7 +198,10 @@ def test_every_output_is_in_the_audit_trail_without_content(history, co_chair, a
         entry for entry in entries if (entry.additional_data or {}).get("what", "").startswith("Partnership report")
     ]
     assert [entry.additional_data["what"] for entry in reads] == [
-        "Partnership report (page)", "Partnership report (CSV actions-by-agency)", "Partnership report (PDF)"]  # fmt: skip
+        "Partnership report (page)",
+        "Partnership report (CSV actions-by-agency)",
+        "Partnership report (PDF)",
+    ]
     assert all(entry.actor == co_chair and entry.changes["shown"] == [] for entry in reads)
     assert reads[0].changes["criteria"] == {"from": "2026-01-01", "to": "2026-03-31", "output": "page",
                                             "small_numbers": "shown"}  # fmt: skip
