@@ -209,8 +209,8 @@ def test_every_output_is_in_the_audit_trail_without_content(history, co_chair, a
     assert reads[2].changes["criteria"]["small_numbers"] == "suppressed"
 
 
-# The page reads: the session, the person, their second factor, their roles (x2 for the page's
-# own checks), then the figures (nine queries), then writes the audit entry.
+# The page: the session, the person, their second factor and their roles (4); the figures (7); the
+# audit entry (1); the header's agency (1); the session saved again (3). The CSV has no header.
 PAGE_QUERIES = 16
 
 

@@ -2,8 +2,7 @@
 
 Every figure is a partnership-wide count (ADR 0030): no reference, name or free text is read
 into it, only codes, dates and agency names, so the report is not case data and is the same
-for everyone allowed to open it. Each table is read in one query (two for the cases), whatever
-the number of rows, and counted here.
+for everyone allowed to open it. Seven queries in all, whatever the number of rows, counted here.
 
 Terms (the report's own glossary says the same in words):
 - received: submitted in the period (a referral sent back for more information and submitted
@@ -486,7 +485,7 @@ class Section:
 
 
 def partnership_report(period: Period, *, today) -> list[Section]:
-    """Every figure of the report, in a fixed number of queries (nine)."""
+    """Every figure of the report, in a fixed number of queries (seven)."""
     cases = case_tables(period)
     return [
         Section("Referrals", referral_tables(period)),

@@ -116,7 +116,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def _figures(request: HttpRequest) -> tuple[Period, list[Section], bool]:
-    _require_report_role(request.user)
+    """The figures for a download: for sharing unless a co-chair asked for the small numbers."""
     form = _period_form(request)
     if not form.is_valid():
         raise Http404("No such period")
@@ -153,7 +153,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     period, sections, small_numbers = _figures(request)
     _audit(request, period, "PDF", small_numbers=small_numbers)
     html = render_to_string(
-        "reports/pdf.html",
+        "packs/partnership_report.html",
         {
             "period": period,
             "sections": sections,
