@@ -193,11 +193,11 @@ class _History:
                 for agency in sorted(invited, key=lambda a: a.name):
                     meeting_services.invite_agency_to_item(item=item, agency=agency, by=self.chair)
                 items.append((item, open_case))
-        for number, (item, open_case) in enumerate(items):
-            for agency in (open_case.agency, self.agencies["council-housing"], self.agencies["police"]):
-                if agency.lead is None or (index + number) % 3 == 2:
-                    continue  # not shared before the meeting
-                with _on(start - timedelta(days=3)):
+        with _on(start - timedelta(days=3)):
+            for number, (item, open_case) in enumerate(items):
+                for agency in (open_case.agency, self.agencies["council-housing"], self.agencies["police"]):
+                    if agency.lead is None or (index + number) % 3 == 2:
+                        continue  # not shared before the meeting
                     meeting_services.agency_information_save(
                         item=item, agency=agency, by=agency.lead, revision=None,
                         fields={"research_summary": "Known to the agency; two contacts this year."},
