@@ -1,5 +1,6 @@
 """In a real browser: a co-chair opens the partnership report from the navigation, chooses a
-quarter, reads its charts and tables, gets an error for impossible dates; axe finds nothing."""
+quarter, reads its charts and tables (reflowing at 320 pixels), gets an error for impossible
+dates; axe finds nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import axe_violations, describe, sign_in
+from tests.browser.conftest import axe_violations, describe, overflow_at, sign_in
 from tests.factories.accounts import TEST_PASSWORD
 from tests.report_builders import two_quarters
 
@@ -38,6 +39,7 @@ def test_a_co_chair_reads_the_report_for_a_quarter(
     assert "Partnership Policing Team" in table.inner_text()
     violations = axe_violations(page)
     assert violations == [], describe(violations)
+    assert overflow_at(page, 320) == 0  # charts and tables scroll in their own boxes
 
     page.get_by_label("Between two dates").check()
     page.locator("#id_from_day").fill("31")
