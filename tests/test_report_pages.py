@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cmarac.reports.figures import SMALL
 from tests.conftest import CAST
+from tests.factories.accounts import AgencyStaffFactory
 from tests.factories.referrals import SubmittedReferralFactory
 from tests.report_builders import at, two_quarters
 
@@ -45,8 +46,30 @@ def pdf_text(response) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
 
 
-@pytest.mark.parametrize("person", CAST)
-def test_who_may_open_the_report(person, request, as_user) -> None:
+@pytest.fixture
+def housing_deputy(housing):
+    deputy = AgencyStaffFactory(email="deputy@housing.example", full_name="Dale Deputy", agency=housing)
+    housing.deputy = deputy
+    housing.save(update_fields=["deputy"])
+    return deputy
+
+
+@pytest.fixture
+def housing_member(housing):
+    return AgencyStaffFactory(email="member@housing.example", full_name="Morgan Member", agency=housing)
+
+
+@pytest.fixture
+def fire_member(fire):
+    return AgencyStaffFactory(email="member@fire.example", full_name="Flynn Member", agency=fire)
+
+
+EVERYONE = [*CAST, "housing_deputy", "housing_member", "fire_member"]
+
+
+@pytest.mark.parametrize("person", EVERYONE)
+def test_who_may_open_the_report(person, housing_case, request, as_user) -> None:
+    """Agency staff of an involved agency (housing) and of an uninvolved one (fire) alike: 403."""
     with at(7, 15):
         client = as_user(request.getfixturevalue(person))
         expected = 200 if person in ALLOWED else 403
@@ -240,7 +263,7 @@ def test_the_page_costs_the_same_queries_however_many_rows(
 def test_the_navigation_links_the_report_for_the_three_roles(request, as_user) -> None:
     from cmarac.web.navigation import nav_items_for
 
-    for person in CAST:
+    for person in EVERYONE:
         user = request.getfixturevalue(person)
         with at(7, 15):
             response = as_user(user).get(reverse("accessibility"))
