@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "referrals",
     "meetings",
     "actions",
+    "cmarac.reports",  # the partnership report: reads every app, so above them all
     "cmarac.web",  # the home page, navigation and demo data: above every app
 ]
 

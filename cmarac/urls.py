@@ -38,6 +38,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("meetings/", include("meetings.urls")),
     path("actions/", include("actions.urls")),
+    path("reports/", include("cmarac.reports.urls")),
     path("manage/checklists/", include("referrals.checklist_urls")),
     path("manage/", include("cmarac.accounts.manage_urls")),
     path("admin/", admin.site.urls),

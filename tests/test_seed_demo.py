@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
@@ -85,11 +86,43 @@ def test_the_demo_has_a_year_of_meetings_and_an_agenda_agencies_see_in_part() ->
     assert Meeting.objects.count() >= 12
     fire_lead = User.objects.get(email="lead.fire@demo.cmarac.test")
     chair = User.objects.get(email="chair.police@demo.cmarac.test")
-    upcoming = Meeting.objects.filter(status=Meeting.Status.SCHEDULED).exclude(items=None).get()
+    upcoming = Meeting.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
     items = AgendaItem.objects.filter(meeting=upcoming)
     assert items.count() == 7
     assert items.visible_to(fire_lead).count() == 2
     assert items.visible_to(chair).count() == 7
+
+
+def test_the_demo_has_a_year_of_history_for_the_report() -> None:
+    from datetime import timedelta
+
+    from actions.models import Action
+    from cmarac.cases.models import Case
+    from cmarac.reports.figures import partnership_report, report_tables
+    from cmarac.reports.periods import dates_period
+    from meetings.models import Meeting
+    from referrals.models import Referral
+
+    call_command("seed_demo")
+    today = timezone.localdate()
+    year_ago = timezone.now() - timedelta(days=365)
+    approved = Meeting.objects.filter(status=Meeting.Status.MINUTES_APPROVED, starts_at__lt=timezone.now())
+    assert approved.count() >= 11
+    assert approved.filter(starts_at__lt=year_ago + timedelta(days=31)).exists()  # reaches back twelve months
+    assert Referral.objects.filter(submitted_at__lt=year_ago + timedelta(days=31)).exists()
+    assert Case.objects.filter(status=Case.Status.CLOSED, closed_on__lt=today - timedelta(days=180)).exists()
+    completed = Action.objects.filter(status=Action.Status.COMPLETED)
+    assert any(timezone.localdate(a.closed_at) <= a.due_on for a in completed)
+    assert any(timezone.localdate(a.closed_at) > a.due_on for a in completed)
+    assert Action.objects.filter(status=Action.Status.NOT_DONE).exists()
+    tables = report_tables(partnership_report(dates_period(today - timedelta(days=365), today), today=today))
+    assert tables["referrals-by-agency"].total.values[0] >= 24
+    assert tables["risk-reduction"].rows[0].values[0] > 0
+    assert tables["repeat-rate"].rows[1].values[0] > 0
+    assert len(tables["attendance"].rows) >= 8
+    counts = (Referral.objects.count(), Case.objects.count(), Action.objects.count(), Meeting.objects.count())
+    call_command("seed_demo")
+    assert (Referral.objects.count(), Case.objects.count(), Action.objects.count(), Meeting.objects.count()) == counts
 
 
 def test_seed_roles_are_approved_grants_and_one_request_waits() -> None:
@@ -141,15 +174,11 @@ def test_every_demo_involvement_has_a_real_record_behind_it() -> None:
     assert missing == []
 
 
-def test_the_demo_has_a_meeting_held_in_the_past_and_a_potential_asb_case_review() -> None:
-    from django.utils import timezone
-
+def test_the_demo_carries_a_referrers_potential_asb_case_review_into_its_case() -> None:
     from cmarac.cases.models import Case
-    from meetings.models import Meeting
 
     call_command("seed_demo")
-    held = Meeting.objects.filter(status=Meeting.Status.HELD).get()
-    assert held.starts_at < timezone.now()
-    assert held.items.exclude(recorded_at=None).exists()
-    assert held.minutes_status == Meeting.MinutesStatus.CIRCULATED
-    assert Case.objects.filter(asb_case_review_potential=True).count() == 1
+    flagged = Case.objects.filter(asb_case_review_potential=True)
+    assert flagged.exists()
+    for case in flagged:
+        assert any("asb-case-review" in referral.issue_types for referral in case.referrals.all()), case

@@ -284,10 +284,16 @@ def seed_demo() -> list[DemoPerson]:
 
     meetings_generate(months=12)
 
-    from cmarac.web.demo_meetings import seed_demo_agenda, seed_demo_past_meeting
+    from cmarac.web.demo_meetings import seed_demo_agenda
 
-    chair = User.objects.get(email=f"chair.police@{DOMAIN}")
-    seed_demo_past_meeting(chair=chair)
-    seed_demo_agenda(chair=chair, agencies=agencies)
+    seed_demo_agenda(chair=User.objects.get(email=f"chair.police@{DOMAIN}"), agencies=agencies)
     seed_demo_referrals()
+
+    from cmarac.web.demo_history import seed_demo_history
+
+    seed_demo_history(
+        agencies=agencies,
+        coordinator=User.objects.get(email=PEOPLE[0].email),
+        chair=User.objects.get(email=f"chair.police@{DOMAIN}"),
+    )
     return PEOPLE

@@ -168,6 +168,8 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     if sees_cases(user):
         entries.append(("Actions", reverse("actions:list")))
     entries.append(("Meetings", reverse("meetings:list")))
+    if user.has_role(Role.COORDINATOR, Role.CO_CHAIR, Role.AUDITOR):
+        entries.append(("Report", reverse("reports:report")))
     if user.has_role(Role.COORDINATOR, Role.AUDITOR):
         entries.append(("Audit trail", reverse("audit:trail")))
         entries.append(("Retention", reverse("governance:retention_queue")))
