@@ -29,6 +29,7 @@ from meetings.models import (
     Guest,
     Meeting,
 )
+from meetings.packs import packs_withdraw_for_item
 from meetings.selectors import agreed_actions_now
 
 OPEN_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.HELD)
@@ -248,6 +249,7 @@ def uninvite_agency_from_item(*, item: AgendaItem, agency: Agency, by: User) -> 
     case_services.withdraw_agency(
         case=item.case, agency=agency, reason=CaseInvolvement.Reason.INVITED, source=item.involvement_source, by=by
     )
+    packs_withdraw_for_item(item=item, agency=agency)  # the agency may still see the case, not this item
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:meeting_id>/run/<int:item_id>/", views_meeting.item_minutes, name="item-minutes"),
     path("<int:meeting_id>/minutes/", views_meeting.minutes, name="minutes"),
     path("<int:meeting_id>/packs/", views_packs.pack_ask, name="pack-ask"),
+    path("<int:meeting_id>/packs/for-someone/", views_packs.pack_for_someone, name="pack-for-someone"),
     path("packs/<uuid:pack_id>/", views_packs.pack_status, name="pack"),
     path("packs/<uuid:pack_id>/download/", views_packs.pack_download, name="pack-download"),
 ]
