@@ -381,6 +381,7 @@ class _StructureJoin:
                                       NameObject("/K"): ArrayObject([self.document_ref])})  # fmt: skip
         self.root_ref = writer._add_object(self.root)
         self.document[NameObject("/P")] = self.root_ref
+        self.front_catalog = readers[0].trailer["/Root"] if readers else {}
         self.untargeted_links: list[Any] = []  # the front's Link elements, whose annotations were taken out
         self.tagged = True
         first_page, next_key = 0, 0
@@ -470,6 +471,10 @@ class _StructureJoin:
         catalog[NameObject("/ViewerPreferences")] = DictionaryObject(
             {NameObject("/DisplayDocTitle"): BooleanObject(True)}
         )
+        # The front's language and XMP metadata (its title, and that it is PDF/UA) are the document's.
+        for key in ("/Lang", "/Metadata"):
+            if key in self.front_catalog:
+                catalog[NameObject(key)] = self.front_catalog.raw_get(key).clone(self.writer)
 
 
 def _number_tree(node: Any) -> Any:
