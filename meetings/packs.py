@@ -238,6 +238,15 @@ def pack_expiry(meeting: Meeting, finished_at: datetime) -> datetime:
     return max(meeting.starts_at, finished_at) + timedelta(days=settings.PACK_RETENTION_DAYS)
 
 
+def packs_follow_meeting(meeting: Meeting) -> int:
+    """A meeting moved: its ready packs are kept until the retention period after its new date."""
+    packs = list(MeetingPack.objects.filter(meeting=meeting, status=MeetingPack.Status.READY).exclude(finished_at=None))
+    for pack in packs:
+        pack.expires_at = pack_expiry(meeting, pack.finished_at)  # type: ignore[arg-type]
+    MeetingPack.objects.bulk_update(packs, ["expires_at"])
+    return len(packs)
+
+
 def pack_path(pack: MeetingPack) -> Path:
     return Path(settings.PRIVATE_FILES_DIR) / "packs" / pack.file_name
 

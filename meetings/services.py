@@ -29,7 +29,7 @@ from meetings.models import (
     Guest,
     Meeting,
 )
-from meetings.packs import packs_withdraw_for_item
+from meetings.packs import packs_follow_meeting, packs_withdraw_for_item
 from meetings.selectors import agreed_actions_now
 
 OPEN_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.HELD)
@@ -122,6 +122,7 @@ def meeting_move(
         raise ValidationError({"change_reason": "Enter why the meeting is moving"})
     current.starts_at, current.change_reason = starts_at, reason.strip()
     current.save(update_fields=["starts_at", "change_reason", "revision"])
+    packs_follow_meeting(current)  # deleted counting from the meeting's new date
     return _refresh(meeting)
 
 

@@ -158,3 +158,12 @@ def test_a_pack_made_after_its_meeting_lasts_from_when_it_is_made(agenda, co_cha
     agenda.save(update_fields=["starts_at"])
     pack = build(agenda, co_chair)
     assert pack.expires_at == pack.finished_at + timedelta(days=7)
+
+
+def test_a_pack_follows_its_meeting_when_the_meeting_moves(agenda, co_chair, coordinator, settings) -> None:
+    settings.PACK_RETENTION_DAYS = 7
+    pack = build(agenda, co_chair)
+    later = agenda.starts_at + timedelta(days=14)
+    services.meeting_move(meeting=agenda, starts_at=later, reason="Room not available", by=coordinator)
+    pack.refresh_from_db()
+    assert pack.expires_at == later + timedelta(days=7)
