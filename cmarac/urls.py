@@ -34,6 +34,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("meetings/", include("meetings.urls")),
     path("actions/", include("actions.urls")),
+    path("manage/checklists/", include("referrals.checklist_urls")),
     path("manage/", include("cmarac.accounts.manage_urls")),
     path("admin/", admin.site.urls),
 ]
