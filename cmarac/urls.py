@@ -3,9 +3,11 @@ from django.urls import include, path
 
 from cmarac.accounts.second_factor_middleware import second_factor_not_required
 from cmarac.accounts.sessions import session_keep_alive, session_timed_out
+from cmarac.accounts.views import account as views_account
 from cmarac.accounts.views import password as views_password
 from cmarac.accounts.views.sign_in import SignInView, sign_out
 from cmarac.web import views as web_views
+from cmarac.web.bench.views import bench_reference
 
 admin.site.site_header = "CMARAC case manager administration"
 admin.site.site_title = "CMARAC administration"
@@ -20,6 +22,7 @@ urlpatterns = [
         views_password.PasswordResetConfirm.as_view(),
         name="password-reset-confirm",
     ),
+    path("account/", views_account.account, name="account"),
     path("account/password/", views_password.PasswordChange.as_view(), name="password-change"),
     path("sign-out/", second_factor_not_required(sign_out), name="logout"),
     path("second-factor/", include("cmarac.accounts.second_factor_urls")),
@@ -28,6 +31,7 @@ urlpatterns = [
     path("session/timed-out/", session_timed_out, name="session-timed-out"),
     path("accessibility/", web_views.accessibility, name="accessibility"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("bench/reference/", bench_reference, name="bench-reference"),  # 404 unless settings.BENCH
     path("cases/", include("cmarac.cases.urls")),
     path("audit/", include("cmarac.audit.urls")),
     path("governance/", include("cmarac.governance.urls")),

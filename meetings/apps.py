@@ -31,6 +31,7 @@ class MeetingsConfig(AppConfig):
         audit_register(models.AgencyInformation, shown=["updated_at"])
         audit_register(models.Attendance, shown=["status"])
         audit_register(models.Guest)
+        audit_register(models.MinutesCorrection, shown=["field", "made_at"])
         audit_register(models.ConfidentialityAcknowledgement, shown=["acknowledged_at"])
         audit_register(
             models.MeetingPack,
