@@ -14,11 +14,10 @@ from django.utils import timezone
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case, RiskLevel
-from cmarac.core.forms import limit_text
+from cmarac.core.forms import GovukDateField, limit_text
 from cmarac.core.revisions import revision_field
 from meetings.models import AgencyInformation, AgendaItem, Attendance
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
@@ -29,10 +28,10 @@ def _london() -> ZoneInfo:
 class StartsAtForm(forms.Form):
     """A date and a time, two browser inputs, combined in clean() into an aware Europe/London datetime."""
 
-    date = forms.DateField(
+    date = GovukDateField(
         label="Date",
-        widget=DATE_WIDGET,
-        error_messages={"required": "Enter the date of the meeting", "invalid": "Enter a real date"},
+        name="Date of the meeting",
+        error_messages={"required": "Enter the date of the meeting"},
     )
     time = forms.TimeField(
         label="Start time",
@@ -340,12 +339,10 @@ class ItemMinutesForm(forms.Form):
         max_length=5000,
         help_text="Needed if the case is closed or referred to another panel",
     )
-    next_review_on = forms.DateField(
+    next_review_on = GovukDateField(
         label="Next review date",
         required=False,
-        widget=DATE_WIDGET,
-        help_text="If left empty, the case is reviewed at the next meeting",
-        error_messages={"invalid": "Enter a real date for the next review"},
+        help_text="If left empty, the case is reviewed at the next meeting.",
     )
     # The item's revision when this form was shown: a save over someone else's is refused.
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

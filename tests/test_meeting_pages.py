@@ -173,11 +173,17 @@ def test_adding_an_extraordinary_meeting(coordinator, as_user) -> None:
 
 
 def test_a_bad_date_or_a_missing_reason_saves_nothing(coordinator, as_user) -> None:
-    response = as_user(coordinator).post(url("add"), {"date": "2030-02-31", "time": "", "reason": ""})
+    response = as_user(coordinator).post(
+        url("add"), {"date_day": "31", "date_month": "2", "date_year": "2030", "time": "", "reason": ""}
+    )
     assert response.status_code == 200
     text = page(response)
     assert "govuk-error-summary" in text
-    for message in ("Enter a real date", "Enter the time the meeting starts", "Enter why an extraordinary meeting"):
+    for message in (
+        "Date of the meeting must be a real date",
+        "Enter the time the meeting starts",
+        "Enter why an extraordinary meeting",
+    ):
         assert message in text
     response = as_user(coordinator).post(url("add"), {"date": "2020-01-09", "time": "10:00", "reason": "Urgent"})
     assert "The date of the meeting must be today or in the future" in page(response)
