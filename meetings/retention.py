@@ -18,7 +18,7 @@ from meetings.packs import pack_path
 
 @register_case_part("meetings", order=20)
 def anonymise_case_meeting_records(case: Case) -> None:
-    AgendaItem.objects.filter(case=case).update(discussion="", decision_detail="")
+    AgendaItem.objects.filter(case=case).update(discussion="", decision_detail="", minutes_draft={})
     AgencyInformation.objects.filter(item__case=case).update(
         research_summary=REMOVED_TEXT, known_risks="", current_involvement=""
     )
