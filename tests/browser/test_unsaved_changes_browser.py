@@ -107,3 +107,24 @@ def test_next_side_navigation_and_set_an_action_keep_the_typed_minutes(page: Any
     assert discussion.input_value() == "Typed before moving on, and more"
     assert "Visit the victim at home" in page.locator("table").first.inner_text()
     assert asked == []
+
+
+def test_the_closing_reason_and_the_panel_are_revealed_by_their_decision(page: Any, screen, co_chair) -> None:
+    address, first, _ = screen
+    sign_in(page, co_chair.email, TEST_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(f"{address}?item={first.pk}")
+    reason = page.get_by_label("Why is the case closed?")
+    panel = page.get_by_label("Which panel is it referred to, and why?")
+    assert not reason.is_visible()
+    assert not panel.is_visible()
+    page.get_by_label("Close the case").check()
+    assert reason.is_visible()
+    page.get_by_label("Refer to another panel").check()
+    assert panel.is_visible()
+    assert not reason.is_visible()
+    page.get_by_role("button", name="Save and go to next item").click()
+    page.locator(".govuk-error-summary").get_by_role("link", name="Enter the panel it is referred to").wait_for()
+    assert panel.is_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
