@@ -34,6 +34,8 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("meetings/", include("meetings.urls")),
     path("actions/", include("actions.urls")),
+    # Before the people and agencies pages' own "manage/" (whose index it replaces): the Manage page.
+    path("manage/", web_views.manage, name="manage-hub"),
     path("manage/", include("cmarac.accounts.manage_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -383,6 +383,7 @@ class ChecklistForm(SectionForm):
     def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
         self.questions: list[ChecklistQuestion] = list(referral.checklist.questions.prefetch_related("options"))
         answers = dict(referral.answers.values_list("question_id", "option_id"))
+        self.answered = len(answers)  # saved answers: with none, there is no score to show yet
         super().__init__(*args, referral=referral, **kwargs)
         for question in self.questions:
             name = self.question_field_name(question)

@@ -26,7 +26,8 @@ def test_the_auditor_holds_a_case_due_for_anonymisation(page: Any, auditor) -> N
 
     sign_in(page, auditor.email, TEST_PASSWORD)
     page.wait_for_url("**/")
-    page.get_by_role("link", name="Retention", exact=True).first.click()
+    page.get_by_role("link", name="Manage", exact=True).click()
+    page.get_by_role("link", name="Retention review").click()
     row = page.locator("tr", has_text=case.reference)
     assert "Overdue" in row.inner_text()
     violations = axe_violations(page)
