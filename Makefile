@@ -12,7 +12,7 @@ PORT ?= 8000
 # Local development only: `make run` is never a production server.
 DEV := DEBUG=true
 
-.PHONY: install run test lint format migrate seed lock clean bench bench-pack
+.PHONY: install run test lint format migrate seed lock clean bench bench-pack demo-code reminders
 
 install: $(PY_STAMP) $(CSS)
 
@@ -41,6 +41,14 @@ seed: migrate
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/ (stop with Ctrl+C)"
 	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The current second-factor code of the demo accounts (demo data only).
+demo-code: install
+	@$(DEV) $(BIN)/python manage.py demo_code
+
+# The daily reminders, by hand (make run starts no scheduler); DATE=YYYY-MM-DD runs them as of that day.
+reminders: migrate
+	$(DEV) $(BIN)/python manage.py send_reminders $(if $(DATE),--date $(DATE),)
 
 test: install
 	$(BIN)/pytest

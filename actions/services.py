@@ -15,6 +15,8 @@ from cmarac.cases import services as case_services
 from cmarac.cases.models import Case, CaseEvent, CaseInvolvement
 from cmarac.core.dates import long_date
 
+ITEM_LOCKED = "This meeting's minutes are approved and locked: set the action without the item."
+
 
 class StaleAction(ValidationError):
     """The action changed after the form was shown."""
@@ -110,7 +112,7 @@ def _require_item_open(item: object) -> None:
 
     meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)  # type: ignore[attr-defined]
     if meeting.minutes_locked:
-        raise ValidationError("This meeting's minutes are approved and locked: set the action without the item.")
+        raise ValidationError(ITEM_LOCKED)
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError("This meeting was cancelled.")
 

@@ -197,7 +197,11 @@ def action_new(request: HttpRequest, reference: str) -> HttpResponse:
     form = ActionSetForm(
         request.POST if request.method == "POST" else None, default_due=services.default_due_date(after=set_at)
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and item is not None and item.meeting.minutes_locked:
+        # Refused whatever else the form holds: the service would refuse it too (ITEM_LOCKED).
+        form.is_valid()
+        form.add_error(None, services.ITEM_LOCKED)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             action = services.action_set(

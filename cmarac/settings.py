@@ -178,6 +178,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=7, minute=45),
     },
     "apply-retention": {"task": "governance.apply_retention", "schedule": crontab(hour=2, minute=15)},
+    "clear-expired-sessions": {"task": "accounts.clear_expired_sessions", "schedule": crontab(hour=3, minute=0)},
 }
 
 # --- Outbox (ADR 0015) ----------------------------------------------------------
@@ -216,6 +217,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Database sessions that carry the signed-in person's id, so their sessions end in one query.
+SESSION_ENGINE = "cmarac.accounts.session_store"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the timeout counts from the last request
 # However busy, a session ends this long after signing in (cmarac.accounts.sessions).

@@ -34,6 +34,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("meetings/", include("meetings.urls")),
     path("actions/", include("actions.urls")),
+    path("manage/checklists/", include("referrals.checklist_urls")),
     # Before the people and agencies pages' own "manage/" (whose index it replaces): the Manage page.
     path("manage/", web_views.manage, name="manage-hub"),
     path("manage/", include("cmarac.accounts.manage_urls")),

@@ -31,8 +31,7 @@ class ReferralsConfig(AppConfig):
         )
         audit_register(models.ReferralSubject, shown=["role"])
         audit_register(models.ReferralAnswer, shown=["score"])
-        # Checklist templates are the partnership's configuration, not case data.
-        audit_register(
-            models.ChecklistTemplate,
-            shown=[field.name for field in models.ChecklistTemplate._meta.concrete_fields],
-        )
+        # Checklist versions, their questions and answers are the partnership's configuration, not
+        # case data: the trail keeps their values, so it shows what each version asked and scored.
+        for model in (models.ChecklistTemplate, models.ChecklistQuestion, models.ChecklistOption):
+            audit_register(model, shown=[field.name for field in model._meta.concrete_fields])

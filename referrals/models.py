@@ -36,6 +36,8 @@ class ChecklistTemplate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Every change to a draft (thresholds, questions, answers) moves it on (ADR 7).
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name", "-version"]

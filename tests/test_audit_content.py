@@ -27,14 +27,14 @@ from cmarac.core.audit import NOT_RECORDED
 from cmarac.governance.retention_models import RetentionHold
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
-from referrals.models import ChecklistTemplate, Referral
+from referrals.models import ChecklistOption, ChecklistQuestion, ChecklistTemplate, Referral
 from tests.factories.actions import ActionFactory
 from tests.factories.meetings import MeetingFactory
 from tests.factories.referrals import SubmittedReferralFactory
 
 # The partnership's own records (staff accounts, agencies, checklist configuration) are not case
 # data: their values are kept, secrets excepted.
-PARTNERSHIP_RECORDS = {User, Agency, ChecklistTemplate}
+PARTNERSHIP_RECORDS = {User, Agency, ChecklistTemplate, ChecklistQuestion, ChecklistOption}
 # Text fields whose values are codes or references, not anything typed about someone.
 CODE_TEXT_FIELDS = {
     (Case, "reference"),

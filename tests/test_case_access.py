@@ -146,7 +146,7 @@ def test_an_agencys_case_list_reaches_its_grants_without_joining_permissions(hou
 
 @pytest.mark.parametrize("post", ["lead", "deputy"])
 def test_the_agencys_lead_and_deputy_see_its_cases_whatever_their_roles(post: str, housing, housing_case) -> None:
-    """As the README says: naming someone lead or deputy is enough; members need the member role."""
+    """As docs/using-the-service.md says: naming someone lead or deputy is enough; members need the member role."""
     from tests.factories.accounts import UserFactory
 
     named = UserFactory(agency=housing)  # no role at all

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from auditlog.models import LogEntry
-from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from cmarac.accounts.models import AgencyMembershipChange, RoleGrant, User
+from cmarac.accounts.models import AgencyMembershipChange, RoleGrant, User, UserSession
 from cmarac.accounts.roles import Role
 from tests.conftest import CAST
 from tests.factories.accounts import AgencyStaffFactory, PendingRoleGrantFactory, UserFactory
@@ -281,10 +280,10 @@ def test_deactivating_ends_their_sessions_at_once(coordinator, housing_lead) -> 
     verified_login(theirs, housing_lead)
     assert theirs.get(reverse("home")).status_code == 200
     verified_login(ours, coordinator)
-    before = Session.objects.count()
+    before = UserSession.objects.count()
     response = ours.post(reverse("manage:person-deactivate", args=[housing_lead.pk]), {"revision": 0})
     assert response.status_code == 302
-    assert Session.objects.count() == before - 1
+    assert UserSession.objects.count() == before - 1
     assert theirs.get(reverse("home")).status_code == 302  # back to sign in
     person = User.objects.get(pk=housing_lead.pk)
     assert not person.is_active

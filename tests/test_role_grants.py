@@ -231,3 +231,33 @@ def test_the_trail_page_names_the_groups_and_account_events(coordinator, co_chai
     described = [describe_changes(entry) for entry in LogEntry.objects.get_for_object(fire_lead)]
     assert "Groups added: Role: Coordinator" in described
     assert "Account: Sessions ended" in described
+
+
+def test_the_database_trigger_knows_every_role_group() -> None:
+    import importlib
+
+    from cmarac.accounts.roles import Role
+
+    migration = importlib.import_module("cmarac.accounts.migrations.0007_role_groups_need_an_approved_grant")
+    assert {role.group_name: role.value for role in Role} == migration.ROLE_BY_GROUP
+
+
+@pytest.mark.postgresql
+def test_raw_sql_cannot_add_a_role_group_without_an_approved_grant(housing_lead) -> None:
+    """The ORM guard never sees raw SQL; on PostgreSQL the database refuses it instead."""
+    from django.contrib.auth.models import Group
+    from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
+
+    from cmarac.accounts.roles import Role
+
+    co_chairs = Group.objects.get(name=Role.CO_CHAIR.group_name)
+    sql = "INSERT INTO accounts_user_groups (user_id, group_id) VALUES (%s, %s)"
+    with (
+        pytest.raises((ProgrammingError, InternalError, IntegrityError)),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [housing_lead.pk, co_chairs.pk])
+    assert not housing_lead.groups.filter(pk=co_chairs.pk).exists()
+    # A role the person was granted (agency member, through the services) stays as it was.
+    assert housing_lead.groups.filter(name=Role.AGENCY_MEMBER.group_name).exists()

@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from cmarac.accounts.models import User
-from cmarac.accounts.second_factor_services import SecondFactorEvent, recovery_codes_replace
+from cmarac.accounts.second_factor_services import SecondFactorEvent, recovery_code_digest, recovery_codes_replace
 from tests.conftest import CAST
 from tests.factories.accounts import AgencyStaffFactory
 from tests.factories.second_factor import PasskeyFactory, TOTPDeviceFactory, totp_code
@@ -137,7 +137,9 @@ def test_set_up_with_a_right_code_gives_ten_recovery_codes_once(housing_lead, cl
     assert 'href="/cases/"' in page.content.decode()
     # Once only: the page does not show them again.
     assert client.get(response["Location"])["Location"] == reverse("second_factor:account")
-    assert set(StaticToken.objects.filter(device__user=housing_lead).values_list("token", flat=True)) == set(codes)
+    stored = set(StaticToken.objects.filter(device__user=housing_lead).values_list("token", flat=True))
+    assert stored == {recovery_code_digest(code) for code in codes}
+    assert not stored & set(codes)  # the codes themselves are never stored
     assert TOTPDevice.objects.get(user=housing_lead).confirmed is True
     assert client.get(reverse("home")).status_code == 200
     assert len(events(housing_lead, SecondFactorEvent.ENROLLED)) == 1
@@ -286,7 +288,9 @@ def test_new_recovery_codes_replace_the_old_ones(as_user, housing_lead) -> None:
     response = client.post(reverse("second_factor:recovery_codes_new"))
     new = client.get(response["Location"]).context["codes"]
     assert set(new).isdisjoint(old)
-    assert set(StaticToken.objects.filter(device__user=housing_lead).values_list("token", flat=True)) == set(new)
+    assert set(StaticToken.objects.filter(device__user=housing_lead).values_list("token", flat=True)) == {
+        recovery_code_digest(code) for code in new
+    }
     assert len(events(housing_lead, SecondFactorEvent.RECOVERY_CODES_REPLACED)) == 1
     assert client.get(reverse("second_factor:recovery_codes_new")).status_code == 405
 
@@ -471,3 +475,31 @@ def test_the_sign_in_page_sends_someone_part_way_through_to_their_step(housing_l
     authenticator_app_for(housing_lead)
     response = password_only(client, housing_lead).get(reverse("login"))
     assert response["Location"].startswith(VERIFY)
+
+
+def test_a_stored_recovery_code_digest_is_not_itself_a_code(housing_lead, time_machine) -> None:
+    """Someone with a copy of the database (but not the SECRET_KEY) cannot sign in with what it holds."""
+    time_machine.move_to(timezone.now(), tick=False)
+    authenticator_app_for(housing_lead)
+    codes = recovery_codes_replace(user=housing_lead, audit=False)
+    stored = StaticToken.objects.filter(device__user=housing_lead).values_list("token", flat=True).first()
+    client = password_only(Client(), housing_lead)
+    assert client.post(VERIFY, {"code": stored}).status_code == 200  # refused: the form again
+    assert client.get(reverse("home")).status_code == 302
+    time_machine.shift(timedelta(seconds=2))  # past the throttle the wrong code started
+    assert client.post(VERIFY, {"code": codes[0]})["Location"] == "/"
+
+
+def test_codes_stored_before_digests_keep_working_after_the_migration(housing_lead) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cmarac.accounts.migrations.0006_recovery_codes_stored_as_digests")
+    device = StaticDevice.objects.create(user=housing_lead, name="Recovery codes", confirmed=True)
+    StaticToken.objects.create(device=device, token="abcd2345")  # as stored before: the code itself
+    migration.digest_existing_codes(apps, None)
+    assert list(device.token_set.values_list("token", flat=True)) == [recovery_code_digest("abcd2345")]
+    authenticator_app_for(housing_lead)
+    client = password_only(Client(), housing_lead)
+    assert client.post(VERIFY, {"code": "ABCD 2345"})["Location"] == "/"

@@ -12,7 +12,9 @@ such change made through the ORM, in either direction (`user.groups.add(group)` 
 - every addition and removal is written to the audit trail against the person, naming the
   groups (role and agency codes, never personal data) and who made the change.
 
-Raw SQL and bulk inserts into the join table bypass signals; nothing in the service does that.
+Raw SQL and bulk inserts into the join table bypass signals; nothing in the service does that,
+and on PostgreSQL a trigger refuses a role group without an approved grant whatever the route
+(migration accounts 0007).
 """
 
 from __future__ import annotations

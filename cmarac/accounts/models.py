@@ -3,6 +3,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -273,3 +274,21 @@ class AgencyMembershipChange(models.Model):
 
     def __str__(self) -> str:
         return f"Agency change for person {self.person_id}"
+
+
+class UserSession(AbstractBaseSession):
+    """A database session with the signed-in person's id in its own indexed column (see
+    cmarac/accounts/session_store.py). Not a foreign key: a session outlives nothing, and is
+    deleted with the person's other sessions when they are deactivated or their second factor
+    is reset."""
+
+    user_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from cmarac.accounts.session_store import SessionStore
+
+        return SessionStore
+
+    class Meta:
+        verbose_name = "session"

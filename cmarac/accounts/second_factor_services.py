@@ -9,16 +9,16 @@ person's id and never a code, a secret or a name.
 from __future__ import annotations
 
 import enum
+from base64 import b32encode
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.models import Device, VerifyNotAllowed
@@ -27,9 +27,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from cmarac.accounts.models import User
+from cmarac.accounts.session_store import end_sessions_of
 
 AUTHENTICATOR_APP_NAME = "Authenticator app"
 RECOVERY_CODES_NAME = "Recovery codes"
+RECOVERY_CODE_SALT = "cmarac.accounts.recovery-code"
 
 
 class SecondFactorEvent(models.TextChoices):
@@ -134,7 +136,8 @@ def recovery_codes_replace(*, user: User, request: HttpRequest | None = None, au
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_CODES_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(settings.SECOND_FACTOR_RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    # Only a keyed digest of each code is stored: a copy of the database gives no usable code.
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=recovery_code_digest(code)) for code in codes)
     if audit:
         audit_second_factor(person=user, event=SecondFactorEvent.RECOVERY_CODES_REPLACED, request=request)
     return codes
@@ -196,6 +199,14 @@ def _normalise_recovery_code(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
+def recovery_code_digest(code: str) -> str:
+    """What is stored for a recovery code: an HMAC of it under the SECRET_KEY, base32, cut to the
+    16 characters django-otp's token column holds (80 bits). Without the key, a stolen database
+    yields no code and cannot be searched for one (a code has only 40 bits)."""
+    digest = salted_hmac(RECOVERY_CODE_SALT, _normalise_recovery_code(code), algorithm="sha256").digest()
+    return b32encode(digest).decode("ascii")[:16].lower()
+
+
 def _check_code(*, user: User, code: str, request: HttpRequest | None) -> VerifyResult:
     """Check a code from the person's authenticator app, or one of their recovery codes (which it
     uses up), inside the caller's transaction. Wrong codes count against each device's throttle
@@ -212,7 +223,10 @@ def _check_code(*, user: User, code: str, request: HttpRequest | None) -> Verify
         return VerifyResult(VerifyOutcome.THROTTLED, retry_after=max(blocked_until))
     matched: Device | None = None
     for device in devices:
-        token = _digits(code) if isinstance(device, TOTPDevice) else _normalise_recovery_code(code)
+        if isinstance(device, TOTPDevice):
+            token = _digits(code)
+        else:
+            token = recovery_code_digest(code) if _normalise_recovery_code(code) else ""
         if token and device.verify_token(token):
             matched = device
             break
@@ -290,14 +304,9 @@ def second_factor_device_remove(*, request: HttpRequest, kind: str, device_id: i
     return result
 
 
-def _end_sessions_of(user: User) -> int:
-    """End every session the person has (the database session store)."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
+def _end_sessions_of(person: User) -> int:
+    """Delete every session signed in as this person."""
+    return end_sessions_of(person.pk)
 
 
 @transaction.atomic

@@ -14,7 +14,6 @@ from typing import Any
 from auditlog.models import LogEntry
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.models import Group, Permission
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest
@@ -24,6 +23,7 @@ from cmarac.accounts.audit import audit_account_event
 from cmarac.accounts.guard import applying_grant
 from cmarac.accounts.models import Agency, AgencyMembershipChange, RoleGrant, User, normalise_email
 from cmarac.accounts.roles import ROLE_PERMISSIONS, ROLES_NEEDING_APPROVAL, ROLES_THAT_GRANT, Role
+from cmarac.accounts.session_store import end_sessions_of
 from cmarac.core.audit import audit_event
 
 
@@ -392,13 +392,8 @@ def person_update(
 
 
 def _end_sessions(person: User) -> int:
-    """Delete every session signed in as this person (database sessions: read each live one)."""
-    ended = []
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(person.pk):
-            ended.append(session.pk)
-    Session.objects.filter(pk__in=ended).delete()
-    return len(ended)
+    """Delete every session signed in as this person."""
+    return end_sessions_of(person.pk)
 
 
 @transaction.atomic

@@ -78,3 +78,14 @@ def send_set_password_link(person_id: int, purpose: str, *, outbox_message: int 
             recipients=[person.email],
         )
     )
+
+
+@shared_task(name="accounts.clear_expired_sessions")
+def clear_expired_sessions() -> int:
+    """Delete sessions past their expiry (what `manage.py clearsessions` does), daily from beat."""
+    from django.utils import timezone
+
+    from cmarac.accounts.models import UserSession
+
+    deleted, _ = UserSession.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -97,13 +97,13 @@ def capabilities_for(user: User) -> list[Capability]:
             url=reverse("meetings:list"),
         )
     )
-    if user.is_staff and user.has_role(Role.COORDINATOR):
+    if user.has_role(Role.COORDINATOR):
         found.append(
             Capability(
                 title="Manage risk checklists",
                 description="Make a new version of the risk checklist, edit it and publish it. "
                 "Referrals already made keep the version they used.",
-                url=reverse("admin:referrals_checklisttemplate_changelist"),
+                url=reverse("checklists:list"),
             )
         )
     if user.has_role(Role.COORDINATOR, Role.AUDITOR):
