@@ -41,3 +41,16 @@ def test_manage_gathers_the_administration_pages(page: Any, coordinator) -> None
     page.wait_for_url("**/audit/")
     current = page.locator(".govuk-service-navigation__item--active")
     assert current.inner_text().strip() == "Manage"
+
+
+def test_list_pages_use_more_of_a_wide_screen(page: Any, coordinator, housing_case) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, coordinator.email, TEST_PASSWORD)
+    page.wait_for_url("**/")
+    width = "() => document.querySelector('main').parentElement.getBoundingClientRect().width"
+    page.goto("/cases/")
+    assert page.evaluate(width) > 1200  # not the 960px of a reading page
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    page.goto(housing_case.get_absolute_url())
+    assert page.evaluate(width) == 960
