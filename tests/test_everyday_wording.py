@@ -28,6 +28,9 @@ def test_the_checklist_is_not_scored_until_a_question_is_answered(police_referre
     page = client.get(reverse("referrals:section", args=[referral.reference, "checklist"])).content.decode()
     assert "Not scored yet" in page
     assert "Your checklist score is 0" not in page
+    criteria = client.get(reverse("referrals:section", args=[referral.reference, "criteria"])).content.decode()
+    assert "not scored yet" in criteria
+    assert "Your checklist score is 0" not in criteria
     check = client.get(reverse("referrals:check", args=[referral.reference])).content.decode()
     assert "Not scored yet" in check
     assert "Standard" not in check.split("Risk checklist", 1)[1].split("Risk level", 1)[0]
