@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from cmarac.accounts.second_factor_middleware import second_factor_not_required
 from cmarac.accounts.sessions import session_keep_alive, session_timed_out
+from cmarac.accounts.views import account as views_account
 from cmarac.accounts.views import password as views_password
 from cmarac.accounts.views.sign_in import SignInView, sign_out
 from cmarac.web import views as web_views
@@ -20,6 +21,7 @@ urlpatterns = [
         views_password.PasswordResetConfirm.as_view(),
         name="password-reset-confirm",
     ),
+    path("account/", views_account.account, name="account"),
     path("account/password/", views_password.PasswordChange.as_view(), name="password-change"),
     path("sign-out/", second_factor_not_required(sign_out), name="logout"),
     path("second-factor/", include("cmarac.accounts.second_factor_urls")),

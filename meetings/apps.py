@@ -31,5 +31,6 @@ class MeetingsConfig(AppConfig):
         audit_register(models.AgencyInformation, shown=["updated_at"])
         audit_register(models.Attendance, shown=["status"])
         audit_register(models.Guest)
+        audit_register(models.MinutesCorrection, shown=["field", "made_at"])
         audit_register(models.ConfidentialityAcknowledgement, shown=["acknowledged_at"])
         audit_register(models.MeetingPack, shown=["kind", "status", "requested_at", "finished_at", "expires_at"])

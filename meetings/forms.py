@@ -16,7 +16,7 @@ from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case, RiskLevel
 from cmarac.core.forms import GovukDateField, limit_text
 from cmarac.core.revisions import revision_field
-from meetings.models import AgencyInformation, AgendaItem, Attendance
+from meetings.models import AgencyInformation, AgendaItem, Attendance, MinutesCorrection
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -257,15 +257,25 @@ class AttendanceForm(forms.Form):
         empty_label="Choose a person",
     )
     attendee_name = forms.CharField(label="Or their name, if they are not listed", max_length=200, required=False)
+    deputising_for = AttendeeField(
+        label="Attending in place of",
+        required=False,
+        queryset=User.objects.none(),
+        empty_label="Nobody",
+        help_text="If they came for someone else of the agency, such as the deputy for the lead",
+    )
     notes = forms.CharField(label="Notes", max_length=500, required=False)
 
     def __init__(self, *args: Any, agency: Agency, staff: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agency = agency
-        field = self.fields["attendee"]
-        field.queryset = User.objects.filter(agency=agency, is_active=True)
-        # The choices come from the staff already loaded for the page; the queryset is only used to check a post.
-        field.choices = [("", "Choose a person"), *[(person.pk, field.label_from_instance(person)) for person in staff]]
+        # The choices come from the staff already loaded for the page; the queryset is only used to
+        # check a post, and holds only the agency's own people: nobody deputises across agencies.
+        for name, empty in (("attendee", "Choose a person"), ("deputising_for", "Nobody")):
+            field = self.fields[name]
+            field.queryset = User.objects.filter(agency=agency, is_active=True)
+            field.choices = [("", empty), *[(person.pk, field.label_from_instance(person)) for person in staff]]
+            field.error_messages["invalid_choice"] = f"Select someone who works for {agency.name}"
 
     def clean(self) -> dict[str, Any]:
         """An agency left without a status is not recorded; anything else entered for it needs one."""
@@ -276,6 +286,14 @@ class AttendanceForm(forms.Form):
             self.add_error("status", f"Select whether {self.agency.name} attended")
         if status == Attendance.Status.ATTENDED and not named:
             self.add_error("attendee", f"Select who attended for {self.agency.name}, or enter their name")
+        deputy_for = data.get("deputising_for")
+        if deputy_for is not None:
+            if status != Attendance.Status.ATTENDED:
+                self.add_error(
+                    "deputising_for", f"Only someone who attended for {self.agency.name} can attend in place of another"
+                )
+            elif deputy_for == data.get("attendee"):
+                self.add_error("deputising_for", "Someone cannot attend in place of themselves")
         return data
 
 
@@ -422,3 +440,31 @@ class GeneralMinutesForm(forms.Form):
     )
     # The minutes' revision when this form was shown.
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class MinutesCorrectionForm(forms.Form):
+    """A co-chair's correction of one text of approved minutes."""
+
+    text = forms.CharField(
+        label="Corrected text",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=50000,
+        error_messages={"required": "Enter the corrected text"},
+        help_text="The whole text as it should read. The approved text stays on record, shown as superseded.",
+    )
+    reason = forms.CharField(
+        label="Why the minutes need correcting",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": "Enter why the minutes need correcting"},
+        help_text="Shown with the correction on the minutes, to everyone who reads them.",
+    )
+    # The minutes' revision when this form was shown: two corrections made at once are not both taken.
+    revision = revision_field()
+
+
+CORRECTED_PARTS = {
+    MinutesCorrection.Field.GENERAL_MINUTES: "the general minutes",
+    MinutesCorrection.Field.DISCUSSION: "the discussion",
+    MinutesCorrection.Field.DECISION_DETAIL: "the reason for the decision, or the panel referred to",
+}

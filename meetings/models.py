@@ -219,6 +219,10 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     attendee_name = models.CharField("attended by (if not a user)", max_length=200, blank=True)
+    # Who the attendee came in place of: the agency's lead, say, when its deputy attends. Same agency.
+    deputising_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     notes = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -227,6 +231,41 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.get_status_display()}"
+
+
+class MinutesCorrection(models.Model):
+    """A co-chair's correction of approved minutes (ADR 0020). The approved text stays as it was;
+    the minutes show the latest correction of each text, marked as such, with the earlier text
+    as superseded."""
+
+    class Field(models.TextChoices):
+        GENERAL_MINUTES = "general-minutes", "General minutes"
+        DISCUSSION = "discussion", "Discussion"
+        DECISION_DETAIL = "decision-detail", "Reason or panel"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="corrections")
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, null=True, blank=True, related_name="corrections")
+    field = models.CharField(max_length=20, choices=Field.choices)
+    text = models.TextField("corrected text", max_length=50000)
+    reason = models.CharField("reason for the correction", max_length=1000)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(field="general-minutes", item__isnull=True)
+                | (~Q(field="general-minutes") & Q(item__isnull=False)),
+                name="minutes_correction_item_matches_field",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"correction {self.pk} of the minutes of meeting {self.meeting_id}"
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"meeting": str(self.meeting_id), **({"item": str(self.item_id)} if self.item_id else {})}
 
 
 class Guest(models.Model):

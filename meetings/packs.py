@@ -32,7 +32,7 @@ from cmarac.cases.models import CaseSubject
 from cmarac.outbox.services import outbox_enqueue
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
 from meetings.printing import Printed, print_pdf, split_evenly
-from meetings.selectors import attach_agreed_actions
+from meetings.selectors import attach_corrections, meeting_attendance, minutes_for
 from referrals.models import Referral, ReferralAnswer
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,12 @@ def pack_request(*, meeting: Meeting, kind: str, recipient: User) -> MeetingPack
         Meeting.Status.MINUTES_APPROVED,
     ):
         raise ValidationError("Minutes can be made once the meeting has been held.")
+    if (
+        kind == MeetingPack.Kind.MINUTES
+        and not recipient.sees_all_cases
+        and meeting.minutes_status == Meeting.MinutesStatus.DRAFT
+    ):
+        raise ValidationError("The minutes have not been circulated yet.")
     pack = MeetingPack.objects.create(meeting=meeting, kind=kind, recipient=recipient)
     from meetings.tasks import build_pack
 
@@ -94,9 +100,15 @@ def pack_items(meeting: Meeting, recipient: User) -> list[AgendaItem]:
 def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
     meeting, recipient = pack.meeting, pack.recipient
     items = pack_items(meeting, recipient)
-    if pack.kind == MeetingPack.Kind.MINUTES:
-        attach_agreed_actions(meeting, items)
     held = meeting.status in (Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED)
+    general = None
+    attendance = meeting_attendance(meeting) if held else []
+    if pack.kind == MeetingPack.Kind.MINUTES:
+        # The minutes page's rule, to the letter: what the recipient reads there, the PDF holds.
+        minutes = minutes_for(recipient, meeting, items)
+        items, general, attendance = minutes.items, minutes.general, minutes.attendance
+    elif meeting.minutes_locked:
+        attach_corrections(meeting, items)  # the pack's decisions read as the minutes do now
     return {
         "pack": pack,
         "meeting": meeting,
@@ -105,8 +117,8 @@ def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
         "made_at": timezone.localtime(now),
         "items": items,
         "full_pack": recipient.sees_all_cases,
-        "attendance": list(meeting.attendance.select_related("agency", "attendee")) if held else [],
-        "guests": list(meeting.guests.all()) if held else [],
+        "general": general,
+        "attendance": attendance,
         "acknowledgements": list(meeting.acknowledgements.all()) if held else [],
         "actions": [action for item in items for action in item.case.actions.all()],
         "service_name": settings.SERVICE_NAME,

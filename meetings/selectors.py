@@ -1,17 +1,21 @@
-"""Reads for meetings that need thought: what the agenda should hold."""
+"""Reads for meetings that need thought: what the agenda should hold, and what minutes show whom."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case, RiskLevel
-from meetings.models import AgendaItem, Meeting
+from meetings.models import AgendaItem, Meeting, MinutesCorrection
 from referrals.models import Referral
+
+if TYPE_CHECKING:
+    from cmarac.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -132,3 +136,129 @@ def attach_agreed_actions(meeting: Meeting, items: list[AgendaItem]) -> list[Age
     for item in items:
         item.agreed_actions = [{**row, "due_on": date.fromisoformat(row["due_on"])} for row in rows[str(item.pk)]]
     return items
+
+
+# --- Attendance, as the minutes and the pack print it ----------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """One line of the attendance: an agency's answer, or a guest (agency is their organisation)."""
+
+    agency: str
+    status: str
+    status_label: str
+    who: str = ""
+    deputising_for: str = ""
+
+    @property
+    def who_shown(self) -> str:
+        """ "Pat Deputy (for Harper Lead)" when someone came in place of another."""
+        if self.who and self.deputising_for:
+            return f"{self.who} (for {self.deputising_for})"
+        return self.who
+
+
+GUEST = "guest"
+
+
+def meeting_attendance(meeting: Meeting) -> list[AttendanceRow]:
+    """Every agency's attendance (who came, and for whom; apologies; absence), then the guests:
+    the one list the minutes page, the minutes PDF and the meeting pack print. Two queries."""
+    rows = [
+        AttendanceRow(
+            agency=record.agency.name,
+            status=record.status,
+            status_label=record.get_status_display(),
+            who=record.attendee.full_name if record.attendee else record.attendee_name,
+            deputising_for=record.deputising_for.full_name if record.deputising_for else "",
+        )
+        for record in meeting.attendance.select_related("agency", "attendee", "deputising_for")
+    ]
+    rows += [
+        AttendanceRow(agency=guest.organisation, status=GUEST, status_label="Guest", who=guest.name)
+        for guest in meeting.guests.order_by("pk")
+    ]
+    return rows
+
+
+# --- What the minutes show, and to whom ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorrectedText:
+    """A text of approved minutes as it reads now: the latest correction's text, or the approved
+    text if it was never corrected. `earlier` holds what each correction replaced, oldest first,
+    as (the correction that wrote it or None for the approved text, that text)."""
+
+    original: str
+    corrections: list[MinutesCorrection] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.corrections[-1].text if self.corrections else self.original
+
+    @property
+    def latest(self) -> MinutesCorrection | None:
+        return self.corrections[-1] if self.corrections else None
+
+    @property
+    def earlier(self) -> list[tuple[MinutesCorrection | None, str]]:
+        texts: list[tuple[MinutesCorrection | None, str]] = [(None, self.original)]
+        return texts + [(c, c.text) for c in self.corrections[:-1]]
+
+
+# Which text of an item each kind of correction replaces.
+ITEM_FIELDS = {
+    MinutesCorrection.Field.DISCUSSION: "discussion",
+    MinutesCorrection.Field.DECISION_DETAIL: "decision_detail",
+}
+
+
+@dataclass
+class Minutes:
+    items: list[AgendaItem]  # with agreed_actions and corrected ({"discussion": CorrectedText, ...})
+    general: CorrectedText | None  # None: this person does not read the general minutes
+    attendance: list[AttendanceRow]
+
+
+def minutes_for(user: User, meeting: Meeting, items: list[AgendaItem]) -> Minutes:
+    """What this person reads of the minutes, on the page and in the PDF alike: `items` are the
+    meeting's items they may see (AgendaItem.visible_to). The chairs read everything as it is
+    written; agencies read their items, the general minutes and the attendance once the minutes
+    are circulated, and only if they have an item at the meeting."""
+    chair = user.has_role(Role.COORDINATOR, Role.CO_CHAIR)
+    circulated = meeting.minutes_status != Meeting.MinutesStatus.DRAFT
+    shown = items if chair or circulated else []
+    if not (chair or shown):
+        return Minutes(items=[], general=None, attendance=[])
+    attach_agreed_actions(meeting, shown)
+    general = attach_corrections(meeting, shown)
+    return Minutes(items=shown, general=general, attendance=meeting_attendance(meeting))
+
+
+def attach_corrections(meeting: Meeting, items: list[AgendaItem]) -> CorrectedText:
+    """Give each item `corrected` ({"discussion", "decision_detail": CorrectedText}) and return
+    the general minutes' CorrectedText: the corrections of these items and of the general
+    minutes, in one query. Nothing of an item not given is read (need to know)."""
+    corrections = list(
+        MinutesCorrection.objects.filter(meeting=meeting)
+        .filter(Q(item__isnull=True) | Q(item__in=[item.pk for item in items]))
+        .select_related("made_by")
+    )
+
+    def of(item_id: int | None, kind: str) -> list[MinutesCorrection]:
+        return [c for c in corrections if c.item_id == item_id and c.field == kind]
+
+    for item in items:
+        item.corrected = {
+            name: CorrectedText(getattr(item, name), of(item.pk, kind)) for kind, name in ITEM_FIELDS.items()
+        }
+    return CorrectedText(meeting.general_minutes, of(None, MinutesCorrection.Field.GENERAL_MINUTES))
+
+
+def text_now(meeting: Meeting, item: AgendaItem | None, kind: str) -> CorrectedText:
+    """One text of the minutes as it reads now, with its corrections (for the correction form)."""
+    original = meeting.general_minutes if item is None else getattr(item, ITEM_FIELDS[kind])
+    corrections = MinutesCorrection.objects.filter(meeting=meeting, item=item, field=kind).select_related("made_by")
+    return CorrectedText(original, list(corrections))

@@ -10,12 +10,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from cmarac.accounts.models import Agency, User
+from cmarac.accounts.roles import Role
 from cmarac.cases import services as case_services
 from cmarac.cases.models import Case, CaseEvent, CaseInvolvement, CaseSubject
 from cmarac.core.schedule import MeetingRule, meetings_from, rule_from_settings
@@ -28,8 +29,9 @@ from meetings.models import (
     ConfidentialityAcknowledgement,
     Guest,
     Meeting,
+    MinutesCorrection,
 )
-from meetings.selectors import agreed_actions_now
+from meetings.selectors import ITEM_FIELDS, agreed_actions_now, text_now
 
 OPEN_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.HELD)
 
@@ -301,18 +303,34 @@ def attendance_record(
     status: str,
     attendee: User | None = None,
     attendee_name: str = "",
+    deputising_for: User | None = None,
     notes: str = "",
 ) -> Attendance:
+    """One agency's attendance. Someone may attend in place of another person of the same agency
+    (the deputy for the lead, say): `deputising_for` records whom."""
     if meeting.minutes_locked:
         raise ValidationError("This meeting's minutes are approved and locked.")
     if attendee is not None and attendee.agency_id != agency.pk:
         raise ValidationError({"attendee": "The attendee must work for that agency"})
     if status == Attendance.Status.ATTENDED and attendee is None and not attendee_name.strip():
         raise ValidationError({"attendee": "Say who attended for the agency"})
+    if deputising_for is not None:
+        if status != Attendance.Status.ATTENDED:
+            raise ValidationError({"deputising_for": "Only someone who attended can attend in place of another"})
+        if deputising_for.agency_id != agency.pk:
+            raise ValidationError({"deputising_for": f"The person they attended for must work for {agency.name}"})
+        if attendee is not None and attendee.pk == deputising_for.pk:
+            raise ValidationError({"deputising_for": "Someone cannot attend in place of themselves"})
     record, _ = Attendance.objects.update_or_create(
         meeting=meeting,
         agency=agency,
-        defaults={"status": status, "attendee": attendee, "attendee_name": attendee_name.strip(), "notes": notes},
+        defaults={
+            "status": status,
+            "attendee": attendee,
+            "attendee_name": attendee_name.strip(),
+            "deputising_for": deputising_for,
+            "notes": notes,
+        },
     )
     return record
 
@@ -533,3 +551,51 @@ def minutes_approve(*, meeting: Meeting, by: User) -> Meeting:
         ]
     )
     return current
+
+
+@transaction.atomic
+def minutes_correct(
+    *,
+    meeting: Meeting,
+    by: User,
+    kind: str,
+    text: str,
+    reason: str,
+    revision: int | None,
+    item: AgendaItem | None = None,
+) -> MinutesCorrection:
+    """Correct one text of approved minutes (an item's discussion or reason, or the general minutes):
+    only a co-chair, only with a reason, and only as a correction of its own, dated and signed;
+    the approved text stays on record (ADR 0020)."""
+    if not by.has_role(Role.CO_CHAIR):
+        raise PermissionDenied("Only a co-chair can correct approved minutes.")
+    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not current.minutes_locked:
+        raise ValidationError("Only approved minutes are corrected: change these minutes directly.")
+    if revision is not None and current.minutes_revision != revision:
+        raise StaleEdit(STALE_MESSAGE)
+    if kind not in MinutesCorrection.Field.values:
+        raise ValidationError("No such part of the minutes.")
+    if (kind == MinutesCorrection.Field.GENERAL_MINUTES) != (item is None) or (
+        item is not None and (item.meeting_id != current.pk or kind not in ITEM_FIELDS)
+    ):
+        raise ValidationError("That part of the minutes is not of this meeting.")
+    errors = {}
+    if not text.strip():
+        errors["text"] = "Enter the corrected text"
+    elif text.strip() == text_now(current, item, kind).text.strip():
+        errors["text"] = "The corrected text is the same as the minutes now: change it, or cancel"
+    if not reason.strip():
+        errors["reason"] = "Enter why the minutes need correcting"
+    if errors:
+        raise ValidationError(errors)
+    correction = MinutesCorrection(
+        meeting=current, item=item, field=kind, text=text.strip(), reason=reason.strip(), made_by=by,
+        made_at=timezone.now(),
+    )  # fmt: skip
+    correction.full_clean()
+    correction.save()
+    current.minutes_revision += 1
+    current.save(update_fields=["minutes_revision"])
+    meeting.minutes_revision = current.minutes_revision
+    return correction

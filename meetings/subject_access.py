@@ -11,7 +11,7 @@ from cmarac.cases.models import CaseSubject, Person
 from cmarac.cases.subject_access import other_subjects
 from cmarac.core.dates import long_date
 from cmarac.governance.subject_access import Record, Subjects, names_of, others_named, passages, register
-from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting
+from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MinutesCorrection
 from referrals.models import ReferralSubject
 
 
@@ -25,8 +25,8 @@ def _words(given_name: str, family_name: str) -> list[str]:
 
 
 def general_minutes(subjects: Subjects) -> list[Record]:
-    """The general minutes of any meeting that name the people (by last name, as a whole word).
-    Other subjects on that meeting's agenda named in them are flagged."""
+    """The general minutes of any meeting that name the people (by last name, as a whole word), and
+    their corrections. Other subjects on that meeting's agenda named in them are flagged."""
     people = [
         *Person.objects.filter(pk__in=subjects.person_ids).values_list("given_name", "family_name"),
         *ReferralSubject.objects.filter(pk__in=subjects.referral_subject_ids).values_list("given_name", "family_name"),
@@ -37,21 +37,28 @@ def general_minutes(subjects: Subjects) -> list[Record]:
     query = Q()
     for word in words:
         query |= Q(general_minutes__icontains=word)
+        query |= Q(corrections__item__isnull=True, corrections__text__icontains=word)
+    corrections = MinutesCorrection.objects.filter(item__isnull=True).order_by("made_at", "pk")
     meetings = (
         Meeting.objects.filter(query)
+        .distinct()
         .prefetch_related(
+            Prefetch("corrections", queryset=corrections, to_attr="general_corrections"),
             Prefetch(
                 "items",
                 queryset=AgendaItem.objects.select_related("case").prefetch_related(
                     Prefetch("case__subjects", queryset=CaseSubject.objects.select_related("person"))
                 ),
-            )
+            ),
         )
         .order_by("starts_at")
     )
     records = []
     for meeting in meetings:
-        if not others_named(meeting.general_minutes, {"them": words}):
+        texts = [("General minutes", meeting.general_minutes)] + [
+            (f"General minutes: correction of {c.made_at:%-d %B %Y}", c.text) for c in meeting.general_corrections
+        ]
+        if not any(others_named(text, {"them": words}) for _, text in texts):
             continue
         others: dict[str, list[str]] = {}
         for item in meeting.items.all():
@@ -65,7 +72,7 @@ def general_minutes(subjects: Subjects) -> list[Record]:
                 dates=[("Meeting", meeting.starts_at), ("Minutes approved", meeting.minutes_approved_at)],
                 agencies=[],
                 details=[("Minutes", meeting.get_minutes_status_display())],
-                passages=passages([("General minutes", meeting.general_minutes)], others),
+                passages=passages(texts, others),
             )
         )
     return records
@@ -83,6 +90,7 @@ def collect(subjects: Subjects) -> list[Record]:
             Prefetch("case__subjects", queryset=CaseSubject.objects.select_related("person").order_by("pk")),
             Prefetch("invitations", queryset=AgendaInvitation.objects.select_related("agency")),
             Prefetch("agency_information", queryset=AgencyInformation.objects.select_related("agency")),
+            Prefetch("corrections", queryset=MinutesCorrection.objects.order_by("made_at", "pk")),
         )
         .order_by("meeting__starts_at", "pk")
     )
@@ -117,6 +125,10 @@ def collect(subjects: Subjects) -> list[Record]:
                     [
                         ("Minutes: discussion", item.discussion),
                         ("Minutes: reason or panel referred to", item.decision_detail),
+                    ]
+                    + [
+                        (f"Minutes: correction of {correction.made_at:%-d %B %Y}", correction.text)
+                        for correction in item.corrections.all()
                     ],
                     others,
                 ),

@@ -1,6 +1,8 @@
 from django.urls import path
 
+from meetings.models import MinutesCorrection
 from meetings.views import agenda as views_agenda
+from meetings.views import corrections as views_corrections
 from meetings.views import meeting as views_meeting
 from meetings.views import meetings as views
 from meetings.views import packs as views_packs
@@ -22,6 +24,30 @@ urlpatterns = [
     path("<int:meeting_id>/run/", views_meeting.meeting_screen, name="run"),
     path("<int:meeting_id>/run/<int:item_id>/", views_meeting.item_minutes, name="item-minutes"),
     path("<int:meeting_id>/minutes/", views_meeting.minutes, name="minutes"),
+    # Corrections of approved minutes, by a co-chair (ADR 0020): one address per text corrected.
+    path(
+        "<int:meeting_id>/minutes/correct/",
+        views_corrections.minutes_correct,
+        {"kind": MinutesCorrection.Field.GENERAL_MINUTES},
+        name="correct-general",
+    ),
+    path(
+        "<int:meeting_id>/minutes/items/<int:item_id>/correct/discussion/",
+        views_corrections.minutes_correct,
+        {"kind": MinutesCorrection.Field.DISCUSSION},
+        name="correct-discussion",
+    ),
+    path(
+        "<int:meeting_id>/minutes/items/<int:item_id>/correct/decision/",
+        views_corrections.minutes_correct,
+        {"kind": MinutesCorrection.Field.DECISION_DETAIL},
+        name="correct-decision",
+    ),
+    path(
+        "<int:meeting_id>/minutes/corrections/<int:correction_id>/",
+        views_corrections.correction_done,
+        name="correction",
+    ),
     path("<int:meeting_id>/packs/", views_packs.pack_ask, name="pack-ask"),
     path("packs/<uuid:pack_id>/", views_packs.pack_status, name="pack"),
     path("packs/<uuid:pack_id>/download/", views_packs.pack_download, name="pack-download"),

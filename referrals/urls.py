@@ -7,7 +7,9 @@ app_name = "referrals"
 
 urlpatterns = [
     path("", views_triage.triage_list, name="list"),
+    path("export.csv", views_triage.triage_export, name="export"),
     path("mine/", views_form.my_referrals, name="mine"),
+    path("mine/export.csv", views_form.my_referrals_export, name="mine-export"),
     path("new/", views_form.referral_new, name="new"),
     path("<str:referral>/", views_form.referral_detail, name="detail"),
     path("<str:referral>/subjects/", views_form.subject_list, name="subjects"),

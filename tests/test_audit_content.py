@@ -162,6 +162,16 @@ def _instances(housing_case: Case, co_chair: User, housing: Agency, housing_lead
     from meetings.packs import pack_request
 
     pack_request(meeting=meeting, kind="pack", recipient=co_chair)
+    # A correction of approved minutes, at another meeting (an approved one is locked).
+    approved: Meeting = MeetingFactory()
+    heard = meeting_services.agenda_add_item(meeting=approved, case=housing_case, item_type="review", by=co_chair)
+    meeting_services.confidentiality_confirm(meeting=approved, by=co_chair)
+    meeting_services.minutes_circulate(meeting=approved, by=co_chair)
+    meeting_services.minutes_approve(meeting=approved, by=co_chair)
+    meeting_services.minutes_correct(
+        meeting=approved, item=heard, by=co_chair, kind="discussion", text="Verity was visited",
+        reason="Verity's visit was left out", revision=None,
+    )  # fmt: skip
     action = ActionFactory(case=housing_case, owner=housing, by=co_chair, description="Visit Verity at home")
     from actions.services import action_update
 

@@ -21,6 +21,11 @@ pytestmark = pytest.mark.django_db
 # (who, address, the parameters it reads besides those of its filter form).
 PAGES: dict[str, tuple[str | None, Any, list[str]]] = {
     "cases": ("co_chair", lambda w: reverse("cases:list"), ["page", "sort", "search"]),
+    "case export": (
+        "housing_lead",
+        lambda w: reverse("cases:export"),
+        ["sort", "search", "status", "risk_level", "lead_agency", "led_by_my_agency", "shared_since"],
+    ),
     "audit trail": ("coordinator", lambda w: reverse("audit:trail"), ["page"]),
     "audit export": (
         "auditor",
@@ -41,14 +46,16 @@ PAGES: dict[str, tuple[str | None, Any, list[str]]] = {
     ),
     "new action": ("co_chair", lambda w: reverse("actions:new", args=[w.case.reference]), ["item", "next"]),
     "action review": ("co_chair", lambda w: reverse("actions:review", args=[w.action.pk]), ["next"]),
-    "triage list": ("coordinator", lambda w: reverse("referrals:list"), ["tab", "page"]),
-    "my referrals": ("police_referrer", lambda w: reverse("referrals:mine"), ["page"]),
+    "triage list": ("coordinator", lambda w: reverse("referrals:list"), ["tab", "page", "late"]),
+    "triage export": ("coordinator", lambda w: reverse("referrals:export"), ["tab", "late"]),
+    "my referrals": ("police_referrer", lambda w: reverse("referrals:mine"), ["page", "status"]),
+    "my referrals export": ("police_referrer", lambda w: reverse("referrals:mine-export"), ["status"]),
     "referral section": (
         "police_referrer",
         lambda w: reverse("referrals:section", args=[w.draft.reference, "concerns"]),
         ["from"],
     ),
-    "meetings": ("coordinator", lambda w: reverse("meetings:list"), ["page", "show", "year"]),
+    "meetings": ("coordinator", lambda w: reverse("meetings:list"), ["page", "show", "year", "minutes"]),
     "meeting screen": ("co_chair", lambda w: reverse("meetings:run", args=[w.meeting.pk]), ["item"]),
     "calendar feed": (None, lambda w: reverse("meetings:calendar"), ["token"]),
 }

@@ -118,6 +118,7 @@ def test_weasyprint_fetches_nothing() -> None:
 def test_minutes_are_limited_the_same_way(agenda, co_chair, housing_lead) -> None:
     meeting, cases = agenda
     services.confidentiality_confirm(meeting=meeting, by=co_chair)
+    services.minutes_circulate(meeting=meeting, by=co_chair)  # agencies read minutes once circulated
     pack = MeetingPack.objects.create(meeting=meeting, kind="minutes", recipient=housing_lead)
     pages = page_texts(pack_build(str(pack.pk)))
     text = "\n".join(pages)

@@ -108,6 +108,8 @@ def test_no_page_of_a_case_or_referral_has_a_subjects_name_in_its_title(
         "person_id": [0],
         # Manage agencies and users: people, agencies and role requests by id, roles by code.
         "pk": [housing_lead.pk],
+        # Corrections of approved minutes are the co-chairs' alone (tested in test_minutes_corrections.py).
+        "correction_id": [0],
         "role": ["referrer"],
         # Risk checklist pages hold no case data: an unknown question is enough here.
         "question": [0],

@@ -61,10 +61,11 @@ def test_the_reset_pages_are_open_to_everyone(role, name, request, as_user) -> N
     assert response.status_code == 200
 
 
-def test_the_sign_in_page_and_home_link_to_the_password_pages(client: Client, housing_lead: User) -> None:
+def test_the_sign_in_page_and_account_page_link_to_the_password_pages(client: Client, housing_lead: User) -> None:
     assert reverse("password-reset") in client.get(reverse("login")).content.decode()
     verified_login(client, housing_lead)
-    assert reverse("password-change") in client.get(reverse("home")).content.decode()
+    assert reverse("account") in client.get(reverse("home")).content.decode()
+    assert reverse("password-change") in client.get(reverse("account")).content.decode()
 
 
 # --- Change --------------------------------------------------------------------------------------

@@ -158,9 +158,9 @@ def test_collecting_takes_the_same_queries_however_many_records(world: World, dj
     subjects = Subjects(frozenset({world.verity.pk}), frozenset({world.unlinked_subject.pk}))
     # actions: actions, case subjects, updates (3); cases: people, cases, subjects, involvements and their
     # agencies, risk history, events (7); meetings: people's and referral subjects' names, meetings naming them,
-    # their items and subjects (5), then items, subjects, invitations, information (4); referrals: referrals,
-    # subjects (2)
-    with django_assert_num_queries(21):
+    # their corrections, items and subjects (6), then items, subjects, invitations, information,
+    # corrections (5); referrals: referrals, subjects (2)
+    with django_assert_num_queries(23):
         collect(subjects)
 
 

@@ -145,6 +145,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Raised by each change made through the service pages; an edit form sends the one it was shown (ADR 7).
     revision = models.PositiveIntegerField(default=0, editable=False)
+    # When the person first opened their home page in their latest session: the next session's home
+    # page shows what was shared with their agency since then.
+    home_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 

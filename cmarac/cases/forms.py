@@ -52,6 +52,8 @@ class CaseFilterForm(forms.Form):
         label="Lead agency", required=False, queryset=Agency.objects.none(), empty_label="Any agency"
     )
     led_by_my_agency = forms.BooleanField(label="Only cases my agency leads", required=False)
+    # From the home page: the cases shared with the person's agency since their last visit.
+    shared_since = forms.DateTimeField(required=False, widget=forms.HiddenInput)
     sort = forms.ChoiceField(
         label="Sort by", required=False, choices=[(key, label) for key, (label, _) in SORTS.items()]
     )

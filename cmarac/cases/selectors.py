@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Case as When_
@@ -10,7 +11,7 @@ from django.db.models.functions import Replace, Upper
 
 from cmarac.accounts.models import User
 from cmarac.cases.forms import CaseFilterForm
-from cmarac.cases.models import Case, CaseSubject, RiskLevel
+from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, RiskLevel
 
 RISK_RANK = When_(
     When(risk_level=RiskLevel.HIGH, then=Value(3)),
@@ -46,7 +47,18 @@ def cases_for_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Case]:
         cases = cases.filter(lead_agency=filters["lead_agency"])
     if filters.get("led_by_my_agency"):
         cases = cases.filter(lead_agency_id=user.agency_id) if user.agency_id else cases.none()
+    if filters.get("shared_since"):
+        cases = shared_with_agency_since(cases, user=user, since=filters["shared_since"])
     for term in (filters.get("q") or "").split()[:6]:
         cases = cases.filter(Q(reference__icontains=term) | Q(pk__in=_matching_subjects(term)))
     _, ordering = CaseFilterForm.SORTS.get(filters.get("sort") or "newest", CaseFilterForm.SORTS["newest"])
     return cases.order_by(*ordering)
+
+
+def shared_with_agency_since(cases: QuerySet[Case], *, user: User, since: datetime) -> QuerySet[Case]:
+    """Those of these cases that the person's agency became involved in after the moment (a
+    referral, an invitation, a lead or an action): what is new to the agency since then."""
+    if user.agency_id is None:
+        return cases.none()
+    new = CaseInvolvement.objects.filter(agency_id=user.agency_id, created_at__gt=since).values("case_id")
+    return cases.filter(pk__in=new)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -8,10 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
@@ -22,6 +23,7 @@ from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, Person
 from cmarac.cases.panels import case_panels
 from cmarac.cases.selectors import cases_for_list
 from cmarac.core.audit import NOT_RECORDED, audit_list, audit_refused, audit_view
+from cmarac.core.csv_download import csv_download
 
 PAGE_SIZE = 25
 
@@ -61,7 +63,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         # The filter form posts so that the search text stays out of the URL; redirect to a GET
         # whose address holds the filters and a token for the text.
         query = QueryDict(mutable=True)
-        for key in ("status", "lead_agency", "led_by_my_agency", "sort"):
+        for key in ("status", "lead_agency", "led_by_my_agency", "shared_since", "sort"):
             if request.POST.get(key):
                 query[key] = request.POST[key]
         query.setlist("risk_level", request.POST.getlist("risk_level"))
@@ -70,22 +72,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
             query["search"] = _remember_search(request, text)
         return redirect(f"{reverse('cases:list')}?{query.urlencode()}" if query else reverse("cases:list"))
 
-    data = request.GET.copy()
-    token = data.pop("search", [""])[-1]
-    data.pop("q", None)  # a name typed into the address is not accepted
-    text = request.session.get("case_searches", {}).get(token, "")
-    if text:
-        data["q"] = text
-    form = CaseFilterForm(data or None)
-    filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    form, filters, criteria = _list_filters(request)
     cases = cases_for_list(user=request.user, filters=filters)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = [case.reference for case in page.object_list]
-    criteria = {key: str(value) for key, value in filters.items() if value not in (None, "", [], False)}
-    if "q" in criteria:
-        # That someone searched is recorded, with the cases shown; what they typed (a name, a
-        # postcode) is not, so the trail holds no personal data.
-        criteria["q"] = NOT_RECORDED
     audit_list(request=request, model=Case, what="Case list", shown=shown, criteria=criteria)
     query = request.GET.copy()
     query.pop("page", None)
@@ -99,9 +89,67 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "cases": page.object_list,
             "query_string": query.urlencode(),
             "searching": bool(criteria),
+            "shared_since": filters.get("shared_since"),
             "can_create": request.user.has_role(Role.COORDINATOR),
         },
     )
+
+
+def _list_filters(request: HttpRequest) -> tuple[CaseFilterForm, dict[str, Any], dict[str, str]]:
+    """The list's filters from the address, the search text from the session (by its token), and
+    the criteria for the audit trail."""
+    data = request.GET.copy()
+    data.pop("page", None)
+    token = data.pop("search", [""])[-1]
+    data.pop("q", None)  # a name typed into the address is not accepted
+    text = request.session.get("case_searches", {}).get(token, "")
+    if text:
+        data["q"] = text
+    form = CaseFilterForm(data or None)
+    filters: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    criteria = {key: str(value) for key, value in filters.items() if value not in (None, "", [], False)}
+    if "q" in criteria:
+        # That someone searched is recorded, with the cases shown; what they typed (a name, a
+        # postcode) is not, so the trail holds no personal data.
+        criteria["q"] = NOT_RECORDED
+    return form, filters, criteria
+
+
+CSV_HEADER = [
+    "reference", "status", "risk level", "lead agency", "opened", "closed", "repeat case",
+    "ASB Case Review threshold reached", "subjects",
+]  # fmt: skip
+
+
+def _csv_rows(cases: QuerySet[Case]) -> Iterator[list[str]]:
+    """Streamed in chunks, each with its subjects prefetched: the queries do not grow with rows."""
+    yield CSV_HEADER
+    for case in cases.iterator(chunk_size=500):
+        yield [
+            case.reference,
+            case.get_status_display(),
+            case.get_risk_level_display(),
+            case.lead_agency.name if case.lead_agency else "",
+            case.opened_on.isoformat(),
+            case.closed_on.isoformat() if case.closed_on else "",
+            "yes" if case.is_repeat else "no",
+            "yes" if case.asb_case_review_threshold_reached else "no",
+            "; ".join(f"{s.person.full_name} ({s.get_role_display().lower()})" for s in case.subjects.all()),
+        ]
+
+
+@require_GET
+def case_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The case list as CSV: the cases this person may see, with the list's filters and search."""
+    form, filters, criteria = _list_filters(request)
+    cases = cases_for_list(user=request.user, filters=filters)
+    if form.is_bound and not form.is_valid():
+        # The page shows the default list with an error; a download holds nothing rather than
+        # more than was asked for.
+        cases = cases.none()
+    shown = list(cases.order_by("reference").values_list("reference", flat=True))
+    audit_list(request=request, model=Case, what="Case list CSV export", shown=shown, criteria=criteria)
+    return csv_download(_csv_rows(cases), filename="cases.csv")
 
 
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""What each person is offered: the service navigation and the home page's list.
+"""What each person is offered: the service navigation and the home page's list of other pages.
 
 Only pages that exist are linked. Each later part of the service adds its entry here.
 """
@@ -14,25 +14,6 @@ from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
 from cmarac.cases.access import agency_sees_cases
 from cmarac.governance.subject_access_services import may_make_exports
-
-ROLE_DESCRIPTIONS: dict[Role, str] = {
-    Role.COORDINATOR: (
-        "You run the panel day to day: triage referrals, build agendas, record attendance and minutes, "
-        "export meeting packs, manage agencies and users, and see the audit trail."
-    ),
-    Role.CO_CHAIR: (
-        "You chair the panel: you see every case, build and approve agendas and minutes, "
-        "nominate lead agencies, set and close actions, and close cases."
-    ),
-    Role.AGENCY_MEMBER: (
-        "You see the cases your agency attends and update the actions assigned to your agency or to you."
-    ),
-    Role.REFERRER: "You submit referrals to the panel and follow their progress. You see your own referrals only.",
-    Role.AUDITOR: ("You read the audit trail and run retention and subject access exports. You cannot edit cases."),
-    Role.ADMINISTRATOR: (
-        "You configure the service: agencies and user accounts. You see case content only through another role."
-    ),
-}
 
 
 def sees_cases(user: User) -> bool:
@@ -148,13 +129,6 @@ def capabilities_for(user: User) -> list[Capability]:
                 url=reverse("second_factor:people"),
             )
         )
-    found.append(
-        Capability(
-            title="Your second factor",
-            description="Your authenticator app, passkeys and recovery codes.",
-            url=reverse("second_factor:account"),
-        )
-    )
     if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
         found.append(
             Capability(

@@ -11,24 +11,19 @@ from cmarac.accounts.roles import Role
 from cmarac.core.health import State, broker_state, database_state
 from cmarac.governance.sharing import lapsed_agencies
 from cmarac.outbox.services import outbox_backlog
-from cmarac.web.navigation import ROLE_DESCRIPTIONS, capabilities_for, manage_links_for
+from cmarac.web.navigation import capabilities_for, manage_links_for
+from cmarac.web.work import work_sections
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """What needs the person now: a section of counts and links for each role they hold."""
     user = request.user
-    roles = [role for role in Role if role in user.roles]  # in the order of DOMAIN.md
-    labels = [role.label for role in roles]
-    if user.is_agency_lead:
-        labels.append("Agency lead")
-    elif user.is_agency_deputy:
-        labels.append("Agency deputy")
     return render(
         request,
         "core/home.html",
         {
-            "roles": labels,
-            "role_descriptions": [(role.label, ROLE_DESCRIPTIONS[role]) for role in roles],
-            "agency": user.agency,
+            "sections": work_sections(request),
+            "has_role": bool(user.roles),
             "capabilities": [vars(c) for c in capabilities_for(user)],
             "lapsed_sharing_agreements": (
                 [agency.name for agency in lapsed_agencies()] if user.has_role(Role.COORDINATOR) else []

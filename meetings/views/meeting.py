@@ -30,7 +30,7 @@ from meetings.forms import (
     ItemMinutesForm,
 )
 from meetings.models import AgendaInvitation, AgendaItem, Attendance, Meeting
-from meetings.selectors import attach_agreed_actions
+from meetings.selectors import minutes_for
 from meetings.views.helpers import (
     _add_service_error,
     _is_chair,
@@ -63,7 +63,7 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
     staff: dict[int, list[User]] = {agency.pk: [] for agency in agencies}
     for person in User.objects.filter(agency__in=agencies, is_active=True).order_by("full_name"):
         staff[person.agency_id].append(person)
-    records = {record.agency_id: record for record in meeting.attendance.select_related("attendee")}
+    records = {record.agency_id: record for record in meeting.attendance.select_related("attendee", "deputising_for")}
 
     # One form per agency, all posted together by one button: the attendance is taken in one go.
     rows = []
@@ -74,6 +74,7 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 "status": record.status,
                 "attendee": record.attendee_id,
                 "attendee_name": record.attendee_name,
+                "deputising_for": record.deputising_for_id,
                 "notes": record.notes,
             }
             if record
@@ -165,7 +166,7 @@ def attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 def _attendance_save(meeting: Meeting, rows: list[dict[str, Any]], revision: int) -> bool:
     """Record every agency given a status, all or none: a refusal goes onto that agency's form."""
-    fields = ("status", "attendee", "attendee_name", "notes")
+    fields = ("status", "attendee", "attendee_name", "deputising_for", "notes")
     records = [
         (row["agency"], {name: row["form"].cleaned_data[name] for name in fields})
         for row in rows
@@ -186,19 +187,28 @@ def _attendance_after_conflict(
     """Keep every agency's entries, show whose attendance differs from what is saved now, and take
     the revision saved now, so saving again is a deliberate choice."""
     current = Meeting.objects.get(pk=meeting.pk)
-    saved = {record.agency_id: record for record in current.attendance.select_related("attendee")}
+    saved = {record.agency_id: record for record in current.attendance.select_related("attendee", "deputising_for")}
     labels = dict(Attendance.Status.choices)
     conflicts = []
 
-    def shown(status: str, attendee: User | None, name: str, notes: str) -> str | None:
-        parts = [labels.get(status, ""), attendee.full_name if attendee else name, notes]
+    def shown(status: str, attendee: User | None, name: str, deputy_for: User | None, notes: str) -> str | None:
+        who = attendee.full_name if attendee else name
+        if who and deputy_for is not None:
+            who = f"{who} (for {deputy_for.full_name})"
+        parts = [labels.get(status, ""), who, notes]
         return ", ".join(part for part in parts if part) or None
 
     for row in rows:
         record, posted = saved.get(row["agency"].pk), row["form"].cleaned_data
-        theirs = shown(record.status, record.attendee, record.attendee_name, record.notes) if record else None
-        yours = shown(posted.get("status") or "", posted.get("attendee"), posted.get("attendee_name", ""),
-                      posted.get("notes", "")) if posted.get("status") else None  # fmt: skip
+        theirs = (
+            shown(record.status, record.attendee, record.attendee_name, record.deputising_for, record.notes)
+            if record
+            else None
+        )
+        yours = None
+        if posted.get("status"):
+            yours = shown(posted["status"], posted.get("attendee"), posted.get("attendee_name", ""),
+                          posted.get("deputising_for"), posted.get("notes", ""))  # fmt: skip
         if theirs != yours:
             conflicts.append((row["agency"].name, theirs, yours))
     data = request.POST.copy()
@@ -487,35 +497,37 @@ def minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
         else:
             raise BadRequest("Unknown action")
 
-    circulated = meeting.minutes_status != Meeting.MinutesStatus.DRAFT
     items = list(
         AgendaItem.objects.visible_to(user)
         .filter(meeting=meeting)
         .select_related("case", "lead_agency", "lead_officer", "recorded_by")
     )
-    # Agencies read the minutes of their items once the minutes are circulated; the chairs, as they are written.
-    shown = attach_agreed_actions(meeting, items) if is_chair or circulated else []
-    if shown:
+    # What this person reads: the same rule as their minutes PDF (meetings.selectors.minutes_for).
+    shown = minutes_for(user, meeting, items)
+    if shown.items:
         audit_list(
             request=request,
             model=AgendaItem,
             what="Minutes",
-            shown=[item.case.reference for item in shown],
+            shown=[item.case.reference for item in shown.items],
             criteria={"meeting": meeting.pk},
         )
+    locked = meeting.minutes_locked
     return render(
         request,
         "meetings/minutes.html",
         {
             "meeting": meeting,
-            "items": shown,
+            "items": shown.items,
+            "general": shown.general,
             "invited": bool(items),
             "form": form,
             "saved_now": saved_now,
             "is_chair": is_chair,
             "can_approve": user.has_role(Role.CO_CHAIR),
-            "circulated": circulated,
-            "attendance": list(meeting.attendance.select_related("agency", "attendee")) if shown else [],
-            "approved_by": meeting.minutes_approved_by if meeting.minutes_locked else None,
+            "can_correct": locked and user.has_role(Role.CO_CHAIR),
+            "circulated": meeting.minutes_status != Meeting.MinutesStatus.DRAFT,
+            "attendance": shown.attendance,
+            "approved_by": meeting.minutes_approved_by if locked else None,
         },
     )

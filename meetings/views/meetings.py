@@ -48,6 +48,7 @@ from meetings.views.helpers import (
     _posted,
     _require_coordinator,
 )
+from meetings.work import MINUTES_FILTERS
 
 # --- The list, and adding, moving and cancelling meetings ---------------------------------
 
@@ -67,14 +68,22 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         visible_items=Coalesce(Subquery(visible_items, output_field=IntegerField()), 0)
     )
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    upcoming = list(meetings.filter(starts_at__gte=today).order_by("starts_at"))
-    past = Paginator(meetings.filter(starts_at__lt=today).order_by("-starts_at"), PAST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    minutes = request.GET.get("minutes", "")
+    if minutes in MINUTES_FILTERS:
+        # From the home page: the meetings whose minutes wait for the coordinator or the chairs.
+        upcoming = []
+        past_meetings = meetings.filter(MINUTES_FILTERS[minutes][1])
+    else:
+        minutes = ""
+        upcoming = list(meetings.filter(starts_at__gte=today).order_by("starts_at"))
+        past_meetings = meetings.filter(starts_at__lt=today)
+    past = Paginator(past_meetings.order_by("-starts_at"), PAST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/meeting_list.html",
         {
+            "minutes_filter": MINUTES_FILTERS[minutes][0] if minutes else "",
+            "query_string": f"minutes={minutes}" if minutes else "",
             "upcoming": upcoming,
             "past": past,
             "is_chair": _is_chair(user),

@@ -12,25 +12,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case
 from cmarac.core.audit import audit_list, audit_refused, audit_view
+from cmarac.core.csv_download import csv_download
 from cmarac.core.schedule import meetings_from, rule_from_settings, slot_for_referral
 from referrals import services
 from referrals.access import get_referral_for
 from referrals.forms import SECTION_FORMS, AddAnotherForm, ChecklistForm, RevisionForm, SectionForm, SubjectForm
+from referrals.lists import my_csv_rows, my_referral_filters
+from referrals.lists import my_referrals as my_referrals_for
 from referrals.models import Referral, ReferralAnswer, ReferralSubject
 
 PAGE_SIZE = 25
@@ -212,25 +216,41 @@ def _answers_context(referral: Referral, *, change: bool) -> dict[str, Any]:
 
 
 def my_referrals(request: HttpRequest) -> HttpResponse:
-    referrals = (
-        Referral.objects.visible_to(request.user)
-        .filter(referrer=request.user)
-        .only("reference", "status", "created_at", "submitted_at", "meeting_date", "is_late", "accepted_as_urgent")
-        .prefetch_related("subjects")
-    )
+    filters = my_referral_filters(request.GET)
+    referrals = my_referrals_for(request.user, filters)
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_list(
         request=request,
         model=Referral,
         what="My referrals",
         shown=[referral.reference for referral in page.object_list],
-        criteria={},
+        criteria={"status": filters["status"]} if filters["status"] else {},
     )
     return render(
         request,
         "referrals/my_referrals.html",
-        {"page": page, "referrals": page.object_list, "can_start": request.user.agency_id is not None},
+        {
+            "page": page,
+            "referrals": page.object_list,
+            "can_start": request.user.agency_id is not None,
+            "status": filters["status"],
+            "status_label": Referral.Status(filters["status"]).label if filters["status"] else "",
+            "query_string": urlencode({"status": filters["status"]}) if filters["status"] else "",
+        },
     )
+
+
+@require_GET
+def my_referrals_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The person's own referrals as CSV, with the status filter of the page."""
+    filters = my_referral_filters(request.GET)
+    referrals = my_referrals_for(request.user, filters)
+    if not filters["valid"]:
+        referrals = referrals.none()
+    shown = list(referrals.order_by("reference").values_list("reference", flat=True))
+    criteria = {"status": filters["status"]} if filters["status"] else {}
+    audit_list(request=request, model=Referral, what="My referrals CSV export", shown=shown, criteria=criteria)
+    return csv_download(my_csv_rows(referrals), filename="my-referrals.csv")
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cmarac.accounts.roles import Role
 from cmarac.core.audit import audit_list, audit_refused, audit_view
+from cmarac.core.csv_download import csv_download
 from cmarac.core.revisions import form_after_conflict
 from referrals import services
 from referrals.access import get_referral_for
 from referrals.forms_triage import TriageForm, UrgentForm
+from referrals.lists import TABS, triage_csv_rows, triage_filters, triage_referrals
 from referrals.matching import find_repeat, propose_cases
 from referrals.models import Referral
-
-TABS = {
-    "waiting": ("Waiting for triage", [Referral.Status.SUBMITTED]),
-    "information": ("More information requested", [Referral.Status.MORE_INFORMATION]),
-    "decided": ("Decided", [Referral.Status.ACCEPTED, Referral.Status.DECLINED]),
-}
 
 
 def _require_triage_role(request: HttpRequest) -> None:
@@ -35,38 +32,52 @@ def _require_triage_role(request: HttpRequest) -> None:
 
 def triage_list(request: HttpRequest) -> HttpResponse:
     _require_triage_role(request)
-    tab = request.GET.get("tab", "waiting")
-    if tab not in TABS:
-        tab = "waiting"
-    referrals = (
-        Referral.objects.visible_to(request.user)
-        .filter(status__in=TABS[tab][1])
-        .select_related("referring_agency", "referrer", "case")
-        .prefetch_related("subjects")
-        .order_by("meeting_date", "submitted_at", "pk")
-    )
+    filters = triage_filters(request.GET)
+    tab = filters["tab"]
+    referrals = triage_referrals(request.user, filters)
     page = Paginator(referrals, 25).get_page(request.GET.get("page"))
     audit_list(
         request=request,
         model=Referral,
         what="Referral triage list",
         shown=[r.reference for r in page.object_list],
-        criteria={"tab": tab},
+        criteria=_criteria(filters),
     )
     counts = Referral.objects.visible_to(request.user).aggregate(
         **{key: Count("pk", filter=Q(status__in=statuses)) for key, (_, statuses) in TABS.items()}
     )
+    query = urlencode({"tab": tab, **({"late": "1"} if filters["late"] else {})})
     return render(
         request,
         "referrals/triage_list.html",
         {
             "tab": tab,
+            "late": filters["late"],
             "tabs": [(key, label, counts[key]) for key, (label, _) in TABS.items()],
             "page": page,
             "referrals": page.object_list,
-            "query_string": f"tab={tab}",
+            "query_string": query,
         },
     )
+
+
+def _criteria(filters: dict[str, Any]) -> dict[str, Any]:
+    return {"tab": filters["tab"], **({"late": True} if filters["late"] else {})}
+
+
+@require_GET
+def triage_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The triage list as CSV: the tab (and late filter) shown, every page of it."""
+    _require_triage_role(request)
+    filters = triage_filters(request.GET)
+    referrals = triage_referrals(request.user, filters)
+    if not filters["valid"]:
+        referrals = referrals.none()
+    shown = list(referrals.order_by("reference").values_list("reference", flat=True))
+    audit_list(
+        request=request, model=Referral, what="Referral list CSV export", shown=shown, criteria=_criteria(filters)
+    )
+    return csv_download(triage_csv_rows(referrals), filename=f"referrals-{filters['tab']}.csv")
 
 
 @require_http_methods(["GET", "POST"])

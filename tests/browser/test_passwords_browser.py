@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_changing_a_password_in_the_browser(page: Any, housing_lead: User) -> None:
     sign_in(page, housing_lead.email, TEST_PASSWORD)
     page.wait_for_url("**/")
+    page.get_by_role("banner").get_by_role("link", name="Your account").click()
+    page.wait_for_url("**/account/")
     page.get_by_role("link", name="Change your password").click()
     page.wait_for_url("**/account/password/")
     assert axe_violations(page) == []

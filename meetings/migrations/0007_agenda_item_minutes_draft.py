@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0005_pack_items_rechecked_at_download'),
+        ('meetings', '0006_minutes_corrections_and_deputies'),
     ]
 
     operations = [
