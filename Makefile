@@ -63,7 +63,12 @@ format: install
 	$(BIN)/ruff format .
 
 # Benchmarks measure speed and memory; tests never depend on this machine's speed.
-bench: bench-pack
+# `make bench`: pages, mixed load, reminders and packs at 10k and 100k cases on scratch databases
+# (PostgreSQL on 127.0.0.1 as postgres, else SQLite), against a minimal page; see docs/performance.md.
+# BENCH_SIZES="--size 10k" for the quick one; --size 1m for the largest.
+BENCH_SIZES ?= --size 10k --size 100k
+bench: install
+	$(BIN)/python manage.py bench $(BENCH_SIZES)
 
 bench-pack: install
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \

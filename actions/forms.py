@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
 from django.utils import timezone
@@ -39,21 +39,45 @@ def active_agencies() -> QuerySet[Agency]:
     return Agency.objects.filter(is_active=True).only("pk", "name")
 
 
+def agency_staff() -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True, agency__is_active=True, groups__name=Role.AGENCY_MEMBER.group_name)
+        .select_related("agency")
+        .order_by("agency__name", "full_name")
+    )
+
+
+class _OfferedOfficers(ModelChoiceIterator):
+    def __init__(self, field: OfficerChoiceField) -> None:
+        super().__init__(field)
+        self.queryset = field.offered
+
+
 class OfficerChoiceField(forms.ModelChoiceField):
-    """Active agency staff of every active agency, sorted by agency, each labelled with their agency
-    (one select for all agencies; the form checks the officer works for the owning agency)."""
+    """Accepts any active member of staff of an active agency (the form then checks they work for
+    the owning agency, and says so), but offers only the staff of one agency: the owning agency
+    chosen so far (`offer_staff_of`). A select of every member of staff grows with the partnership."""
+
+    iterator = _OfferedOfficers
+    offered: QuerySet[User] = User.objects.none()
 
     def __init__(self, **kwargs: Any) -> None:
-        staff = (
-            User.objects.filter(is_active=True, agency__is_active=True, groups__name=Role.AGENCY_MEMBER.group_name)
-            .select_related("agency")
-            .order_by("agency__name", "full_name")
-        )
         kwargs.setdefault("empty_label", "No named officer")
-        super().__init__(queryset=staff, required=False, **kwargs)
+        super().__init__(queryset=agency_staff(), required=False, **kwargs)
+
+    def offer_staff_of(self, agency_id: int | None) -> None:
+        self.offered = agency_staff().filter(agency_id=agency_id) if agency_id else User.objects.none()
+        self.widget.choices = self.choices
 
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
         return f"{obj.full_name}, {obj.agency.name}"  # type: ignore[union-attr]
+
+
+def _chosen_agency(form: forms.Form, default: int | None = None) -> int | None:
+    """The owning agency chosen so far: posted, or given as the form's initial value."""
+    raw = form.data.get("owner") if form.is_bound else form.initial.get("owner")
+    chosen = parse_id(str(raw)) if raw not in (None, "") else None
+    return chosen if chosen is not None else default
 
 
 class _OfferedMeetings(ModelChoiceIterator):
@@ -62,9 +86,13 @@ class _OfferedMeetings(ModelChoiceIterator):
         self.queryset = field.offered
 
 
+# How many meetings the action list's filter offers (two years of monthly meetings).
+MEETINGS_OFFERED = 24
+
+
 class MeetingChoiceField(forms.ModelChoiceField):
     """Accepts any meeting the person may see (a link from any meeting page works), but offers only
-    those at which actions were set, and the one chosen."""
+    the most recent MEETINGS_OFFERED at which actions were set, and the one chosen."""
 
     iterator = _OfferedMeetings
     offered: QuerySet[Meeting] = Meeting.objects.none()
@@ -131,9 +159,14 @@ class ActionFilterForm(forms.Form):
         meetings = Meeting.objects.visible_to(user)
         chosen = parse_id(data.get("meeting", ""))
         field = self.fields["meeting"]
-        field.offered = (
-            meetings.filter(Q(items__actions__isnull=False) | Q(pk=chosen)).distinct().order_by("-starts_at")
+        # The most recent meetings at which actions were set, newest first, found by walking the
+        # meetings by date and stopping at the limit: not every agenda item joined to every action.
+        recent = (
+            meetings.filter(Exists(Action.objects.filter(agenda_item__meeting=OuterRef("pk"))))
+            .order_by("-starts_at")
+            .values("pk")[:MEETINGS_OFFERED]
         )
+        field.offered = meetings.filter(Q(pk__in=recent) | Q(pk=chosen)).order_by("-starts_at")
         field.queryset = meetings  # after `offered`: setting the queryset builds the widget's choices
 
     def clean_case(self) -> str:
@@ -212,6 +245,10 @@ class ActionSetForm(forms.Form):
     def __init__(self, *args: Any, default_due: date | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = active_agencies()
+        owner = _chosen_agency(self)
+        self.fields["officer"].offer_staff_of(owner)  # type: ignore[attr-defined]
+        if owner is None:
+            self.fields["officer"].help_text = "Select the owning agency first, then show its officers"
         self.fields["due_on"].help_text = (
             f"Leave blank for the day before the next meeting: {_long_date(default_due)}"
             if default_due
@@ -325,6 +362,7 @@ class ActionReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.action = action
         self.fields["owner"].queryset = active_agencies()
+        self.fields["officer"].offer_staff_of(_chosen_agency(self, default=action.owner_id))  # type: ignore[attr-defined]
         self.fields["due_on"].help_text = f"It is due on {_long_date(action.due_on)}. The new date must be later."
 
     def clean(self) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from cmarac.cases.access import agency_sees_cases, get_case_for
 from cmarac.cases.models import Case
 from cmarac.core.audit import audit_list, audit_refused, audit_view
 from cmarac.core.csv_download import csv_download
+from cmarac.core.pagination import bounded_page
 from cmarac.core.params import parse_id
 from cmarac.core.revisions import form_after_conflict
 from meetings.models import AgendaItem
@@ -88,6 +88,16 @@ def _add_service_error(form: Form, error: ValidationError, rename: dict[str, str
         form.add_error(name if name in form.fields else None, errors)
 
 
+# The no-JavaScript way to narrow the officer select to the owning agency chosen: a secondary
+# button that posts the form back to be shown again.
+SHOW_OFFICERS = "show_officers"
+
+
+def _kept(posted: Any, form_class: type[Form]) -> dict[str, Any]:
+    """What was typed into a form, as initial values to show it again unchecked."""
+    return {name: posted.get(name) for name in form_class.base_fields if posted.get(name) not in (None, "")}
+
+
 def _shown_references(actions: list[Action]) -> list[str]:
     return list(dict.fromkeys(action.case.reference for action in actions))
 
@@ -98,7 +108,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
     form = ActionFilterForm(request.GET, user=request.user)
     today = timezone.localdate()
     actions = form.filter(with_latest_update(Action.objects.visible_to(request.user)), today=today)
-    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = bounded_page(actions, PAGE_SIZE, request.GET.get("page"))
     rows = list(page.object_list)
     audit_list(
         request=request, model=Action, what="Action list", shown=_shown_references(rows), criteria=form.criteria()
@@ -194,14 +204,18 @@ def action_new(request: HttpRequest, reference: str) -> HttpResponse:
             raise Http404("No agenda item found")
     next_url = _safe_next(request)
     set_at = timezone.localdate(item.meeting.starts_at) if item else None
-    form = ActionSetForm(
-        request.POST if request.method == "POST" else None, default_due=services.default_due_date(after=set_at)
-    )
-    if request.method == "POST" and item is not None and item.meeting.minutes_locked:
+    default_due = services.default_due_date(after=set_at)
+    showing_officers = request.method == "POST" and SHOW_OFFICERS in request.POST
+    if showing_officers:
+        # Without JavaScript: the owning agency was chosen, show its officers; nothing is checked yet.
+        form = ActionSetForm(initial=_kept(request.POST, ActionSetForm), default_due=default_due)
+    else:
+        form = ActionSetForm(request.POST if request.method == "POST" else None, default_due=default_due)
+    if request.method == "POST" and not showing_officers and item is not None and item.meeting.minutes_locked:
         # Refused whatever else the form holds: the service would refuse it too (ITEM_LOCKED).
         form.is_valid()
         form.add_error(None, services.ITEM_LOCKED)
-    elif request.method == "POST" and form.is_valid():
+    elif request.method == "POST" and form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
             action = services.action_set(
@@ -239,7 +253,11 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
     if chosen not in ActionReviewForm.FIELDS:
         chosen = ""
     conflicts: list[tuple[str, Any, Any]] = []
-    if posted is not None and chosen and posted.get("shown") != chosen:
+    if posted is not None and chosen == ActionReviewForm.REASSIGN and SHOW_OFFICERS in posted:
+        # The agency was chosen: show its officers, keeping what was typed; nothing is checked yet.
+        initial = {**_kept(posted, ActionReviewForm), "decision": chosen}
+        form = ActionReviewForm(None, action=action, initial=initial)
+    elif posted is not None and chosen and posted.get("shown") != chosen:
         # A decision just chosen: show its questions under it, unchecked (a server-side conditional
         # reveal: GOV.UK's script sets aria-expanded on the radios, which ARIA does not allow). The
         # revision first shown goes on, so a change made meanwhile is still caught.

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "referrals",
     "meetings",
     "actions",
+    "cmarac.reports",  # the partnership report: reads every app, so above them all
     "cmarac.web",  # the home page, navigation and demo data: above every app
 ]
 
@@ -90,6 +91,13 @@ MIDDLEWARE = [
     # Axes must be last: it turns lockouts into the locked-out page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Benchmark mode (`manage.py bench` sets it for the gunicorn it starts on a scratch database): every
+# response carries its server time and query count, and the reference page is served. Never in
+# production.
+BENCH = env_bool("BENCH", default=False)
+if BENCH:
+    MIDDLEWARE.insert(0, "cmarac.web.bench.middleware.bench_timing")
 
 ROOT_URLCONF = "cmarac.urls"
 WSGI_APPLICATION = "cmarac.wsgi.application"
@@ -308,7 +316,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or BENCH  # the benchmark serves pages, not static files: no collectstatic needed
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },

@@ -7,6 +7,7 @@ from cmarac.accounts.views import account as views_account
 from cmarac.accounts.views import password as views_password
 from cmarac.accounts.views.sign_in import SignInView, sign_out
 from cmarac.web import views as web_views
+from cmarac.web.bench.views import bench_reference
 
 admin.site.site_header = "CMARAC case manager administration"
 admin.site.site_title = "CMARAC administration"
@@ -30,12 +31,14 @@ urlpatterns = [
     path("session/timed-out/", session_timed_out, name="session-timed-out"),
     path("accessibility/", web_views.accessibility, name="accessibility"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("bench/reference/", bench_reference, name="bench-reference"),  # 404 unless settings.BENCH
     path("cases/", include("cmarac.cases.urls")),
     path("audit/", include("cmarac.audit.urls")),
     path("governance/", include("cmarac.governance.urls")),
     path("referrals/", include("referrals.urls")),
     path("meetings/", include("meetings.urls")),
     path("actions/", include("actions.urls")),
+    path("reports/", include("cmarac.reports.urls")),
     path("manage/checklists/", include("referrals.checklist_urls")),
     # Before the people and agencies pages' own "manage/" (whose index it replaces): the Manage page.
     path("manage/", web_views.manage, name="manage-hub"),

@@ -25,7 +25,7 @@ FLOORS = [
     {"cmarac.governance"},
     {"referrals"},
     {"meetings", "actions"},
-    {"cmarac.web"},
+    {"cmarac.web", "cmarac.reports"},
 ]
 PLUG_INS = {"retention.py": "cmarac.governance", "subject_access.py": "cmarac.governance"}
 

@@ -111,6 +111,8 @@ def test_no_page_of_a_case_or_referral_has_a_subjects_name_in_its_title(
         # Corrections of approved minutes are the co-chairs' alone (tested in test_minutes_corrections.py).
         "correction_id": [0],
         "role": ["referrer"],
+        # The partnership report's tables (counts only: no title names anyone).
+        "key": ["referrals-by-agency"],
         # Risk checklist pages hold no case data: an unknown question is enough here.
         "question": [0],
     }

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
@@ -85,10 +86,43 @@ def test_the_demo_has_a_year_of_meetings_and_an_agenda_agencies_see_in_part() ->
     assert Meeting.objects.count() >= 12
     fire_lead = User.objects.get(email="lead.fire@demo.cmarac.test")
     chair = User.objects.get(email="chair.police@demo.cmarac.test")
-    items = AgendaItem.objects.all()
+    upcoming = Meeting.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
+    items = AgendaItem.objects.filter(meeting=upcoming)
     assert items.count() == 4
-    assert AgendaItem.objects.visible_to(fire_lead).count() == 2
-    assert AgendaItem.objects.visible_to(chair).count() == 4
+    assert items.visible_to(fire_lead).count() == 2
+    assert items.visible_to(chair).count() == 4
+
+
+def test_the_demo_has_a_year_of_history_for_the_report() -> None:
+    from datetime import timedelta
+
+    from actions.models import Action
+    from cmarac.cases.models import Case
+    from cmarac.reports.figures import partnership_report, report_tables
+    from cmarac.reports.periods import dates_period
+    from meetings.models import Meeting
+    from referrals.models import Referral
+
+    call_command("seed_demo")
+    today = timezone.localdate()
+    year_ago = timezone.now() - timedelta(days=365)
+    approved = Meeting.objects.filter(status=Meeting.Status.MINUTES_APPROVED, starts_at__lt=timezone.now())
+    assert approved.count() >= 11
+    assert approved.filter(starts_at__lt=year_ago + timedelta(days=31)).exists()  # reaches back twelve months
+    assert Referral.objects.filter(submitted_at__lt=year_ago + timedelta(days=31)).exists()
+    assert Case.objects.filter(status=Case.Status.CLOSED, closed_on__lt=today - timedelta(days=180)).exists()
+    completed = Action.objects.filter(status=Action.Status.COMPLETED)
+    assert any(timezone.localdate(a.closed_at) <= a.due_on for a in completed)
+    assert any(timezone.localdate(a.closed_at) > a.due_on for a in completed)
+    assert Action.objects.filter(status=Action.Status.NOT_DONE).exists()
+    tables = report_tables(partnership_report(dates_period(today - timedelta(days=365), today), today=today))
+    assert tables["referrals-by-agency"].total.values[0] >= 24
+    assert tables["risk-reduction"].rows[0].values[0] > 0
+    assert tables["repeat-rate"].rows[1].values[0] > 0
+    assert len(tables["attendance"].rows) >= 8
+    counts = (Referral.objects.count(), Case.objects.count(), Action.objects.count(), Meeting.objects.count())
+    call_command("seed_demo")
+    assert (Referral.objects.count(), Case.objects.count(), Action.objects.count(), Meeting.objects.count()) == counts
 
 
 def test_seed_roles_are_approved_grants_and_one_request_waits() -> None:

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 # Entries are looked for this far back when sealing; older unsealed entries are reported by
 # verification instead (a process that wrote them died before sealing and no run caught up).
 SEALING_WINDOW = timedelta(days=1)
+# What a request seals after its commit: its own entries and any a neighbour left moments ago.
+AFTER_COMMIT_WINDOW = timedelta(minutes=15)
 # An entry may wait this long for its seal before verification reports it.
 SEALING_GRACE = timedelta(hours=1)
 BATCH = 500
@@ -58,8 +60,10 @@ def link(previous: str, entry: LogEntry) -> str:
     return hashlib.sha256(previous.encode() + b"\n" + canonical(entry)).hexdigest()
 
 
-def seal_pending(*, limit: int = 5000) -> int:
-    """Append seals for unsealed recent entries, oldest first. Returns how many were sealed."""
+def seal_pending(*, limit: int = 5000, window: timedelta = SEALING_WINDOW) -> int:
+    """Append seals for unsealed entries younger than `window`, oldest first. Returns how many
+    were sealed. After a request the window is short (its own entries are seconds old), so the
+    search for unsealed entries reads minutes of the trail, not a day; beat's run takes the day."""
     sealed = 0
     while sealed < limit:
         with transaction.atomic():
@@ -69,7 +73,7 @@ def seal_pending(*, limit: int = 5000) -> int:
                     return sealed  # another process is sealing: it takes these entries too
                 head, _ = ChainHead.objects.get_or_create(pk=1)
                 head = ChainHead.objects.select_for_update().get(pk=1)
-            since = timezone.now() - SEALING_WINDOW
+            since = timezone.now() - window
             pending = list(
                 LogEntry.objects.filter(timestamp__gte=since)
                 .filter(~Exists(Seal.objects.filter(entry_id=OuterRef("pk"))))
@@ -97,7 +101,7 @@ def seal_after_commit(sender: type, instance: LogEntry, created: bool, **kwargs:
 
 def _seal_quietly() -> None:
     try:
-        seal_pending(limit=BATCH)
+        seal_pending(limit=BATCH, window=AFTER_COMMIT_WINDOW)
     except Exception:  # the scheduled run seals what this one could not; a request never fails here
         logger.exception("Sealing the audit trail failed; the scheduled run will retry")
 

@@ -5,7 +5,6 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from cmarac.audit.presentation import changed_fields, describe_changes
 from cmarac.audit.selectors import audit_entries
 from cmarac.core.audit import audit_list
 from cmarac.core.csv_download import csv_download
+from cmarac.core.pagination import bounded_page
 
 PAGE_SIZE = 50
 
@@ -33,7 +33,7 @@ def _criteria(filters: dict[str, Any]) -> dict[str, str]:
 
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
-    page = Paginator(audit_entries(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = bounded_page(audit_entries(filters=filters), PAGE_SIZE, request.GET.get("page"))
     page.object_list = list(page.object_list)
     for entry in page.object_list:
         entry.changed_fields = changed_fields(entry)

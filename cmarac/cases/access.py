@@ -50,6 +50,20 @@ def visible_case_ids(user: User) -> Any:
     ).values("content_object_id")
 
 
+def restrict_to_visible_cases(queryset: QuerySet[Any], user: User, case_path: str = "case") -> QuerySet[Any]:
+    """`queryset` (of a model that hangs off a case through `case_path`) narrowed to this person's
+    cases. Those who see every case get the queryset unchanged, with no join to the case table at
+    all; agency staff get a semi-join on their agency's grants, not on the case table."""
+    from cmarac.cases.models import ALL
+
+    ids = visible_case_ids(user)
+    if ids is ALL:
+        return queryset.all()
+    if ids is None:
+        return queryset.none()
+    return queryset.filter(**{f"{case_path}__in": ids})
+
+
 _permission_ids: dict[str, int] = {}
 
 

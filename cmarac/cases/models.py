@@ -77,6 +77,11 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-opened_on", "-pk"]
+        # The case list's default order (newest first, open cases), and its "all statuses" form.
+        indexes = [
+            models.Index(fields=["status", "-opened_on", "-id"], name="case_list_by_status"),
+            models.Index(fields=["-opened_on", "-id"], name="case_list_newest"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="open", closed_on__isnull=True) | Q(status="closed", closed_on__isnull=False),
@@ -145,8 +150,9 @@ class SubjectDataQuerySet(models.QuerySet[Any]):
     case_path = "case"
 
     def visible_to(self, user: User) -> SubjectDataQuerySet:
-        visible = Case.objects.visible_to(user)
-        return self.filter(**{f"{self.case_path}__in": visible.values("pk")})
+        from cmarac.cases.access import restrict_to_visible_cases
+
+        return restrict_to_visible_cases(self, user, self.case_path)  # type: ignore[return-value]
 
 
 class PersonQuerySet(SubjectDataQuerySet):

@@ -21,9 +21,10 @@ from cmarac.cases.access import get_case_for
 from cmarac.cases.forms import CaseCreateForm, CaseFilterForm, PersonForm, ReasonForm
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, Person
 from cmarac.cases.panels import case_panels
-from cmarac.cases.selectors import cases_for_list
+from cmarac.cases.selectors import SEARCH_LIMIT, cases_by_ids, cases_for_list, matching_case_ids, search_terms
 from cmarac.core.audit import NOT_RECORDED, audit_list, audit_refused, audit_view
 from cmarac.core.csv_download import csv_download
+from cmarac.core.pagination import bounded_page
 
 PAGE_SIZE = 25
 
@@ -74,7 +75,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
     form, filters, criteria = _list_filters(request)
     cases = cases_for_list(user=request.user, filters=filters)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    too_many = False
+    if search_terms(filters):
+        # The search runs once: its matching ids give the count and the page; the page's cases
+        # are then read by id.
+        ids, too_many = matching_case_ids(cases)
+        page = Paginator(ids, PAGE_SIZE).get_page(number)
+        page.object_list = cases_by_ids(list(page.object_list))
+    else:
+        page = bounded_page(cases, PAGE_SIZE, number)
     shown = [case.reference for case in page.object_list]
     audit_list(request=request, model=Case, what="Case list", shown=shown, criteria=criteria)
     query = request.GET.copy()
@@ -89,6 +99,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "cases": page.object_list,
             "query_string": query.urlencode(),
             "searching": bool(criteria),
+            "too_many": too_many,
+            "search_limit": SEARCH_LIMIT,
             "shared_since": filters.get("shared_since"),
             "can_create": request.user.has_role(Role.COORDINATOR),
         },

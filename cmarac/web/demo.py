@@ -288,4 +288,12 @@ def seed_demo() -> list[DemoPerson]:
 
     seed_demo_agenda(chair=User.objects.get(email=f"chair.police@{DOMAIN}"), agencies=agencies)
     seed_demo_referrals()
+
+    from cmarac.web.demo_history import seed_demo_history
+
+    seed_demo_history(
+        agencies=agencies,
+        coordinator=User.objects.get(email=PEOPLE[0].email),
+        chair=User.objects.get(email=f"chair.police@{DOMAIN}"),
+    )
     return PEOPLE

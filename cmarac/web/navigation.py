@@ -187,6 +187,8 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     if sees_cases(user):
         entries.append(("Actions", reverse("actions:list")))
     entries.append(("Meetings", reverse("meetings:list")))
+    if user.has_role(Role.COORDINATOR, Role.CO_CHAIR, Role.AUDITOR):
+        entries.append(("Report", reverse("reports:report")))
     manage = manage_links_for(user)
     if manage:
         entries.append(("Manage", reverse("manage-hub")))

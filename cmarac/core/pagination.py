@@ -1,0 +1,53 @@
+"""Pagination whose count is bounded: a list never counts more rows than it could show soon.
+
+Counting every row a person may see costs as much as reading them all (PostgreSQL has no cheap
+exact count), and grows with history. A list counts at most `COUNT_CAP` rows, or enough for a few
+pages beyond the one asked for, whichever is more: "More than 1,000 cases", with the GOV.UK
+pagination still leading on to the next page (ADR 0026).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+
+COUNT_CAP = 1000
+PAGES_AHEAD = 5
+
+
+def page_number(raw: Any) -> int:
+    try:
+        return max(1, int(raw))
+    except (TypeError, ValueError):
+        return 1
+
+
+class BoundedPaginator(Paginator):
+    """A Paginator whose `count` is at most `bound`; `capped` says there are more rows."""
+
+    def __init__(self, object_list: Any, per_page: int, *, number: Any = 1, cap: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        cap = COUNT_CAP if cap is None else cap
+        self.bound = max(cap, (page_number(number) + PAGES_AHEAD) * per_page)
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        # A queryset: SELECT COUNT(*) FROM (SELECT ... LIMIT bound + 1), its order dropped.
+        found = rows.order_by()[: self.bound + 1].count() if isinstance(rows, QuerySet) else len(rows)
+        self.capped = found > self.bound
+        return min(found, self.bound)
+
+    @cached_property
+    def num_pages(self) -> int:
+        """The pages known to exist: past the bound there is at least one more row, so one more page."""
+        counted = self.count + (1 if self.capped else 0)
+        return super().num_pages if not self.capped else -(-counted // self.per_page)
+
+
+def bounded_page(object_list: Any, per_page: int, number: Any, *, cap: int | None = None) -> Page:
+    return BoundedPaginator(object_list, per_page, number=number, cap=cap).get_page(number)

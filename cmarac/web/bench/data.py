@@ -1,0 +1,428 @@
+"""Synthetic history for the benchmark: agencies, staff, meetings, and cases with their subjects,
+involvements, grants, agenda items, actions, updates and timeline, at any size.
+
+Every case is first described (`CaseSpec`), then written either by the services one case at a
+time (`write_case_by_services`, the reference) or in bulk (`write_cases_in_bulk`, fast enough for
+100,000 cases). tests/test_bench.py proves both write the same rows for the same description; the
+bulk path writes no audit trail entries (they are not case data, and the services' are for people
+acting, which nobody did here). Everything is invented: postcodes use the area "DB", which no real
+UK postcode has.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from actions.models import Action, ActionUpdate
+from cmarac.accounts.models import Agency, User
+from cmarac.accounts.roles import Role
+from cmarac.cases.access import view_case_permission_id
+from cmarac.cases.models import (
+    Case,
+    CaseEvent,
+    CaseGroupObjectPermission,
+    CaseInvolvement,
+    CaseReferenceCounter,
+    CaseSubject,
+    LeadChange,
+    Person,
+    RiskLevel,
+    RiskLevelChange,
+)
+from cmarac.cases.services import REFERENCE_PREFIX
+from meetings.models import AgendaInvitation, AgendaItem, Meeting
+
+GIVEN = ["Ada", "Bram", "Cleo", "Dev", "Esme", "Finn", "Gwen", "Hal", "Iris", "Jude", "Kit", "Lena", "Milo", "Nia"]
+FAMILY = ["Ashdown", "Brackley", "Corrow", "Dunmere", "Elsworth", "Farrant", "Gilliard", "Hesketh", "Illsley",
+          "Jarrow", "Kestrel", "Loxley", "Merrow", "Norbury", "Ormsby", "Penhallow", "Quarrie", "Rushden"]  # fmt: skip
+SUMMARIES = [
+    "Repeated reports of noise and threats from a neighbouring flat.",
+    "Groups arriving late at night; concern the tenant's home has been taken over.",
+    "Hoarding with a fire risk; the occupant refuses visits.",
+    "Hate incidents on the estate aimed at one household.",
+]
+UPDATES = ["Visited; no answer. Card left.", "Spoke to the tenant; agreed a plan.", "Referred on for support."]
+OPEN, CLOSED = Action.Status.NOT_STARTED, Action.Status.COMPLETED
+
+
+@dataclass
+class ActionSpec:
+    owner: Agency
+    due_on: date
+    description: str
+    priority: str = Action.Priority.NORMAL
+    updates: list[tuple[str, str]] = field(default_factory=list)  # (status, text), in order
+
+
+@dataclass
+class CaseSpec:
+    opened_on: date
+    risk_level: str
+    summary: str
+    subjects: list[tuple[dict[str, Any], str]]  # (person fields, role)
+    referred_by: Agency
+    lead: Agency | None = None
+    meeting: Meeting | None = None
+    invited: list[Agency] = field(default_factory=list)
+    actions: list[ActionSpec] = field(default_factory=list)
+    closed_because: str = ""
+
+
+# --- Describing the history ----------------------------------------------------------------
+
+
+@dataclass
+class Cast:
+    """The people the benchmark signs in as, and the agencies whose share of cases it controls."""
+
+    co_chair: User
+    small: User  # lead of an agency involved in about 1% of cases
+    large: User  # lead of an agency involved in about 45% of cases
+    agencies: list[Agency]
+
+
+def make_cast(*, agencies: int = 300, staff_per_agency: int = 2) -> Cast:
+    """Agencies and their staff, through the services (a few hundred rows: no need for bulk)."""
+    from cmarac.accounts.services import agency_save, user_create
+
+    kinds = list(Agency.Kind.values)
+    made: list[Agency] = []
+    for n in range(agencies):
+        agency = agency_save(
+            agency=Agency(name=f"Agency {n:03d}", short_name=f"agency-{n:03d}", kind=kinds[n % len(kinds)])
+        )
+        staff = [
+            user_create(
+                email=f"staff{s}.agency{n:03d}@bench.example",
+                full_name=f"{GIVEN[s % 14]} {FAMILY[n % 18]} {n}",
+                password=None,
+                roles=[Role.AGENCY_MEMBER],
+                agency=agency,
+            )
+            for s in range(staff_per_agency)
+        ]
+        agency.lead = staff[0]
+        agency.save(update_fields=["lead"])
+        made.append(agency)
+    co_chair = user_create(email=CO_CHAIR_EMAIL, full_name="Bench Co-chair", password=None, roles=[Role.CO_CHAIR])
+    return Cast(co_chair=co_chair, small=made[0].lead, large=made[1].lead, agencies=made)  # type: ignore[arg-type]
+
+
+def make_meetings(*, count: int, first: date, last: date) -> list[Meeting]:
+    """Meetings spread evenly between two dates (many partnerships' meetings, about 25 cases each)."""
+    span = max((last - first).days, 1)
+    zone = timezone.get_current_timezone()
+    meetings = []
+    for n in range(count):
+        day = first + timedelta(days=span * n // max(count - 1, 1))
+        starts = datetime.combine(day, time(10, 0), tzinfo=zone) + timedelta(minutes=n % 600)
+        status = Meeting.Status.MINUTES_APPROVED if day < last - timedelta(days=60) else Meeting.Status.SCHEDULED
+        meetings.append(Meeting(kind=Meeting.Kind.EXTRAORDINARY, starts_at=starts, status=status))
+    return Meeting.objects.bulk_create(meetings, batch_size=2000)
+
+
+def describe_cases(
+    count: int, cast: Cast, meetings: list[Meeting], *, today: date, seed: int = 14
+) -> Iterator[CaseSpec]:
+    """`count` cases over five years: the last year's open, older ones closed; each referred by one
+    agency, led by another, discussed once with one to three agencies invited (the small agency in
+    about 1% of cases, the large in about 45%), with an action or two, most of them long closed."""
+    rng = random.Random(seed)  # noqa: S311 (invented data, not secrets)
+    others = cast.agencies[2:]
+    small, large = cast.agencies[0], cast.agencies[1]
+    dated = sorted(meetings, key=lambda meeting: meeting.starts_at)
+    for n in range(count):
+        opened_on = today - timedelta(days=int(5 * 365 * (count - n) / count))
+        meeting = _meeting_after(dated, opened_on, n)
+        referred_by, lead = rng.choice(others), rng.choice(others)
+        invited = rng.sample(others, rng.randint(0, 2))
+        if rng.random() < 0.01:
+            invited.append(small)
+        if rng.random() < 0.45:
+            invited.append(large)
+        invited = [agency for agency in dict.fromkeys(invited) if agency not in (referred_by, lead)]
+        is_open = (today - opened_on).days < 365
+        actions = []
+        for a in range(1 + (rng.random() < 0.05)):
+            owner = rng.choice([lead, *invited])
+            due_on = opened_on + timedelta(days=30 + 7 * a)
+            done = not is_open or rng.random() < 0.6
+            steps = [(Action.Status.IN_PROGRESS, UPDATES[n % 3])] if rng.random() < 0.4 else []
+            if done:
+                steps.append((CLOSED, "Done: the household has support in place."))
+            actions.append(ActionSpec(owner=owner, due_on=due_on, description=f"Joint visit {n}-{a}", updates=steps))
+        subjects = [
+            ({"given_name": GIVEN[(n + s) % 14], "family_name": f"{FAMILY[(n * 7 + s) % 18]}{n % 97}",
+              "postcode": f"DB{n % 20 + 1} {n % 9}{'ABCDEFGH'[s]}{'JKLMNPQR'[n % 8]}", "approximate_age": 20 + n % 60},
+             CaseSubject.Role.VICTIM if s == 0 else CaseSubject.Role.ALLEGED_PERPETRATOR)
+            for s in range(1 + (n % 2))
+        ]  # fmt: skip
+        yield CaseSpec(
+            opened_on=opened_on,
+            risk_level=(RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.STANDARD)[n % 3],
+            summary=SUMMARIES[n % 4],
+            subjects=subjects,
+            referred_by=referred_by,
+            lead=lead,
+            meeting=meeting,
+            invited=invited,
+            actions=actions,
+            closed_because="" if is_open else "Risk reduced; agencies continue routine work.",
+        )
+
+
+def _meeting_after(dated: list[Meeting], opened_on: date, n: int) -> Meeting | None:
+    if not dated:
+        return None
+    low, high = 0, len(dated)
+    while low < high:
+        middle = (low + high) // 2
+        if timezone.localdate(dated[middle].starts_at) < opened_on:
+            low = middle + 1
+        else:
+            high = middle
+    return dated[min(low + n % 3, len(dated) - 1)] if low < len(dated) else None
+
+
+# --- Writing it: the services, one case -------------------------------------------------------
+
+
+def write_case_by_services(spec: CaseSpec, *, by: User) -> Case:
+    """The reference: what the service layer writes for this case."""
+    from actions import services as action_services
+    from cmarac.cases import services
+    from meetings import services as meeting_services
+
+    people = [(Person(**fields), role) for fields, role in spec.subjects]
+    with transaction.atomic():
+        case = services.case_create(
+            by=by, summary=spec.summary, risk_level=spec.risk_level, opened_on=spec.opened_on, subjects=people
+        )
+        services.involve_agency(
+            case=case, agency=spec.referred_by, reason=CaseInvolvement.Reason.REFERRED, source="manual", by=by
+        )
+        if spec.lead is not None:
+            services.case_set_lead(case=case, agency=spec.lead, officer=None, by=by)
+        item = None
+        if spec.meeting is not None:
+            item = meeting_services.agenda_add_item(meeting=spec.meeting, case=case, item_type="new", by=by)
+            for agency in spec.invited:
+                meeting_services.invite_agency_to_item(item=item, agency=agency, by=by)
+        for wanted in spec.actions:
+            action = action_services.action_set(
+                case=case, owner=wanted.owner, description=wanted.description, by=by, due_on=wanted.due_on,
+                priority=wanted.priority, agenda_item=item,
+            )  # fmt: skip
+            for status, text in wanted.updates:
+                action_services.action_update(action=action, by=by, status=status, text=text, revision=None)
+        if spec.closed_because:
+            services.case_close(case=case, by=by, reason=spec.closed_because)
+    return Case.objects.get(pk=case.pk)
+
+
+# --- Writing it: in bulk -----------------------------------------------------------------------
+
+
+class _Rows:
+    """Rows of one batch, created table by table in the order foreign keys need."""
+
+    def __init__(self) -> None:
+        self.cases: list[Case] = []
+        self.people: list[Person] = []
+        self.subjects: list[CaseSubject] = []
+        self.risks: list[RiskLevelChange] = []
+        self.leads: list[LeadChange] = []
+        self.items: list[AgendaItem] = []
+        self.invitations: list[AgendaInvitation] = []
+        self.actions: list[Action] = []
+        self.updates: list[ActionUpdate] = []
+        self.involvements: list[CaseInvolvement] = []
+        self.grants: list[CaseGroupObjectPermission] = []
+        self.events: list[CaseEvent] = []
+
+
+def _reference_numbers(specs: list[CaseSpec]) -> list[str]:
+    """References as case_reference_next issues them, continuing each year's counter."""
+    years = {spec.opened_on.year for spec in specs}
+    counters = {c.year: c for c in CaseReferenceCounter.objects.select_for_update().filter(year__in=years)}
+    references = []
+    for spec in specs:
+        counter = counters.setdefault(
+            spec.opened_on.year, CaseReferenceCounter(year=spec.opened_on.year, last_number=0)
+        )
+        counter.last_number += 1
+        references.append(f"{REFERENCE_PREFIX}-{counter.year}-{counter.last_number:04d}")
+    CaseReferenceCounter.objects.bulk_create(
+        counters.values(), update_conflicts=True, unique_fields=["year"], update_fields=["last_number"]
+    )
+    return references
+
+
+def write_cases_in_bulk(specs: Iterable[CaseSpec], *, by: User, batch: int = 2000) -> int:
+    """The same rows as write_case_by_services, for many cases at once. Returns the number written."""
+    written = 0
+    chunk: list[CaseSpec] = []
+    for spec in specs:
+        chunk.append(spec)
+        if len(chunk) == batch:
+            written += _write_batch(chunk, by)
+            chunk = []
+    if chunk:
+        written += _write_batch(chunk, by)
+    return written
+
+
+@transaction.atomic
+def _write_batch(specs: list[CaseSpec], by: User) -> int:
+    rows = _Rows()
+    permission = view_case_permission_id()
+    references = _reference_numbers(specs)
+    for spec, reference in zip(specs, references, strict=True):
+        closed = bool(spec.closed_because)
+        rows.cases.append(Case(
+            reference=reference, summary=spec.summary, risk_level=spec.risk_level, opened_on=spec.opened_on,
+            created_by=by, lead_agency=spec.lead, status=Case.Status.CLOSED if closed else Case.Status.OPEN,
+            closed_on=timezone.localdate() if closed else None, closure_reason=spec.closed_because,
+        ))  # fmt: skip
+    Case.objects.bulk_create(rows.cases, batch_size=2000)
+    for spec in specs:
+        for fields, _ in spec.subjects:
+            rows.people.append(Person(**fields))
+    Person.objects.bulk_create(rows.people, batch_size=2000)
+    people = iter(rows.people)
+    meetings_items: list[tuple[CaseSpec, Case, AgendaItem]] = []
+    positions: dict[int, int] = {}
+    for spec, case in zip(specs, rows.cases, strict=True):
+        for _, role in spec.subjects:
+            rows.subjects.append(CaseSubject(case=case, person=next(people), role=role))
+        rows.risks.append(RiskLevelChange(case=case, risk_level=spec.risk_level, changed_by=by, reason="Case opened"))
+        if spec.lead is not None:
+            rows.leads.append(LeadChange(case=case, agency=spec.lead, officer=None, changed_by=by))
+        if spec.meeting is not None:
+            if spec.meeting.pk not in positions:
+                last = AgendaItem.objects.filter(meeting=spec.meeting).aggregate(last=Max("position"))["last"]
+                positions[spec.meeting.pk] = last or 0
+            positions[spec.meeting.pk] += 1
+            item = AgendaItem(meeting=spec.meeting, case=case, item_type="new", position=positions[spec.meeting.pk])
+            rows.items.append(item)
+            meetings_items.append((spec, case, item))
+    CaseSubject.objects.bulk_create(rows.subjects, batch_size=5000)
+    RiskLevelChange.objects.bulk_create(rows.risks, batch_size=5000)
+    LeadChange.objects.bulk_create(rows.leads, batch_size=5000)
+    AgendaItem.objects.bulk_create(rows.items, batch_size=5000)
+    item_of = {case.pk: item for _, case, item in meetings_items}
+    for spec, case in zip(specs, rows.cases, strict=True):
+        item = item_of.get(case.pk)
+        for agency in spec.invited if item else []:
+            rows.invitations.append(AgendaInvitation(item=item, agency=agency, invited_by=by))
+        for wanted in spec.actions:
+            action = Action(
+                case=case, owner=wanted.owner, description=wanted.description, due_on=wanted.due_on,
+                priority=wanted.priority, agenda_item=item, created_by=by, revision=len(wanted.updates),
+            )  # fmt: skip
+            if wanted.updates:
+                action.status = wanted.updates[-1][0]
+                if not action.is_open:
+                    action.outcome, action.closed_at = wanted.updates[-1][1], timezone.now()
+            rows.actions.append(action)
+    AgendaInvitation.objects.bulk_create(rows.invitations, batch_size=5000)
+    Action.objects.bulk_create(rows.actions, batch_size=5000)
+    actions = iter(rows.actions)
+    now = timezone.now()
+    for spec, case in zip(specs, rows.cases, strict=True):
+        clock = iter(now - timedelta(seconds=1000) + timedelta(milliseconds=k) for k in range(1000))
+        involved: set[int] = set()
+
+        def event(kind: str, description: str = "", *, case: Case = case, clock: Iterator[datetime] = clock) -> None:
+            rows.events.append(
+                CaseEvent(case=case, kind=kind, description=description, actor=by, occurred_at=next(clock))
+            )
+
+        def involve(
+            agency: Agency, reason: str, source: str, *, case: Case = case, involved: set[int] = involved
+        ) -> None:
+            involvement = CaseInvolvement(case=case, agency=agency, reason=reason, source=source, created_by=by)
+            rows.involvements.append(involvement)
+            if agency.pk not in involved:
+                involved.add(agency.pk)
+                rows.grants.append(
+                    CaseGroupObjectPermission(group_id=agency.group_id, permission_id=permission, content_object=case)
+                )
+                event(CaseEvent.Kind.AGENCY_INVOLVED, f"{agency.name}: {involvement.get_reason_display()}")
+
+        event(CaseEvent.Kind.OPENED)
+        for _, role in spec.subjects:
+            event(CaseEvent.Kind.SUBJECT_ADDED, CaseSubject.Role(role).label)
+        involve(spec.referred_by, CaseInvolvement.Reason.REFERRED, "manual")
+        if spec.lead is not None:
+            involve(spec.lead, CaseInvolvement.Reason.LEAD, "")
+            event(CaseEvent.Kind.LEAD_CHANGED, f"Lead agency: {spec.lead.name}")
+        item = item_of.get(case.pk)
+        if item is not None:
+            event(CaseEvent.Kind.ADDED_TO_AGENDA, str(spec.meeting))
+            for agency in spec.invited:
+                involve(agency, CaseInvolvement.Reason.INVITED, item.involvement_source)
+        for wanted in spec.actions:
+            action = next(actions)
+            involve(wanted.owner, CaseInvolvement.Reason.ACTION_OWNER, f"action:{action.pk}")
+            event(CaseEvent.Kind.ACTION_SET, f"{wanted.owner.name}, due {wanted.due_on:%d %B %Y}")
+            for status, text in wanted.updates:
+                rows.updates.append(ActionUpdate(action=action, status=status, text=text, by=by))
+                still_open = status in Action.OPEN_STATUSES
+                kind = CaseEvent.Kind.ACTION_UPDATED if still_open else CaseEvent.Kind.ACTION_CLOSED
+                event(kind, f"{wanted.owner.name}: {Action.Status(status).label}")
+        if spec.closed_because:
+            event(CaseEvent.Kind.CLOSED, spec.closed_because)
+    ActionUpdate.objects.bulk_create(rows.updates, batch_size=5000)
+    CaseInvolvement.objects.bulk_create(rows.involvements, batch_size=5000)
+    CaseGroupObjectPermission.objects.bulk_create(rows.grants, batch_size=5000)
+    CaseEvent.objects.bulk_create(rows.events, batch_size=5000)
+    # A case's dates as the history says, not today's (created_at is set on insert).
+    return len(rows.cases)
+
+
+# --- The whole history ---------------------------------------------------------------------------
+
+CO_CHAIR_EMAIL = "co-chair@bench.example"
+
+
+def generate(count: int, *, agencies: int | None = None) -> dict[str, int]:
+    """Agencies, staff, meetings (about 25 cases each) and `count` cases over five years, then the
+    planner's statistics refreshed, as after a restore. Returns the rows written per table."""
+    from django.db import connection
+
+    today = timezone.localdate()
+    cast = make_cast(agencies=agencies or (300 if count >= 1000 else 6), staff_per_agency=2 if count >= 1000 else 1)
+    meetings = make_meetings(
+        count=max(count // 25, 2), first=today - timedelta(days=5 * 365), last=today + timedelta(days=30)
+    )
+    written = write_cases_in_bulk(describe_cases(count, cast, meetings, today=today), by=cast.co_chair)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {
+        "cases": written,
+        "grants": CaseGroupObjectPermission.objects.count(),
+        "involvements": CaseInvolvement.objects.count(),
+        "events": CaseEvent.objects.count(),
+        "actions": Action.objects.count(),
+        "updates": ActionUpdate.objects.count(),
+        "meetings": len(meetings),
+    }
+
+
+def bench_people() -> dict[str, User]:
+    """The three people the benchmark signs in as."""
+    return {
+        "small": Agency.objects.select_related("lead").get(short_name="agency-000").lead,  # type: ignore[dict-item]
+        "co-chair": User.objects.get(email=CO_CHAIR_EMAIL),
+        "large": Agency.objects.select_related("lead").get(short_name="agency-001").lead,  # type: ignore[dict-item]
+    }

@@ -1,0 +1,183 @@
+"""What the benchmark asks of the server: the people it signs in as, the pages each opens, the
+timings it reads back, and the table of targets it prints."""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from actions.models import Action
+from cmarac.accounts.models import User
+from cmarac.cases.models import Case
+from meetings.models import Meeting
+
+PEOPLE = {
+    "small": "agency in 1% of cases",
+    "co-chair": "co-chair",
+    "large": "agency in 45% of cases",
+}
+SEARCH_TEXT = "ashd"  # part of a family name about one case in eighteen has
+# Targets (issue 14): p95 within these multiples of the reference page's p95.
+PAGE_TARGET, SEARCH_TARGET = 3.0, 5.0
+THROUGHPUT_TARGET = 0.40
+
+
+def signed_in_session(user: User, *, search_text: str = SEARCH_TEXT) -> tuple[str, str]:
+    """A session as if the person had signed in and passed the second factor, holding one search
+    (the case list keeps search text in the session, never in the URL). Returns (cookie, token)."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="Benchmark", defaults={"confirmed": True})
+    token = secrets.token_urlsafe(8)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session["case_searches"] = {token: search_text}
+    session.create()
+    return session.session_key or "", token
+
+
+def pages_for(user: User, token: str) -> dict[str, str]:
+    """Every list and detail page this person may open, with one object of each they may see."""
+    case = Case.objects.visible_to(user).filter(status=Case.Status.OPEN).order_by("-opened_on", "-pk").first()
+    action = Action.objects.visible_to(user).order_by("-pk").first()
+    meeting = Meeting.objects.visible_to(user).filter(items__isnull=False).order_by("-starts_at").first()
+    pages = {
+        "home": reverse("home"),
+        "case list": reverse("cases:list"),
+        "case search": f"{reverse('cases:list')}?search={token}&status=all",
+        "action list": reverse("actions:list"),
+        "meeting list": reverse("meetings:list"),
+    }
+    if case is not None:
+        pages["case page"] = case.get_absolute_url()
+        if user.sees_all_cases:
+            pages["new action form"] = reverse("actions:new", args=[case.reference])
+    if action is not None:
+        pages["action page"] = action.get_absolute_url()
+    if meeting is not None:
+        pages["meeting page"] = reverse("meetings:detail", args=[meeting.pk])
+    return pages
+
+
+@dataclass
+class Timing:
+    server_ms: list[float] = field(default_factory=list)
+    queries: int = 0
+    statuses: set[int] = field(default_factory=set)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.server_ms) if self.server_ms else 0.0
+
+    @property
+    def p95(self) -> float:
+        if len(self.server_ms) < 2:
+            return self.p50
+        return statistics.quantiles(self.server_ms, n=20, method="inclusive")[-1]
+
+
+Fetch = Callable[[str, str], tuple[int, float, int]]  # (person, path) -> (status, server ms, queries)
+
+
+def time_pages(
+    fetch: Fetch, plan: dict[str, dict[str, str]], *, repeat: int, warm: int = 2
+) -> dict[tuple[str, str], Timing]:
+    """Every person's pages in turn, round after round (so a busy moment of the machine falls on
+    all pages alike, the reference page included), `warm` unmeasured rounds first."""
+    timings = {(person, page): Timing() for person, pages in plan.items() for page in pages}
+    for n in range(warm + repeat):
+        for person, pages in plan.items():
+            for page, path in pages.items():
+                status, server_ms, queries = fetch(person, path)
+                timing = timings[(person, page)]
+                timing.statuses.add(status)
+                if n >= warm:
+                    timing.server_ms.append(server_ms)
+                    timing.queries = max(timing.queries, queries)
+    return timings
+
+
+# --- The table -----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    what: str
+    measured: str
+    target: str
+    met: bool | None  # None: reported, no target
+
+    @property
+    def verdict(self) -> str:
+        return "" if self.met is None else ("MET" if self.met else "NOT MET")
+
+
+def page_rows(size: str, timings: dict[tuple[str, str], Timing], reference: Timing) -> list[Row]:
+    rows = [Row(f"{size} reference page", f"p50 {reference.p50:.1f} ms, p95 {reference.p95:.1f} ms, "
+                f"{reference.queries} queries", "", None)]  # fmt: skip
+    base = max(reference.p95, 0.01)
+    for (person, page), timing in timings.items():
+        limit = SEARCH_TARGET if page == "case search" else PAGE_TARGET
+        ratio = timing.p95 / base
+        ok = statuses_ok(timing)
+        median = timing.p50 / max(reference.p50, 0.01)
+        refused = "" if ok else f", HTTP {sorted(timing.statuses)}"
+        measured = (
+            f"p50 {timing.p50:.1f} ms ({median:.1f}x), p95 {timing.p95:.1f} ms ({ratio:.1f}x), "
+            f"{timing.queries} queries{refused}"
+        )
+        rows.append(
+            Row(f"{size} {page}, {PEOPLE.get(person, person)}", measured, f"p95 <= {limit:g}x", ok and ratio <= limit)
+        )
+    return rows
+
+
+def statuses_ok(timing: Timing) -> bool:
+    return timing.statuses <= {200}
+
+
+def growth_rows(
+    small: dict[tuple[str, str], Timing], large: dict[tuple[str, str], Timing], sizes: tuple[str, str]
+) -> list[Row]:
+    """Cost that does not grow with history: each page's p50 at the larger size against the smaller."""
+    rows = []
+    for key, timing in large.items():
+        before = small.get(key)
+        if before is None or not before.p50:
+            continue
+        growth = timing.p50 / before.p50
+        person, page = key
+        rows.append(Row(f"{page}, {PEOPLE.get(person, person)}: {sizes[1]} against {sizes[0]}",
+                        f"p50 x{growth:.1f}", "<= 2x", growth <= 2.0))  # fmt: skip
+    return rows
+
+
+def load_rows(size: str, users: int, mixed: dict[str, Any], reference: dict[str, Any], timeouts: int) -> list[Row]:
+    ratio = mixed["rps"] / reference["rps"] if reference["rps"] else 0.0
+    measured = (f"{mixed['rps']:.1f} req/s against {reference['rps']:.1f} ({ratio:.2f}), p95 {mixed['p95']:.0f} ms, "
+                f"{mixed['failures']} errors, {timeouts} worker timeouts")  # fmt: skip
+    ok = ratio >= THROUGHPUT_TARGET and mixed["failures"] == 0 and timeouts == 0
+    return [Row(f"{size} mixed load, {users} users", measured, ">= 40% of reference, no errors", ok)]
+
+
+def render_table(rows: list[Row]) -> str:
+    headings = ("measure", "result", "target", "")
+    cells = [headings, *[(row.what, row.measured, row.target, row.verdict) for row in rows]]
+    widths = [max(len(cell[i]) for cell in cells) for i in range(4)]
+    lines = [" | ".join(cell[i].ljust(widths[i]) for i in range(4)).rstrip() for cell in cells]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    met = sum(1 for row in rows if row.met)
+    missed = sum(1 for row in rows if row.met is False)
+    lines.append(f"\n{met} MET, {missed} NOT MET")
+    return "\n".join(lines)

@@ -1,0 +1,288 @@
+"""`manage.py bench`: the whole benchmark, one size after another, each on a scratch database.
+
+For each size: a fresh database (PostgreSQL on 127.0.0.1 as postgres if it answers, else SQLite,
+said so), migrated; history generated in bulk; gunicorn (2 workers, 127.0.0.1, a free port) in
+benchmark mode; each page timed for three people against the reference page; a mixed load with
+locust at 50 and 200 users against the same with the reference page alone; the reminders job. Then
+the meeting pack benchmark, and one table with targets. The steps that need the scratch database
+run as child processes of this one, with DATABASE_URL pointing at it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cmarac.web.bench.pages import Row, Timing, growth_rows, load_rows, page_rows, render_table, time_pages
+
+SIZES = {"tiny": 50, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+MANAGE = str(Path(__file__).resolve().parents[3] / "manage.py")
+LOCUSTFILE = str(Path(__file__).with_name("locustfile.py"))
+POSTGRES = "postgres://postgres@127.0.0.1:5432"
+REFERENCE = "reference"
+
+
+@dataclass
+class Settings:
+    repeat: int = 15
+    load_seconds: int = 15
+    load_users: tuple[int, ...] = (50, 200)
+    keep: bool = False
+    pack: bool = True
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# --- Scratch databases -------------------------------------------------------------------------
+
+
+def _postgres(database: str = "postgres") -> Any:
+    import psycopg2
+
+    connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname=database, connect_timeout=5)
+    connection.autocommit = True
+    return connection
+
+
+def postgres_answers() -> bool:
+    try:
+        _postgres().close()
+    except Exception:
+        return False
+    return True
+
+
+def _execute(sql: str) -> None:
+    connection = _postgres()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        connection.close()
+
+
+def scratch_database(label: str, folder: Path) -> str:
+    if postgres_answers():
+        name = f"cmarac_bench_{label}"
+        _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _execute(f'CREATE DATABASE "{name}"')
+        return f"{POSTGRES}/{name}"
+    say("PostgreSQL does not answer on 127.0.0.1:5432: measuring on SQLite, which is not what production runs.")
+    return f"sqlite:///{folder / f'bench-{label}.sqlite3'}"
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("postgres"):
+        _execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def child_env(database_url: str, folder: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("REDIS_URL", "DEBUG"):
+        env.pop(name, None)
+    env.update(
+        DATABASE_URL=database_url,
+        VAR_DIR=str(folder),
+        SECRET_KEY="bench-" + "x" * 50,
+        SECURE_SSL_REDIRECT="false",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        LOG_LEVEL="ERROR",
+        **extra,
+    )
+    return env
+
+
+def step(env: dict[str, str], *args: str) -> Any:
+    """Run `manage.py bench --step ...` against the scratch database; its last line is JSON."""
+    done = subprocess.run([sys.executable, MANAGE, "bench", *args], env=env, check=True, capture_output=True, text=True)  # noqa: S603
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- gunicorn ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    def __init__(self, env: dict[str, str], folder: Path) -> None:
+        self.port = free_port()
+        self.log = folder / f"gunicorn-{self.port}.log"
+        self.process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "gunicorn", "cmarac.wsgi:application", "--workers", "2",
+             "--bind", f"127.0.0.1:{self.port}", "--timeout", "30", "--error-logfile", str(self.log)],
+            env={**env, "BENCH": "true"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=10)  # noqa: S310 (127.0.0.1 only)
+                return
+            except urllib.error.HTTPError:
+                return  # it answers (unhealthy only for want of a broker, which nothing here needs)
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start: see {self.log}")
+
+    def fetch(self, cookie: str, path: str) -> tuple[int, float, int]:
+        request = urllib.request.Request(f"{self.base}{path}", headers={"Cookie": f"sessionid={cookie}"})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                response.read()
+                status, headers = response.status, response.headers
+        except urllib.error.HTTPError as error:
+            status, headers = error.code, error.headers
+        return status, float(headers.get("X-Response-Time", 0)), int(headers.get("X-Query-Count", 0))
+
+    def worker_timeouts(self) -> int:
+        return self.log.read_text().count("WORKER TIMEOUT") if self.log.exists() else 0
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# --- Load ---------------------------------------------------------------------------------------
+
+
+def locust_command() -> list[str] | None:
+    found = os.environ.get("LOCUST") or shutil.which("locust")
+    if found:
+        return [found]
+    try:
+        import locust  # noqa: F401
+
+        return [sys.executable, "-m", "locust"]
+    except ImportError:
+        return None
+
+
+def run_load(
+    server: Server, plan_file: Path, users: int, seconds: int, *, reference: bool, folder: Path
+) -> dict[str, Any]:
+    command = locust_command()
+    prefix = folder / f"locust-{users}-{'reference' if reference else 'mixed'}"
+    env = {**os.environ, "BENCH_PLAN": str(plan_file), "BENCH_REFERENCE_ONLY": "1" if reference else ""}
+    subprocess.run(  # noqa: S603
+        [*command, "-f", LOCUSTFILE, "--headless", "--users", str(users), "--spawn-rate", str(users),  # type: ignore[misc]
+         "--run-time", f"{seconds}s", "--host", server.base, "--csv", str(prefix), "--only-summary",
+         "--stop-timeout", "5", "--exit-code-on-error", "0"],
+        env=env, check=True, capture_output=True, text=True, timeout=seconds + 120,
+    )  # fmt: skip
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    return {"rps": float(total["Requests/s"]), "p95": float(total["95%"] or 0), "failures": int(total["Failure Count"])}
+
+
+# --- The pack benchmark ---------------------------------------------------------------------------
+
+
+def run_pack_bench(folder: Path) -> Row:
+    scratch = folder / "pack"
+    scratch.mkdir(exist_ok=True)
+    env = child_env(f"sqlite:///{scratch / 'bench.sqlite3'}", scratch, DEBUG="true")
+    subprocess.run([sys.executable, MANAGE, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
+    done = subprocess.run([sys.executable, MANAGE, "bench_pack"], env=env, check=True, capture_output=True, text=True)  # noqa: S603
+    lines = done.stdout.strip().splitlines()
+    seconds = next((line for line in lines if line.startswith("seconds:")), "")
+    verdict = lines[-1] if lines else ""
+    return Row(
+        "meeting pack (25 cases)", seconds.removeprefix("seconds: "), "under 5 s and 500 MB", "NOT MET" not in verdict
+    )
+
+
+# --- One size ---------------------------------------------------------------------------------------
+
+
+def bench_size(
+    label: str, options: Settings, folder: Path
+) -> tuple[list[Row], dict[tuple[str, str], Timing], dict[str, Any]]:
+    started = time.monotonic()
+    database_url = scratch_database(label, folder)
+    env = child_env(database_url, folder)
+    say(f"[{label}] migrating a scratch database ({database_url.split('://')[0]})")
+    subprocess.run([sys.executable, MANAGE, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
+    say(f"[{label}] generating {SIZES[label]:,} cases")
+    generated = step(env, "--step", "generate", "--size", label)
+    say(f"[{label}] generated in {generated['seconds']:.0f} s: {generated['counts']}")
+    plan = step(env, "--step", "prepare")
+    plan_file = folder / f"plan-{label}.json"
+    plan_file.write_text(json.dumps(plan))
+    rows: list[Row] = []
+    server = Server(env, folder)
+    try:
+        cookies = {person: entry["cookie"] for person, entry in plan["people"].items()}
+        say(f"[{label}] timing pages")
+        cookies[REFERENCE] = cookies["co-chair"]
+        pages = {REFERENCE: {"reference": "/bench/reference/"}}
+        pages.update({person: entry["pages"] for person, entry in plan["people"].items()})
+        timings = time_pages(lambda person, path: server.fetch(cookies[person], path), pages, repeat=options.repeat)
+        reference = timings.pop((REFERENCE, "reference"))
+        rows += page_rows(label, timings, reference)
+        command = locust_command()
+        for users in options.load_users if command else ():
+            say(f"[{label}] mixed load, {users} users, {options.load_seconds} s (and the reference alone)")
+            baseline = run_load(server, plan_file, users, options.load_seconds, reference=True, folder=folder)
+            mixed = run_load(server, plan_file, users, options.load_seconds, reference=False, folder=folder)
+            rows += load_rows(label, users, mixed, baseline, server.worker_timeouts())
+        if command is None:
+            rows.append(Row(f"{label} mixed load", "locust is not installed (make install)", "", False))
+    finally:
+        server.stop()
+    say(f"[{label}] the reminders job")
+    reminders = step(env, "--step", "reminders")
+    measured = (
+        f"{reminders['seconds']:.2f} s, {reminders['peak_mb']:.0f} MB peak Python memory, "
+        f"{reminders['closed_actions']:,} closed actions"
+    )
+    rows.append(Row(f"{label} reminders job", measured, "", None))
+    if not options.keep:
+        drop_database(database_url)
+    say(f"[{label}] done in {time.monotonic() - started:.0f} s")
+    return rows, timings, reminders
+
+
+def bench(labels: list[str], options: Settings) -> str:
+    folder = Path(tempfile.mkdtemp(prefix="cmarac-bench-"))
+    try:
+        rows: list[Row] = []
+        results: dict[str, tuple[dict[tuple[str, str], Timing], dict[str, Any]]] = {}
+        for label in labels:
+            size_rows, timings, reminders = bench_size(label, options, folder)
+            rows += size_rows
+            results[label] = (timings, reminders)
+        if len(labels) >= 2:
+            first, last = labels[0], labels[-1]
+            rows += growth_rows(results[first][0], results[last][0], (first, last))
+            before, after = results[first][1]["seconds"], results[last][1]["seconds"]
+            rows.append(Row(f"reminders: {last} against {first}", f"x{after / max(before, 0.001):.1f} time",
+                            "flat (<= 2x)", after <= 2 * before + 0.05))  # fmt: skip
+        if options.pack:
+            say("meeting pack benchmark")
+            rows.append(run_pack_bench(folder))
+        return render_table(rows)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,80 @@
+"""make bench: the service measured at 10,000 and 100,000 cases against a minimal page (ADR 0027,
+docs/performance.md). `--step` runs one part inside a scratch database (used by the run itself)."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+import tracemalloc
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from cmarac.web.bench.run import SIZES, Settings, bench
+
+
+class Command(BaseCommand):
+    help = "Benchmark pages, load, reminders and packs at 10k and 100k cases on a scratch database."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--size", action="append", choices=list(SIZES), help="10k, 100k or 1m; repeat for more")
+        parser.add_argument("--repeat", type=int, default=15, help="timed requests per page and person")
+        parser.add_argument("--load-seconds", type=int, default=15)
+        parser.add_argument("--no-load", action="store_true", help="skip the locust mixed load")
+        parser.add_argument("--no-pack", action="store_true", help="skip the meeting pack benchmark")
+        parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+        parser.add_argument("--step", choices=["generate", "prepare", "reminders"], help="(internal)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["step"]:
+            result = getattr(self, f"step_{options['step']}")(options)
+            self.stdout.write(json.dumps(result))
+            return
+        labels = options["size"] or ["10k", "100k"]
+        settings = Settings(
+            repeat=options["repeat"],
+            load_seconds=options["load_seconds"],
+            load_users=() if options["no_load"] else (50, 200),
+            keep=options["keep"],
+            pack=not options["no_pack"],
+        )
+        started = time.monotonic()
+        table = bench(labels, settings)
+        self.stdout.write(table)
+        self.stdout.write(f"\n{timezone.now():%Y-%m-%d %H:%M} UTC, {time.monotonic() - started:.0f} s in all")
+
+    def step_generate(self, options: dict[str, Any]) -> dict[str, Any]:
+        from cmarac.web.bench.data import generate
+
+        labels = options["size"] or []
+        if len(labels) != 1:
+            raise CommandError("--step generate needs one --size")
+        started = time.monotonic()
+        counts = generate(SIZES[labels[0]])
+        return {"seconds": time.monotonic() - started, "counts": counts}
+
+    def step_prepare(self, options: dict[str, Any]) -> dict[str, Any]:
+        from cmarac.web.bench.data import bench_people
+        from cmarac.web.bench.pages import pages_for, signed_in_session
+
+        people = {}
+        for person, user in bench_people().items():
+            cookie, token = signed_in_session(user)
+            people[person] = {"cookie": cookie, "pages": pages_for(user, token)}
+        return {"people": people}
+
+    def step_reminders(self, options: dict[str, Any]) -> dict[str, Any]:
+        from actions.models import Action
+        from actions.reminders import run_reminders
+
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        tracemalloc.start()
+        started = time.monotonic()
+        sent = run_reminders(today=timezone.localdate())
+        seconds = time.monotonic() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        closed = Action.objects.exclude(status__in=Action.OPEN_STATUSES).count()
+        return {"seconds": seconds, "peak_mb": peak / 2**20, "rss_kb": before, "sent": sent, "closed_actions": closed}

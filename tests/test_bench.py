@@ -1,0 +1,164 @@
+"""The benchmark's data and table (manage.py bench): the bulk path writes what the services write,
+and the generator, the page timings and the table work at a tiny size (no timing is asserted)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.utils import timezone
+
+from actions.models import Action, ActionUpdate
+from cmarac.cases.models import (
+    Case,
+    CaseEvent,
+    CaseGroupObjectPermission,
+    CaseInvolvement,
+    CaseReferenceCounter,
+    CaseSubject,
+    LeadChange,
+    RiskLevelChange,
+)
+from cmarac.web.bench import data
+from cmarac.web.bench.pages import PEOPLE, Timing, page_rows, pages_for, render_table, signed_in_session, time_pages
+from meetings.models import AgendaInvitation, AgendaItem
+from tests.factories.accounts import AgencyFactory, CoChairFactory
+from tests.factories.meetings import MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _spec(meeting, referrer, lead, invited, other) -> data.CaseSpec:
+    today = timezone.localdate()
+    return data.CaseSpec(
+        opened_on=today - timedelta(days=40),
+        risk_level="high",
+        summary="Repeated threats from a neighbouring flat.",
+        subjects=[
+            ({"given_name": "Ada", "family_name": "Ashdown", "postcode": "DB1 2AB", "approximate_age": 40}, "victim"),
+            ({"given_name": "Bram", "family_name": "Corrow", "postcode": "DB1 2AD"}, "alleged-perpetrator"),
+        ],
+        referred_by=referrer,
+        lead=lead,
+        meeting=meeting,
+        invited=[invited, other],
+        actions=[
+            data.ActionSpec(
+                owner=lead,
+                due_on=today + timedelta(days=5),
+                description="Joint visit",
+                updates=[("in-progress", "Visited"), ("completed", "Support in place")],
+            ),
+            data.ActionSpec(owner=invited, due_on=today + timedelta(days=9), description="Check the lock"),
+            data.ActionSpec(
+                owner=referrer,
+                due_on=today + timedelta(days=9),
+                description="Call back",
+                updates=[("in-progress", "Left a message")],
+            ),
+        ],
+        closed_because="Risk reduced.",
+    )
+
+
+def _rows(case: Case) -> dict[str, Counter[Any]]:
+    """Everything written about one case, without ids, times or its reference number."""
+    actions = {action.pk: action.description for action in Action.objects.filter(case=case)}
+    items = {item.pk: str(item.meeting) for item in AgendaItem.objects.filter(case=case)}
+
+    def source(text: str) -> str:
+        text = re.sub(r"action:(\d+)", lambda m: f"action:{actions[int(m[1])]}", text)
+        return re.sub(r"agenda-item:(\d+)", lambda m: f"agenda-item:{items[int(m[1])]}", text)
+
+    def rows(queryset: Any, *fields: str) -> Counter[Any]:
+        return Counter(tuple(row) for row in queryset.values_list(*fields))
+
+    return {
+        "case": rows(Case.objects.filter(pk=case.pk), "status", "risk_level", "summary", "lead_agency", "lead_officer",
+                     "opened_on", "closed_on", "closure_reason", "created_by", "is_repeat", "anonymised_at"),
+        "subjects": rows(CaseSubject.objects.filter(case=case), "role", "person__given_name", "person__family_name",
+                         "person__postcode", "person__approximate_age", "person__aliases", "person__gender"),
+        "risk": rows(RiskLevelChange.objects.filter(case=case), "risk_level", "reason", "changed_by"),
+        "lead": rows(LeadChange.objects.filter(case=case), "agency", "officer", "changed_by"),
+        "events": rows(CaseEvent.objects.filter(case=case), "kind", "description", "actor"),
+        "involvements": Counter(
+            (agency, reason, source(text), by)
+            for agency, reason, text, by in CaseInvolvement.objects.filter(case=case).values_list(
+                "agency", "reason", "source", "created_by"
+            )
+        ),
+        "grants": rows(CaseGroupObjectPermission.objects.filter(content_object=case), "group", "permission"),
+        "items": rows(AgendaItem.objects.filter(case=case), "meeting", "item_type", "minutes_allotted"),
+        "invitations": rows(AgendaInvitation.objects.filter(item__case=case), "agency", "invited_by"),
+        "actions": rows(Action.objects.filter(case=case), "owner", "officer", "description", "due_on", "priority",
+                        "status", "outcome", "revision", "agenda_item__meeting", "created_by"),
+        "updates": rows(ActionUpdate.objects.filter(action__case=case), "action__description", "status", "text", "by"),
+    }  # fmt: skip
+
+
+def test_the_bulk_path_writes_exactly_the_rows_the_services_write() -> None:
+    meeting = MeetingFactory(starts_at=timezone.now() + timedelta(days=3))
+    referrer, lead, invited, other = (AgencyFactory() for _ in range(4))
+    by = CoChairFactory()
+    by_services = data.write_case_by_services(_spec(meeting, referrer, lead, invited, other), by=by)
+    assert data.write_cases_in_bulk([_spec(meeting, referrer, lead, invited, other)], by=by) == 1
+    in_bulk = Case.objects.exclude(pk=by_services.pk).get()
+    expected, written = _rows(by_services), _rows(in_bulk)
+    for table, rows in expected.items():
+        assert rows, table  # the story touches every table...
+        assert written[table] == rows, table  # ...and the bulk path writes the same rows
+    year = by_services.opened_on.year
+    number = int(by_services.reference.rsplit("-", 1)[1])
+    assert in_bulk.reference == f"CM-{year}-{number + 1:04d}"  # references continue the year's counter
+    assert CaseReferenceCounter.objects.get(year=year).last_number == number + 1
+
+
+def test_the_generator_pages_and_table_at_a_tiny_size(client) -> None:
+    counts = data.generate(50)
+    assert counts["cases"] == Case.objects.count() == 50
+    assert counts["grants"] >= 50
+    assert counts["actions"] >= 50
+    assert counts["events"] > 200
+    people = data.bench_people()
+    assert set(people) == set(PEOPLE)
+    large = Case.objects.visible_to(people["large"]).count()
+    assert 0 < large < 50  # the large agency sees some cases, not all
+    assert Case.objects.visible_to(people["co-chair"]).count() == 50
+
+    plan, cookies = {}, {}
+    for person, user in people.items():
+        cookies[person], token = signed_in_session(user)
+        plan[person] = pages_for(user, token)
+    assert {"case list", "case search", "action list", "meeting list", "case page"} <= set(plan["co-chair"])
+    assert "new action form" in plan["co-chair"]
+
+    def fetch(person: str, path: str) -> tuple[int, float, int]:
+        client.cookies["sessionid"] = cookies[person]
+        response = client.get(path)
+        return response.status_code, float(response["X-Response-Time"]), int(response["X-Query-Count"])
+
+    middleware = ["cmarac.web.bench.middleware.bench_timing", *settings.MIDDLEWARE]
+    with override_settings(BENCH=True, MIDDLEWARE=middleware):
+        reference = time_pages(fetch, {"co-chair": {"reference": "/bench/reference/"}}, repeat=2, warm=0)
+        timings = time_pages(fetch, plan, repeat=2, warm=0)
+    assert all(timing.statuses == {200} for timing in [*timings.values(), *reference.values()]), timings
+    assert all(timing.queries > 0 for timing in timings.values())
+    table = render_table(page_rows("tiny", timings, reference[("co-chair", "reference")]))
+    assert "tiny case search, agency in 45% of cases" in table
+    assert re.search(r"\d+ MET, \d+ NOT MET", table)
+
+
+def test_the_reference_page_is_only_served_in_bench_mode(co_chair, as_user) -> None:
+    assert as_user(co_chair).get("/bench/reference/").status_code == 404
+    with override_settings(BENCH=True):
+        assert as_user(co_chair).get("/bench/reference/").status_code == 200
+
+
+def test_percentiles() -> None:
+    timing = Timing(server_ms=[float(n) for n in range(1, 101)])
+    assert (timing.p50, round(timing.p95, 2)) == (50.5, 95.05)

@@ -1,0 +1,257 @@
+"""What keeps the lists fast at scale (ADR 0026): grants matched without joins, search restricted to
+visible cases and run once, counts bounded, choices and selects that do not grow with history, and
+(on PostgreSQL) the indexes the queries need."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from actions.models import Action
+from actions.reminders import send_agency_digests
+from cmarac.cases.models import Case, CaseSubject
+from cmarac.core import pagination
+from meetings import services as meeting_services
+from tests.factories.accounts import AgencyStaffFactory
+from tests.factories.actions import ActionFactory, CompletedActionFactory
+from tests.factories.cases import CaseFactory, PersonFactory
+from tests.factories.meetings import MeetingFactory
+
+pytestmark = pytest.mark.django_db
+CASES = reverse("cases:list")
+ACTIONS = reverse("actions:list")
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL indexes")
+
+
+def _sql(queries: CaptureQueriesContext) -> str:
+    return "\n".join(query["sql"] for query in queries.captured_queries)
+
+
+# --- Access without joins ----------------------------------------------------------------
+
+
+def test_the_case_list_for_an_agency_matches_grants_by_permission_id(housing_case, housing_lead, as_user) -> None:
+    client = as_user(housing_lead)
+    client.get(CASES)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(CASES).status_code == 200
+    listing = [q["sql"] for q in queries.captured_queries if '"cases_casegroupobjectpermission"' in q["sql"]]
+    assert listing  # the list did read the grants...
+    for sql in listing:  # ...by the permission's id, not through its name and content type
+        assert "auth_permission" not in sql
+        assert "django_content_type" not in sql
+
+
+def test_actions_of_someone_who_sees_every_case_do_not_read_the_case_table(co_chair, housing_lead) -> None:
+    assert '"cases_case"' not in str(Action.objects.visible_to(co_chair).query)
+    assert '"cases_case"' not in str(CaseSubject.objects.visible_to(co_chair).query)
+    mine = str(Action.objects.visible_to(housing_lead).query)
+    assert "cases_casegroupobjectpermission" in mine
+    assert '"cases_case"' not in mine  # the grant gives the case id: no join to the case table
+
+
+def test_what_each_person_sees_is_unchanged(housing_case, fire_case, co_chair, housing_lead, police_referrer) -> None:
+    theirs = ActionFactory(case=fire_case, owner=fire_case.involvements.first().agency)
+    ours = ActionFactory(case=housing_case, owner=housing_case.lead_agency)
+    assert set(Action.objects.visible_to(co_chair)) == {theirs, ours}
+    assert set(Action.objects.visible_to(housing_lead)) == {ours}
+    assert not Action.objects.visible_to(police_referrer).exists()
+    assert set(CaseSubject.objects.visible_to(housing_lead).values_list("case", flat=True)) == {housing_case.pk}
+
+
+# --- Bounded counts ----------------------------------------------------------------------
+
+
+def test_a_bounded_count_stops_at_its_bound_and_still_leads_on(housing, monkeypatch) -> None:
+    for _ in range(15):
+        CaseFactory(involve=[housing])
+    monkeypatch.setattr(pagination, "PAGES_AHEAD", 2)
+    cases = Case.objects.order_by("pk")
+    first = pagination.BoundedPaginator(cases, 2, number=1, cap=5)
+    assert (first.count, first.capped, first.num_pages) == (6, True, 4)  # 6 counted, so a 4th page exists
+    assert first.get_page(4).has_next() is False  # the bound of page 1's count...
+    fourth = pagination.BoundedPaginator(cases, 2, number=4, cap=5)
+    assert fourth.get_page(4).has_next()  # ...moves on with the page asked for
+    last = pagination.BoundedPaginator(cases, 2, number=8, cap=5)
+    assert (last.count, last.capped, last.get_page(8).has_next()) == (15, False, False)
+    assert [case.pk for case in last.get_page(8)] == [cases.last().pk]
+
+
+def test_a_long_list_says_more_than_and_pages_on(housing_case, housing, co_chair, as_user, monkeypatch) -> None:
+    monkeypatch.setattr(pagination, "COUNT_CAP", 1)
+    monkeypatch.setattr(pagination, "PAGES_AHEAD", 0)
+    for _ in range(26):
+        ActionFactory(case=housing_case, owner=housing)
+    page = as_user(co_chair).get(ACTIONS).content.decode()
+    assert "More than 25 actions" in page
+    assert "page=2" in page
+    page = as_user(co_chair).get(ACTIONS, {"page": 2}).content.decode()
+    assert "26 actions" in page
+    assert "More than" not in page
+
+
+# --- Search --------------------------------------------------------------------------------
+
+
+def _named_cases(count: int, housing, family_name: str = "Pennywhistle") -> list[Case]:
+    return [
+        CaseFactory(involve=[housing], subjects=[(PersonFactory(family_name=family_name), CaseSubject.Role.VICTIM)])
+        for _ in range(count)
+    ]
+
+
+def _search(client, text: str, **filters: str):
+    return client.post(CASES, {"q": text, **filters}, follow=True)
+
+
+def test_search_runs_its_matching_once_per_page(housing, housing_lead, as_user) -> None:
+    _named_cases(30, housing)
+    client = as_user(housing_lead)
+    address = client.post(CASES, {"q": "penny"})["Location"]
+    for number in ("1", "2"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(address, {"page": number})
+        assert response.status_code == 200
+        searching = [q for q in queries.captured_queries if "LIKE" in q["sql"].upper()]
+        assert len(searching) == 1  # not once for the count and again for the page
+    assert len(_search(client, "penny").context["cases"]) == 25
+    assert response.context["page"].paginator.count == 30
+    assert len(response.context["cases"]) == 5
+
+
+def test_search_finds_only_visible_cases_in_the_lists_order(housing, fire, housing_lead, co_chair, as_user) -> None:
+    ours = _named_cases(3, housing)
+    theirs = _named_cases(2, fire)
+    found = [case.reference for case in _search(as_user(housing_lead), "Pennywhistle").context["cases"]]
+    assert found == [case.reference for case in sorted(ours, key=lambda c: (c.opened_on, c.pk), reverse=True)]
+    everyone = {case.reference for case in _search(as_user(co_chair), "whistle").context["cases"]}
+    assert everyone == {case.reference for case in ours + theirs}
+
+
+def test_too_many_matches_ask_for_a_narrower_search(housing, housing_lead, as_user, monkeypatch) -> None:
+    from cmarac.cases import selectors, views
+
+    monkeypatch.setattr(selectors, "SEARCH_LIMIT", 3)
+    monkeypatch.setattr(views, "SEARCH_LIMIT", 3)
+    _named_cases(4, housing)
+    response = _search(as_user(housing_lead), "Pennywhistle")
+    assert len(response.context["cases"]) == 3
+    assert "More than 3 cases match your search" in response.content.decode()
+
+
+@postgres_only
+def test_search_uses_the_trigram_indexes(co_chair, housing) -> None:
+    from cmarac.cases.selectors import _matching_subjects
+
+    _named_cases(2, housing)
+    # Each comparison must be one PostgreSQL can answer from a trigram index (the index is on the
+    # very expression Django writes); whether it does depends on the sizes, so force its hand.
+    sql, params = _matching_subjects(co_chair, "whistle").query.sql_with_params()
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_indexscan"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    for index in ("person_given_name_trgm", "person_family_name_trgm", "person_aliases_trgm", "person_postcode_trgm"):
+        assert index in plan, plan
+
+
+@postgres_only
+def test_the_default_case_and_action_orders_have_indexes(co_chair) -> None:
+    from cmarac.cases.selectors import cases_for_list
+
+    queries = {
+        "case_list_by_status": cases_for_list(user=co_chair, filters={}).values("pk")[:25],
+        "action_open_by_due": Action.objects.visible_to(co_chair).open().order_by("due_on", "pk").values("pk")[:25],
+    }
+    for index, queryset in queries.items():
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+                cursor.execute(f"SET LOCAL {setting} = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in plan, plan
+        assert "Sort" not in plan, plan
+
+
+# --- Choices that do not grow with history -------------------------------------------------
+
+
+def test_the_meeting_filter_offers_recent_meetings_with_actions_and_the_chosen_one(
+    housing_case, housing, co_chair, as_user, monkeypatch
+) -> None:
+    from actions import forms
+
+    monkeypatch.setattr(forms, "MEETINGS_OFFERED", 2)
+    meetings = []
+    for days_ago in (90, 60, 30):
+        meeting = MeetingFactory(starts_at=timezone.now() - timedelta(days=days_ago))
+        item = meeting_services.agenda_add_item(meeting=meeting, case=housing_case, item_type="review", by=co_chair)
+        ActionFactory(case=housing_case, owner=housing, by=co_chair, agenda_item=item)
+        meetings.append(meeting)
+    MeetingFactory(starts_at=timezone.now() - timedelta(days=10))  # no actions: not offered
+    client = as_user(co_chair)
+
+    def offered(**params):
+        choices = client.get(ACTIONS, params).context["form"].fields["meeting"].choices
+        return [str(label) for value, label in choices if value]
+
+    assert offered() == [str(meetings[2]), str(meetings[1])]
+    assert offered(meeting=meetings[0].pk) == [str(meetings[2]), str(meetings[1]), str(meetings[0])]
+
+
+def test_the_officer_select_offers_only_the_owning_agencys_staff(
+    housing_case, housing, fire, co_chair, housing_lead, fire_lead, as_user
+) -> None:
+    url = reverse("actions:new", args=[housing_case.reference])
+    client = as_user(co_chair)
+
+    def officers(response) -> set[int]:
+        return {int(str(value)) for value, _ in response.context["form"].fields["officer"].choices if value}
+
+    assert officers(client.get(url)) == set()
+    colleague = AgencyStaffFactory(agency=housing)
+    shown = client.post(url, {"description": "Visit", "owner": housing.pk, "show_officers": "1"})
+    assert shown.status_code == 200
+    assert officers(shown) == {housing_lead.pk, colleague.pk}
+    assert fire_lead.full_name not in shown.content.decode()
+    assert not Action.objects.exists()  # showing the officers saves nothing, and checks nothing
+    assert "govuk-error-summary" not in shown.content.decode()
+    due = (timezone.localdate() + timedelta(days=7)).isoformat()
+    client.post(url, {"description": "Visit", "owner": housing.pk, "officer": colleague.pk, "priority": "normal",
+                      "due_on": due})  # fmt: skip
+    assert Action.objects.get().officer == colleague
+
+
+def test_reassigning_offers_the_chosen_agencys_staff(housing_case, housing, fire, co_chair, fire_lead, as_user):
+    action = ActionFactory(case=housing_case, owner=housing, by=co_chair)
+    url = reverse("actions:review", args=[action.pk])
+    client = as_user(co_chair)
+    response = client.post(url, {"decision": "reassign", "owner": fire.pk, "show_officers": "1", "shown": "reassign",
+                                 "revision": action.revision, "reason": "Fire leads now"})  # fmt: skip
+    choices = {int(str(value)) for value, _ in response.context["form"].fields["officer"].choices if value}
+    assert choices == {fire_lead.pk}
+    assert "Fire leads now" in response.content.decode()  # what was typed is kept
+    action.refresh_from_db()
+    assert action.owner == housing
+
+
+# --- Reminders -----------------------------------------------------------------------------
+
+
+def test_the_reminders_count_open_actions_only(housing_case, housing, housing_lead, co_chair) -> None:
+    overdue = ActionFactory(case=housing_case, owner=housing, by=co_chair)
+    Action.objects.filter(pk=overdue.pk).update(due_on=timezone.localdate() - timedelta(days=2))
+    CompletedActionFactory(case=housing_case, owner=housing, by=co_chair)
+    with CaptureQueriesContext(connection) as queries:
+        sent, nobody = send_agency_digests(today=timezone.localdate())
+    assert (sent, nobody) == (1, [])
+    aggregate = next(q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper())
+    assert "not-started" in aggregate  # the aggregate reads open actions only
+    assert "accounts_agency" not in aggregate.split("GROUP BY")[0].split("FROM")[0]
