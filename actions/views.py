@@ -262,7 +262,7 @@ def action_review(request: HttpRequest, action_id: int) -> HttpResponse:
         # reveal: GOV.UK's script sets aria-expanded on the radios, which ARIA does not allow). The
         # revision first shown goes on, so a change made meanwhile is still caught.
         shown_revision = posted.get("revision", "")
-        revision = int(shown_revision) if shown_revision.isdigit() else action.revision
+        revision = int(shown_revision) if shown_revision.isascii() and shown_revision.isdigit() else action.revision
         form = ActionReviewForm(None, action=action, initial={"decision": chosen, "revision": revision})
     else:
         form = ActionReviewForm(posted, action=action, initial={"revision": action.revision})

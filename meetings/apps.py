@@ -33,4 +33,12 @@ class MeetingsConfig(AppConfig):
         audit_register(models.Guest)
         audit_register(models.MinutesCorrection, shown=["field", "made_at"])
         audit_register(models.ConfidentialityAcknowledgement, shown=["acknowledged_at"])
-        audit_register(models.MeetingPack, shown=["kind", "status", "requested_at", "finished_at", "expires_at"])
+        audit_register(
+            models.MeetingPack,
+            shown=["kind", "status", "requested_at", "finished_at", "expires_at", "withdrawn_reason", "withdrawn_at"],
+        )
+        # When an agency's last reason to see a case goes, its people's packs holding it go too.
+        from cmarac.cases.hooks import register_access_ended
+        from meetings.packs import packs_withdraw_for_case
+
+        register_access_ended("meetings.packs", packs_withdraw_for_case)

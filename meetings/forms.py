@@ -16,7 +16,7 @@ from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case, RiskLevel
 from cmarac.core.forms import GovukDateField, limit_text
 from cmarac.core.revisions import revision_field
-from meetings.models import AgencyInformation, AgendaItem, Attendance, MinutesCorrection
+from meetings.models import AgencyInformation, AgendaItem, Attendance, MeetingPack, MinutesCorrection
 
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -468,3 +468,40 @@ CORRECTED_PARTS = {
     MinutesCorrection.Field.DISCUSSION: "the discussion",
     MinutesCorrection.Field.DECISION_DETAIL: "the reason for the decision, or the panel referred to",
 }
+
+
+# --- Packs -----------------------------------------------------------------------
+
+
+class PackForSomeoneForm(forms.Form):
+    """The coordinator makes a pack or minutes for a co-chair or an invited agency's lead or deputy."""
+
+    recipient = forms.TypedChoiceField(
+        label="Who is it for?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text="The pack holds what they may see, not what you may see, and every page names them.",
+        error_messages={"required": "Select who the pack is for", "invalid_choice": "Select who the pack is for"},
+    )
+    kind = forms.ChoiceField(
+        label="What to make",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what to make", "invalid_choice": "Select what to make"},
+    )
+
+    def __init__(self, *args: Any, recipients: list[Any], minutes: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].choices = [
+            (person.pk, f"{person.full_name}, {_pack_role(person)}") for person in recipients
+        ]
+        kinds = MeetingPack.Kind.choices if minutes else [(MeetingPack.Kind.PACK, MeetingPack.Kind.PACK.label)]
+        self.fields["kind"].choices = kinds
+        if not minutes:
+            self.fields["kind"].initial = MeetingPack.Kind.PACK
+
+
+def _pack_role(person: Any) -> str:
+    if person.is_co_chair:  # annotated by pack_recipients
+        return "co-chair"
+    agency = person.agency.name if person.agency else "no agency"
+    return f"lead, {agency}" if person.is_agency_lead else f"deputy, {agency}"

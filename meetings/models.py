@@ -304,10 +304,11 @@ class CalendarFeed(models.Model):
 
 class PackQuerySet(models.QuerySet["MeetingPack"]):
     def visible_to(self, user: User) -> PackQuerySet:
-        """A pack is built for one person and only that person may fetch it."""
+        """A pack is built for one person: that person sees it, and so does the coordinator who made
+        it for them (who may download it only while they may see every item in it: ADR 0024)."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        return self.filter(recipient=user)
+        return self.filter(models.Q(recipient=user) | models.Q(made_by=user))
 
 
 class MeetingPack(models.Model):
@@ -324,10 +325,20 @@ class MeetingPack(models.Model):
         FAILED = "failed", "Failed"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
+    class WithdrawnReason(models.TextChoices):
+        # Labels finish "since it was made, ..." on the pack page.
+        ACCESS_ENDED = "access-ended", "the agency's access to a case in it has ended"
+        INVITATION_REMOVED = "invitation-removed", "the agency is no longer invited to an item in it"
+        ACCESS_CHANGED = "access-changed", "its recipient no longer has access to a case in it"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="packs")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="packs")
+    # The coordinator who asked for it for the recipient; empty when the recipient asked themselves.
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="packs_made"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     file_name = models.CharField(max_length=100, blank=True)  # inside PRIVATE_FILES_DIR, never served statically
     pages = models.PositiveIntegerField(null=True, blank=True)
@@ -337,6 +348,8 @@ class MeetingPack(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=20, choices=WithdrawnReason.choices, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     objects = PackQuerySet.as_manager()
 
@@ -347,4 +360,7 @@ class MeetingPack(models.Model):
         return f"{self.get_kind_display()} for meeting {self.meeting_id}"
 
     def get_additional_data(self) -> dict[str, str]:
-        return {"meeting": str(self.meeting_id), "pack": str(self.pk)}
+        data = {"meeting": str(self.meeting_id), "pack": str(self.pk), "recipient": str(self.recipient_id)}
+        if self.made_by_id is not None:
+            data["made_by"] = str(self.made_by_id)  # made by a coordinator for the recipient
+        return data

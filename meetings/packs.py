@@ -19,16 +19,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from actions.models import Action
 from actions.selectors import with_latest_update
-from cmarac.accounts.models import User
+from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
-from cmarac.cases.models import CaseSubject
+from cmarac.cases.models import Case, CaseSubject
 from cmarac.outbox.services import outbox_enqueue
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
 from meetings.printing import Printed, print_pdf, split_evenly
@@ -47,9 +47,40 @@ def may_request_pack(user: User, meeting: Meeting) -> bool:
     return AgendaItem.objects.visible_to(user).filter(meeting=meeting).exists()
 
 
+def may_make_packs_for_others(user: User) -> bool:
+    """The coordinator prints packs for the meeting, or for an agency whose lead is away."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and user.has_role(Role.COORDINATOR)
+
+
+def pack_recipients(meeting: Meeting) -> list[User]:
+    """Whom the coordinator may make a pack for: the co-chairs, and the leads and deputies of the
+    agencies invited to an item at this meeting (active people only), by name."""
+    invited = AgendaInvitation.objects.filter(item__meeting=meeting, agency__is_active=True)
+    agencies = Agency.objects.filter(pk__in=invited.values("agency_id"))
+    co_chairs = User.objects.filter(groups__name=Role.CO_CHAIR.group_name).values("pk")
+    people = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(pk__in=co_chairs)
+            | Q(pk__in=agencies.exclude(lead=None).values("lead_id"))
+            | Q(pk__in=agencies.exclude(deputy=None).values("deputy_id"))
+        )
+        .annotate(is_co_chair=Exists(co_chairs.filter(pk=OuterRef("pk"))))
+    )
+    return list(people.select_related("agency").order_by("full_name", "pk"))
+
+
 @transaction.atomic
-def pack_request(*, meeting: Meeting, kind: str, recipient: User) -> MeetingPack:
-    """Queue a pack for this person. The task gets the pack's id only."""
+def pack_request(*, meeting: Meeting, kind: str, recipient: User, by: User | None = None) -> MeetingPack:
+    """Queue a pack for this person: the person themselves asks (`by` empty or the same person), or
+    the coordinator asks for a co-chair or an invited agency's lead or deputy. The recipient's need
+    to know and markings apply, never the maker's. The task gets the pack's id only."""
+    made_by = by if by is not None and by.pk != recipient.pk else None
+    if made_by is not None:
+        if not may_make_packs_for_others(made_by):
+            raise ValidationError("Only the coordinator can make a pack for someone else.")
+        if recipient.pk not in {person.pk for person in pack_recipients(meeting)}:
+            raise ValidationError("Choose a co-chair, or the lead or deputy of an agency invited to this meeting.")
     if not may_request_pack(recipient, meeting):
         raise ValidationError("You cannot request a pack for this meeting.")
     if kind == MeetingPack.Kind.MINUTES and meeting.status not in (
@@ -63,7 +94,7 @@ def pack_request(*, meeting: Meeting, kind: str, recipient: User) -> MeetingPack
         and meeting.minutes_status == Meeting.MinutesStatus.DRAFT
     ):
         raise ValidationError("The minutes have not been circulated yet.")
-    pack = MeetingPack.objects.create(meeting=meeting, kind=kind, recipient=recipient)
+    pack = MeetingPack.objects.create(meeting=meeting, kind=kind, recipient=recipient, made_by=made_by)
     from meetings.tasks import build_pack
 
     outbox_enqueue(build_pack, str(pack.pk))  # stored with the pack: a dead broker loses no request
@@ -113,6 +144,7 @@ def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
         "pack": pack,
         "meeting": meeting,
         "recipient": recipient,
+        "maker": pack.made_by,  # the coordinator who made it for the recipient, if one did
         "recipient_agency": recipient.agency.name if recipient.agency else "",
         "made_at": timezone.localtime(now),
         "items": items,
@@ -171,7 +203,7 @@ def pack_document(pack: MeetingPack, context: dict[str, Any]) -> Printed:
 
 def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
     """Make the PDF (called by the task). A failure is recorded, and the half-made file removed."""
-    pack = MeetingPack.objects.select_related("meeting", "recipient__agency").get(pk=pack_id)
+    pack = MeetingPack.objects.select_related("meeting", "recipient__agency", "made_by").get(pk=pack_id)
     unfinished = (MeetingPack.Status.QUEUED, MeetingPack.Status.BUILDING)
     if pack.status not in unfinished:
         return pack  # handed over twice, or given up by the sweeper: the person asks again
@@ -199,8 +231,10 @@ def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
     )
     pack.item_ids = [item.pk for item in context["items"]]
     pack.finished_at = timezone.now()
-    pack.expires_at = pack.finished_at + timedelta(days=settings.PACK_RETENTION_DAYS)
+    pack.expires_at = pack_expiry(pack.meeting, pack.finished_at)
     pack.save(update_fields=["status", "file_name", "pages", "items", "item_ids", "finished_at", "expires_at"])
+    if not pack_still_allowed(pack):  # access withdrawn while it was being made
+        return pack_withdraw(pack, reason=MeetingPack.WithdrawnReason.ACCESS_CHANGED)
     pack.printed = printed  # how it was laid out, for the benchmark (not stored)
     seconds, processes = time.perf_counter() - started, printed.processes
     logger.info(
@@ -208,6 +242,21 @@ def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
         pack.pk, printed.pages, seconds, processes, "" if processes == 1 else "es",
     )  # fmt: skip
     return pack
+
+
+def pack_expiry(meeting: Meeting, finished_at: datetime) -> datetime:
+    """Packs are deleted PACK_RETENTION_DAYS after their meeting (after they are made, for a pack
+    or minutes made after the meeting), so a pack made early still lasts until the meeting."""
+    return max(meeting.starts_at, finished_at) + timedelta(days=settings.PACK_RETENTION_DAYS)
+
+
+def packs_follow_meeting(meeting: Meeting) -> int:
+    """A meeting moved: its ready packs are kept until the retention period after its new date."""
+    packs = list(MeetingPack.objects.filter(meeting=meeting, status=MeetingPack.Status.READY).exclude(finished_at=None))
+    for pack in packs:
+        pack.expires_at = pack_expiry(meeting, pack.finished_at)  # type: ignore[arg-type]
+    MeetingPack.objects.bulk_update(packs, ["expires_at"])
+    return len(packs)
 
 
 def pack_path(pack: MeetingPack) -> Path:
@@ -231,32 +280,74 @@ def packs_fail_stale(*, now: datetime | None = None) -> int:
 
 
 def packs_remove_expired(*, now: datetime | None = None) -> int:
-    """Delete the files and records of packs past their retention date."""
+    """Delete the files and records of packs past their retention date, and any file a withdrawn
+    pack still has (its deletion after the withdrawal's commit did not happen)."""
     now = now or timezone.now()
     expired = list(MeetingPack.objects.filter(expires_at__lte=now))
     for pack in expired:
         if pack.file_name:
             pack_path(pack).unlink(missing_ok=True)
         pack.delete()
+    for pack in MeetingPack.objects.filter(status=MeetingPack.Status.WITHDRAWN).exclude(file_name=""):
+        pack_path(pack).unlink(missing_ok=True)
     return len(expired)
 
 
-def pack_still_allowed(pack: MeetingPack) -> bool:
-    """Whether the recipient may still see every item laid out in the pack. Access can be withdrawn
-    after a pack is made (an invitation removed, an agency's last reason for a case gone)."""
+def pack_still_allowed(pack: MeetingPack, person: User | None = None) -> bool:
+    """Whether the recipient (or another person: the coordinator who made it) may still see every
+    item laid out in the pack. Access can be withdrawn after a pack is made (an invitation
+    removed, an agency's last reason for a case gone)."""
     if not pack.item_ids:
         return True
-    visible = set(
-        AgendaItem.objects.visible_to(pack.recipient).filter(pk__in=pack.item_ids).values_list("pk", flat=True)
-    )
+    person = person or pack.recipient
+    visible = set(AgendaItem.objects.visible_to(person).filter(pk__in=pack.item_ids).values_list("pk", flat=True))
     return visible >= set(pack.item_ids)
 
 
-def pack_withdraw(pack: MeetingPack) -> MeetingPack:
-    """The recipient lost access to something in the pack: the file goes, and the pack page says why."""
-    path = pack_path(pack) if pack.file_name else None
-    MeetingPack.objects.filter(pk=pack.pk).update(status=MeetingPack.Status.WITHDRAWN)
-    pack.status = MeetingPack.Status.WITHDRAWN
-    if path is not None:
-        path.unlink(missing_ok=True)
+@transaction.atomic
+def pack_withdraw(pack: MeetingPack, *, reason: str) -> MeetingPack:
+    """The recipient lost access to something in the pack: the pack is withdrawn in this
+    transaction (audited, with the reason), its file deleted once that commits, and the pack page
+    says why."""
+    pack.status, pack.withdrawn_reason, pack.withdrawn_at = MeetingPack.Status.WITHDRAWN, reason, timezone.now()
+    pack.save(update_fields=["status", "withdrawn_reason", "withdrawn_at"])
+    if pack.file_name:
+        path = pack_path(pack)
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    logger.info("pack %s withdrawn: %s", pack.pk, reason)
     return pack
+
+
+def _live_packs_of(agency: Agency) -> list[MeetingPack]:
+    return list(
+        MeetingPack.objects.filter(recipient__agency=agency, status=MeetingPack.Status.READY)
+        .select_related("recipient__agency")
+        .select_for_update(of=("self",))
+    )
+
+
+def packs_withdraw_for_case(*, case: Case, agency: Agency, by: User | None = None) -> int:
+    """The agency's last reason to see the case has gone (registered with the case app's hooks, run
+    in that transaction): its people's packs that hold the case are withdrawn, unless the
+    recipient still sees the case another way (a co-chair who works for the agency)."""
+    case_items = set(AgendaItem.objects.filter(case=case).values_list("pk", flat=True))
+    withdrawn = 0
+    for pack in _live_packs_of(agency):
+        if case_items.isdisjoint(pack.item_ids):
+            continue
+        if Case.objects.visible_to(pack.recipient).filter(pk=case.pk).exists() and pack_still_allowed(pack):
+            continue
+        pack_withdraw(pack, reason=MeetingPack.WithdrawnReason.ACCESS_ENDED)
+        withdrawn += 1
+    return withdrawn
+
+
+def packs_withdraw_for_item(*, item: AgendaItem, agency: Agency) -> int:
+    """The agency is no longer invited to the item: its people's packs that hold the item, and that
+    they may no longer read in full, are withdrawn (the case itself may still be theirs)."""
+    withdrawn = 0
+    for pack in _live_packs_of(agency):
+        if item.pk in pack.item_ids and not pack_still_allowed(pack):
+            pack_withdraw(pack, reason=MeetingPack.WithdrawnReason.INVITATION_REMOVED)
+            withdrawn += 1
+    return withdrawn

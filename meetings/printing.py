@@ -59,6 +59,16 @@ def layout(html: str) -> Any:
     return HTML(string=html, base_url=None, url_fetcher=refusing_url_fetcher()).render()
 
 
+# Tagged PDF (PDF/UA-1: structure tree, language, title shown as the window title): the parts are
+# written tagged and their structure trees joined into one (ADR 0025).
+PDF_VARIANT = "pdf/ua-1"
+PDF_VERSION = b"%PDF-1.7"
+
+
+def tagged_pdf(document: Any) -> bytes:
+    return bytes(document.write_pdf(pdf_variant=PDF_VARIANT))
+
+
 def _anchors(document: Any) -> dict[str, int]:
     """Each anchor (element id) in the document, with the 0-based page it is on; the first wins."""
     found: dict[str, int] = {}
@@ -95,7 +105,7 @@ class _InProcess:
 
     def layout(self) -> PartLayout:
         document = layout(self.html)
-        self._pdf = document.write_pdf()
+        self._pdf = tagged_pdf(document)
         return PartLayout(len(document.pages), _anchors(document))
 
     def pdf(self) -> bytes:
@@ -177,7 +187,7 @@ def _child_render(html: str, out: BinaryIO) -> None:
         document = layout(html)
         pickle.dump(("layout", len(document.pages), _anchors(document)), out)
         out.flush()
-        pdf = document.write_pdf()
+        pdf = tagged_pdf(document)
         own_kb = _private_kb()  # while the laid-out document is still held: about the child's peak
         del document
         pickle.dump(("pdf", pdf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, own_kb), out)
@@ -242,7 +252,7 @@ def print_pdf(
         body_pages = sum(part.pages for part in layouts)
         total = len(front_document.pages) + body_pages
         to_body = _take_links_to(front_document, numbers)
-        front_pdf = front_document.write_pdf()
+        front_pdf = tagged_pdf(front_document)
         title = front_document.metadata.title
         numbers_pdf = layout(page_numbers(total)).write_pdf()
         pdfs = [front_pdf] + [job.pdf() for job in jobs]
@@ -310,22 +320,191 @@ def _join(
     numbers: Mapping[str, int],
     title: str | None,
 ) -> bytes:
+    """One PDF of the parts, in order, with the page numbers laid over each page (marked as an
+    artifact: not part of the text a screen reader reads), the contents' links, and one structure
+    tree made of the parts' trees (each part's Document becomes a Part), so the result stays
+    tagged."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.annotations import Link
     from pypdf.generic import Fit
 
     writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(PdfReader(io.BytesIO(pdf)))
-    for page, number in zip(writer.pages, PdfReader(io.BytesIO(numbers_pdf)).pages, strict=True):
+    readers = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]
+    for reader in readers:
+        writer.append(reader)
+    for page, number in zip(writer.pages, PdfWriter(clone_from=io.BytesIO(numbers_pdf)).pages, strict=True):
+        _mark_as_artifact(number)
         page.merge_page(number)
         page.compress_content_streams()
+    structure = _StructureJoin(writer, readers)
     for page_index, rectangle, anchor in links:
-        writer.add_annotation(
+        annotation = writer.add_annotation(
             page_index, Link(rect=rectangle, target_page_index=numbers[anchor] - 1, fit=Fit.fit_horizontally())
         )
+        structure.tag_link(page_index, annotation)
+    structure.finish()
     if title:
         writer.add_metadata({"/Title": title})
+    writer.pdf_header = PDF_VERSION
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _mark_as_artifact(page: Any) -> None:
+    """Wrap a page's content in an /Artifact marked-content sequence (page furniture)."""
+    from pypdf.generic import ContentStream
+
+    contents = page.get_contents()
+    if contents is None:
+        return
+    wrapped = ContentStream(None, None)
+    wrapped.set_data(b"/Artifact BMC\n" + contents.get_data() + b"\nEMC\n")
+    page.replace_contents(wrapped)
+
+
+class _StructureJoin:
+    """The parts' structure trees as one: each part's Document element becomes a Part under one
+    Document; the keys pages and annotations use to find their structure (StructParents,
+    StructParent, the ParentTree) are renumbered so no two parts share one."""
+
+    def __init__(self, writer: Any, readers: list[Any]) -> None:
+        from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+        self.writer = writer
+        self.nums: list[tuple[int, Any]] = []
+        self.document = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
+                                          NameObject("/S"): NameObject("/Document"),
+                                          NameObject("/K"): ArrayObject()})  # fmt: skip
+        self.document_ref = writer._add_object(self.document)
+        self.root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot"),
+                                      NameObject("/K"): ArrayObject([self.document_ref])})  # fmt: skip
+        self.root_ref = writer._add_object(self.root)
+        self.document[NameObject("/P")] = self.root_ref
+        self.front_catalog = readers[0].trailer["/Root"] if readers else {}
+        self.untargeted_links: list[Any] = []  # the front's Link elements, whose annotations were taken out
+        self.tagged = True
+        first_page, next_key = 0, 0
+        for number, reader in enumerate(readers):
+            pages = writer.pages[first_page : first_page + len(reader.pages)]
+            first_page += len(reader.pages)
+            tree = reader.trailer["/Root"].get("/StructTreeRoot")
+            if tree is None:
+                self.tagged = False
+                continue
+            next_key = self._add_part(reader, tree.get_object(), pages, next_key, front=number == 0)
+        self.next_key = next_key
+
+    def _add_part(self, reader: Any, tree: Any, pages: list[Any], next_key: int, *, front: bool) -> int:
+        from pypdf.generic import NameObject, NumberObject
+
+        writer = self.writer
+        kids = tree["/K"]
+        kids = kids if isinstance(kids, list) else [kids]
+        for kid in kids:
+            source = kid.get_object()
+            if "/P" in source:
+                del source["/P"]  # not the part's root: it is not cloned, and the element joins ours
+            element = kid.clone(writer)  # pages already cloned by append(): /Pg points at the joined pages
+            element_object = element.get_object()
+            if element_object.get("/S") == "/Document":
+                element_object[NameObject("/S")] = NameObject("/Part")
+            element_object[NameObject("/P")] = self.document_ref
+            self.document["/K"].append(element)
+            if front:
+                self.untargeted_links = [link for link in _outer_links(element_object) if not _has_objr(link)]
+        parent_tree = tree["/ParentTree"].get_object()
+        entries = list(_number_tree(parent_tree))
+        for key, value in entries:
+            self.nums.append((next_key + key, value.clone(writer) if hasattr(value, "clone") else value))
+        for page, source_page in zip(pages, reader.pages, strict=True):
+            if "/StructParents" in source_page:  # append() leaves it out of the joined page
+                page[NameObject("/StructParents")] = NumberObject(next_key + int(source_page["/StructParents"]))
+            for annotation in page.get("/Annots", None) or []:
+                annotation = annotation.get_object()
+                if "/StructParent" in annotation:
+                    annotation[NameObject("/StructParent")] = NumberObject(next_key + int(annotation["/StructParent"]))
+        return next_key + (max((key for key, _ in entries), default=-1) + 1)
+
+    def tag_link(self, page_index: int, annotation: Any) -> None:
+        """A contents link added to the joined PDF: its annotation joins the front's Link element for
+        that entry (in order), or, failing that, a Link element of its own."""
+        from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+        writer = self.writer
+        annotation_ref = annotation.indirect_reference
+        page_ref = writer.pages[page_index].indirect_reference
+        reference = DictionaryObject({NameObject("/Type"): NameObject("/OBJR"), NameObject("/Obj"): annotation_ref,
+                                      NameObject("/Pg"): page_ref})  # fmt: skip
+        if self.untargeted_links:
+            element = self.untargeted_links.pop(0)
+            kids = element.get("/K")
+            kids = ArrayObject(kids if isinstance(kids, list) else ([kids] if kids is not None else []))
+            kids.append(reference)
+            element[NameObject("/K")] = kids
+            element_ref = element.indirect_reference
+        else:
+            element = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
+                                        NameObject("/S"): NameObject("/Link"), NameObject("/Pg"): page_ref,
+                                        NameObject("/P"): self.document_ref,
+                                        NameObject("/K"): ArrayObject([reference])})  # fmt: skip
+            element_ref = writer._add_object(element)
+            self.document["/K"].append(element_ref)
+        annotation[NameObject("/StructParent")] = NumberObject(self.next_key)
+        self.nums.append((self.next_key, element_ref))
+        self.next_key += 1
+
+    def finish(self) -> None:
+        from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, NumberObject
+
+        if not self.tagged:
+            return  # a part was untagged: claim nothing
+        nums = ArrayObject()
+        for key, value in sorted(self.nums, key=lambda entry: entry[0]):
+            nums.extend([NumberObject(key), value])
+        parent_tree = DictionaryObject({NameObject("/Nums"): nums})
+        self.root[NameObject("/ParentTree")] = self.writer._add_object(parent_tree)
+        self.root[NameObject("/ParentTreeNextKey")] = NumberObject(self.next_key)
+        catalog = self.writer._root_object
+        catalog[NameObject("/StructTreeRoot")] = self.root_ref
+        catalog[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
+        catalog[NameObject("/ViewerPreferences")] = DictionaryObject(
+            {NameObject("/DisplayDocTitle"): BooleanObject(True)}
+        )
+        # The front's language and XMP metadata (its title, and that it is PDF/UA) are the document's.
+        for key in ("/Lang", "/Metadata"):
+            if key in self.front_catalog:
+                catalog[NameObject(key)] = self.front_catalog.raw_get(key).clone(self.writer)
+
+
+def _number_tree(node: Any) -> Any:
+    """(key, value) of a PDF number tree, leaves and kids alike."""
+    node = node.get_object()
+    nums = node.get("/Nums")
+    if nums is not None:
+        for index in range(0, len(nums), 2):
+            yield int(nums[index]), nums[index + 1]
+    for kid in node.get("/Kids", None) or []:
+        yield from _number_tree(kid)
+
+
+def _outer_links(element: Any) -> Any:
+    """The Link elements under a structure element, in document order, leaving out those inside
+    another Link (a link's leader and page number are Links of their own inside it)."""
+    if element.get("/S") == "/Link":
+        yield element
+        return
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids]:
+        if kid is None or not hasattr(kid, "get_object"):
+            continue  # a marked-content id: text, not an element
+        child = kid.get_object()
+        if hasattr(child, "get") and "/S" in child:
+            yield from _outer_links(child)
+
+
+def _has_objr(element: Any) -> bool:
+    kids = element.get("/K")
+    kids = kids if isinstance(kids, list) else [kids]
+    return any(hasattr(kid, "get_object") and getattr(kid.get_object(), "get", lambda _k: None)("/Type") == "/OBJR"
+               for kid in kids)  # fmt: skip

@@ -31,6 +31,7 @@ from meetings.models import (
     Meeting,
     MinutesCorrection,
 )
+from meetings.packs import packs_follow_meeting, packs_withdraw_for_item
 from meetings.selectors import ITEM_FIELDS, agreed_actions_now, text_now
 
 OPEN_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED, Meeting.Status.HELD)
@@ -123,6 +124,7 @@ def meeting_move(
         raise ValidationError({"change_reason": "Enter why the meeting is moving"})
     current.starts_at, current.change_reason = starts_at, reason.strip()
     current.save(update_fields=["starts_at", "change_reason", "revision"])
+    packs_follow_meeting(current)  # deleted counting from the meeting's new date
     return _refresh(meeting)
 
 
@@ -250,6 +252,7 @@ def uninvite_agency_from_item(*, item: AgendaItem, agency: Agency, by: User) -> 
     case_services.withdraw_agency(
         case=item.case, agency=agency, reason=CaseInvolvement.Reason.INVITED, source=item.involvement_source, by=by
     )
+    packs_withdraw_for_item(item=item, agency=agency)  # the agency may still see the case, not this item
 
 
 @transaction.atomic

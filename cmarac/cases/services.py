@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from cmarac.accounts.models import Agency, User
 from cmarac.cases.access import VIEW_CASE
+from cmarac.cases.hooks import agency_access_ended
 from cmarac.cases.models import (
     Case,
     CaseEvent,
@@ -102,6 +103,7 @@ def withdraw_agency(*, case: Case, agency: Agency, reason: str, source: str = ""
     if not still_involved:
         remove_perm(f"cases.{VIEW_CASE}", agency.group, case)
         case_event_record(case=case, kind=CaseEvent.Kind.AGENCY_WITHDRAWN, by=by, description=agency.name)
+        agency_access_ended(case=case, agency=agency, by=by)  # e.g. packs holding the case are withdrawn
     return still_involved
 
 

@@ -102,7 +102,7 @@ class Subjects:
         people, referral_subjects = set(), set()
         for key in keys:
             kind, _, number = key.partition(":")
-            if not number.isdigit():
+            if not (number.isascii() and number.isdigit()):
                 continue
             if kind == "person":
                 people.add(int(number))

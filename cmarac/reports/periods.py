@@ -137,8 +137,8 @@ class PeriodForm(forms.Form):
         if missing:
             self._date_error(prefix, f"The {label} must include a {' and '.join(missing)}", set(missing))
             return None
-        if not all(values[part].isdigit() for part in self.DATE_PARTS):
-            wrong = {part for part in self.DATE_PARTS if not values[part].isdigit()}
+        if not all(values[part].isascii() and values[part].isdigit() for part in self.DATE_PARTS):
+            wrong = {part for part in self.DATE_PARTS if not (values[part].isascii() and values[part].isdigit())}
             self._date_error(prefix, f"The {label} must be a real date", wrong)
             return None
         if len(values["year"]) != 4:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -9,11 +10,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cmarac.core.audit import audit_view
+from meetings.forms import PackForSomeoneForm
 from meetings.models import Meeting, MeetingPack
-from meetings.packs import pack_path, pack_request, pack_still_allowed, pack_withdraw
+from meetings.packs import (
+    may_make_packs_for_others,
+    pack_path,
+    pack_recipients,
+    pack_request,
+    pack_still_allowed,
+    pack_withdraw,
+)
+from meetings.views.helpers import _add_service_error, _posted
 
 
 @require_POST
@@ -32,9 +42,47 @@ def pack_ask(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return redirect("meetings:pack", pack_id=pack.pk)
 
 
+@require_http_methods(["GET", "POST"])
+def pack_for_someone(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The coordinator makes a pack or minutes for a co-chair or an invited agency's lead or deputy
+    (to print for the meeting, or for an agency whose lead is away). ADR 0024."""
+    if not may_make_packs_for_others(request.user):
+        raise PermissionDenied
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=meeting_id)
+    recipients = pack_recipients(meeting)
+    minutes = meeting.status in (Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED)
+    form = PackForSomeoneForm(_posted(request), recipients=recipients, minutes=minutes)
+    if request.method == "POST" and form.is_valid():
+        recipient = next(person for person in recipients if person.pk == form.cleaned_data["recipient"])
+        try:
+            pack = pack_request(meeting=meeting, kind=form.cleaned_data["kind"], recipient=recipient, by=request.user)
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            return redirect("meetings:pack", pack_id=pack.pk)
+    made = (
+        MeetingPack.objects.filter(meeting=meeting, made_by=request.user)
+        .select_related("recipient")
+        .order_by("-requested_at")
+    )
+    return render(
+        request, "packs/for_someone.html", {"meeting": meeting, "form": form, "recipients": recipients, "made": made}
+    )
+
+
 def _pack_for(request: HttpRequest, pack_id: object) -> MeetingPack:
-    """Only the person a pack was made for can see it; anyone else gets 404."""
-    return get_object_or_404(MeetingPack.objects.visible_to(request.user).select_related("meeting"), pk=pack_id)
+    """Only the person a pack was made for, and the coordinator who made it for them, can see it;
+    anyone else gets 404."""
+    return get_object_or_404(
+        MeetingPack.objects.visible_to(request.user).select_related("meeting", "recipient", "made_by"), pk=pack_id
+    )
+
+
+def _may_download(request: HttpRequest, pack: MeetingPack) -> bool:
+    """The recipient; the coordinator who made it only while they may see every item in it too."""
+    if pack.recipient_id == request.user.pk:
+        return True
+    return may_make_packs_for_others(request.user) and pack_still_allowed(pack, request.user)
 
 
 @never_cache
@@ -43,10 +91,22 @@ def pack_status(request: HttpRequest, pack_id: object) -> HttpResponse:
     pack = _pack_for(request, pack_id)
     download = reverse("meetings:pack-download", args=[pack.pk])
     if request.GET.get("format") == "json":
+        ready = _ready(pack) and _may_download(request, pack)
         return JsonResponse(
-            {"status": pack.status, "label": pack.get_status_display(), "download": download if _ready(pack) else None}
+            {"status": pack.status, "label": pack.get_status_display(), "download": download if ready else None}
         )
-    return render(request, "packs/status.html", {"pack": pack, "ready": _ready(pack), "download_url": download})
+    ready = _ready(pack) and (pack.recipient_id == request.user.pk or _may_download(request, pack))
+    return render(
+        request,
+        "packs/status.html",
+        {
+            "pack": pack,
+            "ready": ready,
+            "download_url": download,
+            "for_me": pack.recipient_id == request.user.pk,
+            "retention_days": settings.PACK_RETENTION_DAYS,
+        },
+    )
 
 
 def _ready(pack: MeetingPack) -> bool:
@@ -65,9 +125,11 @@ def pack_download(request: HttpRequest, pack_id: object) -> HttpResponse:
     if not _ready(pack):
         raise Http404("This file is not available")
     if not pack_still_allowed(pack):
-        pack_withdraw(pack)
+        pack_withdraw(pack, reason=MeetingPack.WithdrawnReason.ACCESS_CHANGED)
         audit_view(request=request, instance=pack, what=f"{pack.get_kind_display()} withdrawn: access changed")
         return redirect("meetings:pack", pack_id=pack.pk)
+    if not _may_download(request, pack):
+        raise Http404("This file is not available")
     audit_view(request=request, instance=pack, what=f"{pack.get_kind_display()} download")
     when = timezone.localtime(pack.meeting.starts_at)
     name = f"cmarac-{pack.kind}-{when:%Y-%m-%d}-OFFICIAL-SENSITIVE.pdf"

@@ -63,3 +63,36 @@ def test_coordinator_gets_the_full_pack_and_a_lead_only_their_items(page: Any, m
     text = download_pack(page, meeting_record, housing_lead)
     assert first.reference in text
     assert second.reference not in text
+
+
+def test_coordinator_makes_a_pack_for_an_agency_lead(page: Any, meeting, coordinator, housing_lead):
+    """The page to choose the recipient, its error summary, and the pack page the coordinator sees."""
+    meeting_record, first, second = meeting
+    sign_in(page, coordinator.email, TEST_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(meeting_record.get_absolute_url())
+    page.get_by_role("link", name="Make a pack for a co-chair or an agency lead").click()
+    page.wait_for_url("**/packs/for-someone/")
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+    page.get_by_role("button", name="Make it").click()  # nobody chosen
+    page.get_by_text("There is a problem").wait_for()
+    assert page.get_by_role("link", name="Select who the pack is for").is_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+    page.get_by_label("Harper Housing, lead, Council Housing").check()
+    page.get_by_role("button", name="Make it").click()
+    page.wait_for_url("**/meetings/packs/*/")
+    link = page.get_by_role("link", name="Download the PDF")
+    link.wait_for()
+    assert page.get_by_text("You made this meeting pack for Harper Housing").is_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    with page.expect_download() as download:
+        link.click()
+    text = "\n".join(p.extract_text() for p in PdfReader(Path(download.value.path())).pages)
+    assert first.reference in text
+    assert second.reference not in text  # the lead's need to know, not the coordinator's
+    assert "Prepared for Harper Housing" in text
