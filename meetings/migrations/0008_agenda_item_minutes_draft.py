@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0006_minutes_corrections_and_deputies'),
+        ('meetings', '0007_pack_withdrawal_and_maker'),
     ]
 
     operations = [
