@@ -11,7 +11,13 @@ class ActionsConfig(AppConfig):
         from cmarac.cases.panels import register_case_panel
         from cmarac.core.audit import audit_register
 
-        register_case_panel("actions", template="actions/includes/case_panel.html", context=case_panel_context)
+        register_case_panel(
+            "actions",
+            template="actions/includes/case_panel.html",
+            context=case_panel_context,
+            heading="Actions",
+            anchor="actions",
+        )
 
         # The trail names the fields that changed; it keeps values only of codes and system times.
         audit_register(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from actions.models import Action
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
+from cmarac.core.forms import GovukDateField
 from cmarac.core.params import parse_id
 from cmarac.core.revisions import revision_field
 from meetings.models import Meeting
@@ -232,12 +233,7 @@ class ActionSetForm(forms.Form):
         help_text="Someone who works for the owning agency",
         error_messages={"invalid_choice": "Select an officer from the list"},
     )
-    due_on = forms.DateField(
-        label="Due date",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Due date must be a real date"},
-    )
+    due_on = GovukDateField(label="Due date", required=False)
     priority = forms.ChoiceField(
         label="Priority",
         choices=Action.Priority.choices,
@@ -322,12 +318,7 @@ class ActionReviewForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select what should happen to this action"},
     )
-    due_on = forms.DateField(
-        label="New due date",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "New due date must be a real date"},
-    )
+    due_on = GovukDateField(label="New due date", required=False)
     note = forms.CharField(
         label="Why is it carried forward?",
         required=False,

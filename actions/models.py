@@ -124,7 +124,7 @@ class ActionUpdate(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"update {self.pk} on action {self.action_id}"
+        return f"update {self.pk} to {self.action}"  # "update 3 to action 1 on CM-2026-0001"
 
     def get_additional_data(self) -> dict[str, str]:
         return {"case": self.action.case.reference}

@@ -13,6 +13,7 @@ from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.cases import services as case_services
 from cmarac.cases.models import Case, CaseEvent, CaseInvolvement
+from cmarac.core.dates import long_date
 
 ITEM_LOCKED = "This meeting's minutes are approved and locked: set the action without the item."
 
@@ -99,7 +100,7 @@ def action_set(
         case=case, agency=owner, reason=CaseInvolvement.Reason.ACTION_OWNER, source=_source(action), by=by
     )
     case_services.case_event_record(
-        case=case, kind=CaseEvent.Kind.ACTION_SET, by=by, description=f"{owner.name}, due {due_on:%d %B %Y}"
+        case=case, kind=CaseEvent.Kind.ACTION_SET, by=by, description=f"{owner.name}, due {long_date(due_on)}"
     )
     return action
 
@@ -167,10 +168,10 @@ def action_carry_forward(
     current.revision += 1
     current.save(update_fields=["due_on", "revision", "updated_at"])
     ActionUpdate.objects.create(
-        action=current, status=current.status, text=note.strip() or f"Carried forward to {due_on:%d %B %Y}", by=by
+        action=current, status=current.status, text=note.strip() or f"Carried forward to {long_date(due_on)}", by=by
     )
     case_services.case_event_record(
-        case=current.case, kind=CaseEvent.Kind.ACTION_CARRIED_FORWARD, by=by, description=f"Due {due_on:%d %B %Y}"
+        case=current.case, kind=CaseEvent.Kind.ACTION_CARRIED_FORWARD, by=by, description=f"Due {long_date(due_on)}"
     )
     return current
 

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from actions.models import Action, ActionUpdate
 from cmarac.cases.models import CaseSubject
 from cmarac.cases.subject_access import other_subjects
+from cmarac.core.dates import long_date
 from cmarac.governance.subject_access import Record, Subjects, passages, register
 
 
@@ -29,7 +30,7 @@ def collect(subjects: Subjects) -> list[Record]:
         others = other_subjects(list(action.case.subjects.all()), subjects.person_ids)
         texts = [("Action", action.description), ("Outcome", action.outcome)]
         texts += [
-            (f"Update, {update.at:%d %B %Y} ({update.get_status_display().lower()})", update.text)
+            (f"Update, {long_date(update.at)} ({update.get_status_display().lower()})", update.text)
             for update in action.updates.all()
         ]
         records.append(

@@ -115,6 +115,8 @@ TEMPLATES = [
                 "cmarac.web.context_processors.service",
                 "cmarac.accounts.sessions.session_timeout",
             ],
+            # Dates and times written one way everywhere: {{ day|govuk_date }}, {{ moment|govuk_time }}.
+            "builtins": ["cmarac.core.templatetags.govuk_dates"],
         },
     },
 ]

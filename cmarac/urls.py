@@ -40,6 +40,8 @@ urlpatterns = [
     path("actions/", include("actions.urls")),
     path("reports/", include("cmarac.reports.urls")),
     path("manage/checklists/", include("referrals.checklist_urls")),
+    # Before the people and agencies pages' own "manage/" (whose index it replaces): the Manage page.
+    path("manage/", web_views.manage, name="manage-hub"),
     path("manage/", include("cmarac.accounts.manage_urls")),
     path("admin/", admin.site.urls),
 ]

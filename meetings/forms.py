@@ -14,11 +14,10 @@ from django.utils import timezone
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case, RiskLevel
-from cmarac.core.forms import limit_text
+from cmarac.core.forms import GovukDateField, limit_text
 from cmarac.core.revisions import revision_field
 from meetings.models import AgencyInformation, AgendaItem, Attendance, MeetingPack, MinutesCorrection
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
@@ -29,10 +28,10 @@ def _london() -> ZoneInfo:
 class StartsAtForm(forms.Form):
     """A date and a time, two browser inputs, combined in clean() into an aware Europe/London datetime."""
 
-    date = forms.DateField(
+    date = GovukDateField(
         label="Date",
-        widget=DATE_WIDGET,
-        error_messages={"required": "Enter the date of the meeting", "invalid": "Enter a real date"},
+        name="Date of the meeting",
+        error_messages={"required": "Enter the date of the meeting"},
     )
     time = forms.TimeField(
         label="Start time",
@@ -351,19 +350,23 @@ class ItemMinutesForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select what the panel decided"},
     )
+    # Revealed by the decision it belongs to (GOV.UK conditional radios); saved as the item's decision_detail.
     decision_detail = forms.CharField(
-        label="Reason for closing, or the panel it is referred to",
+        label="Why is the case closed?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
-        help_text="Needed if the case is closed or referred to another panel",
     )
-    next_review_on = forms.DateField(
+    referred_to = forms.CharField(
+        label="Which panel is it referred to, and why?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    next_review_on = GovukDateField(
         label="Next review date",
         required=False,
-        widget=DATE_WIDGET,
-        help_text="If left empty, the case is reviewed at the next meeting",
-        error_messages={"invalid": "Enter a real date for the next review"},
+        help_text="If left empty, the case is reviewed at the next meeting.",
     )
     # The item's revision when this form was shown: a save over someone else's is refused.
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -384,9 +387,19 @@ class ItemMinutesForm(forms.Form):
             self.add_error("lead_agency", "Select the lead agency the lead officer works for")
         elif officer is not None and agency is not None and officer.agency_id != agency.pk:
             self.add_error("lead_officer", f"Select a lead officer who works for {agency.name}")
-        closing = data.get("decision") in (AgendaItem.Decision.CLOSE, AgendaItem.Decision.REFER_ELSEWHERE)
-        if closing and not (data.get("decision_detail") or "").strip():
-            self.add_error("decision_detail", "Enter the reason for closing, or the panel it is referred to")
+        # Only the chosen decision's revealed question counts; the hidden one is ignored.
+        decision = data.get("decision")
+        revealed = {AgendaItem.Decision.CLOSE: "decision_detail", AgendaItem.Decision.REFER_ELSEWHERE: "referred_to"}
+        for other in set(revealed.values()) - {revealed.get(decision)}:
+            self._errors.pop(other, None)  # type: ignore[union-attr]
+        name = revealed.get(decision)
+        data["decision_detail"] = (data.get(name) or "") if name else ""
+        data.pop("referred_to", None)
+        if name and name not in self.errors and not data["decision_detail"].strip():
+            message = (
+                "Enter why the case is closed" if name == "decision_detail" else "Enter the panel it is referred to"
+            )
+            self.add_error(name, message)
         return data
 
     @staticmethod
@@ -400,7 +413,11 @@ class ItemMinutesForm(forms.Form):
                 "lead_agency": item.lead_agency_id,
                 "lead_officer": item.lead_officer_id,
                 "decision": item.decision,
-                "decision_detail": item.decision_detail,
+                **(
+                    {"referred_to": item.decision_detail}
+                    if item.decision == AgendaItem.Decision.REFER_ELSEWHERE
+                    else {"decision_detail": item.decision_detail}
+                ),
                 "next_review_on": item.next_review_on,
                 "revision": item.revision,
             }

@@ -162,6 +162,10 @@ class AgendaItem(CaseRecord):
     )
     recorded_at = models.DateTimeField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=0)
+    # Minutes typed on the meeting screen but not yet recorded, kept while the chair sets an action
+    # or opens another item: {"values": the form's raw values, "revision": the item's revision they
+    # were typed against, "saved_at": ISO time, "by": user id}. Cleared when the minutes are recorded.
+    minutes_draft = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = AgendaItemQuerySet.as_manager()
 

@@ -19,7 +19,7 @@ from meetings.packs import pack_path
 
 @register_case_part("meetings", order=20)
 def anonymise_case_meeting_records(case: Case) -> None:
-    AgendaItem.objects.filter(case=case).update(discussion="", decision_detail="")
+    AgendaItem.objects.filter(case=case).update(discussion="", decision_detail="", minutes_draft={})
     # Corrections of those minutes go the same way: their text and their reason.
     MinutesCorrection.objects.filter(item__case=case).update(text="", reason="")
     AgencyInformation.objects.filter(item__case=case).update(

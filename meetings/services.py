@@ -477,6 +477,9 @@ def item_minutes_record(
     )
     current.recorded_by, current.recorded_at = by, timezone.now()
     current.revision += 1
+    if current.minutes_draft.get("by") in (None, by.pk):
+        # Someone else's draft stays: saving it later shows them both versions (the revision check).
+        current.minutes_draft = {}
     current.full_clean()
     current.save()
 
@@ -494,6 +497,27 @@ def item_minutes_record(
     if decision == AgendaItem.Decision.CLOSE and case.is_open:
         case_services.case_close(case=case, by=by, reason=current.decision_detail)
     _mark_held(current.meeting)
+    return current
+
+
+@transaction.atomic
+def item_minutes_draft_save(*, item: AgendaItem, by: User, values: dict[str, Any], revision: int) -> AgendaItem:
+    """Keep minutes typed on the meeting screen, not recorded and not applied to the case, so the
+    chair can set an action or open another item and come back to them. `values` are the form's
+    raw values (strings, or lists of strings for a date's parts), `revision` the item's revision
+    they were typed against, so recording them later over someone else's minutes is refused."""
+    current = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
+    if current.meeting.minutes_locked:
+        raise ValidationError("This meeting's minutes are approved and locked.")
+    if current.meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting was cancelled.")
+    current.minutes_draft = {
+        "values": values,
+        "revision": revision,
+        "saved_at": timezone.now().isoformat(),
+        "by": by.pk,
+    }
+    current.save(update_fields=["minutes_draft"])
     return current
 
 

@@ -9,13 +9,14 @@ from django.utils import timezone
 
 from cmarac.cases.models import CaseSubject, Person
 from cmarac.cases.subject_access import other_subjects
+from cmarac.core.dates import long_date
 from cmarac.governance.subject_access import Record, Subjects, names_of, others_named, passages, register
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MinutesCorrection
 from referrals.models import ReferralSubject
 
 
 def _item_reference(item: AgendaItem) -> str:
-    return f"{item.case.reference} at the meeting of {timezone.localtime(item.meeting.starts_at):%d %B %Y}"
+    return f"{item.case.reference} at the meeting of {long_date(timezone.localtime(item.meeting.starts_at))}"
 
 
 def _words(given_name: str, family_name: str) -> list[str]:
@@ -67,7 +68,7 @@ def general_minutes(subjects: Subjects) -> list[Record]:
         records.append(
             Record(
                 kind="Meeting minutes",
-                reference=f"general minutes of the meeting of {timezone.localtime(meeting.starts_at):%d %B %Y}",
+                reference=f"general minutes of the meeting of {long_date(timezone.localtime(meeting.starts_at))}",
                 dates=[("Meeting", meeting.starts_at), ("Minutes approved", meeting.minutes_approved_at)],
                 agencies=[],
                 details=[("Minutes", meeting.get_minutes_status_display())],

@@ -10,17 +10,15 @@ submission on the check answers page.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
 from cmarac.accounts.models import Agency
 from cmarac.cases.forms import PERSON_TEXT_LIMITS, normalise_postcode
 from cmarac.cases.models import CaseSubject, RiskLevel
-from cmarac.core.forms import limit_text
+from cmarac.core.forms import GovukDateField, limit_text
 from referrals.models import ChecklistQuestion, Referral, ReferralSubject
 from referrals.services import PERSON_FIELDS
 
@@ -296,7 +294,6 @@ class SubjectForm(forms.ModelForm):
         model = ReferralSubject
         fields = ["role", *PERSON_FIELDS]
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "address": forms.Textarea(attrs={"rows": 3}),
             "vulnerabilities": forms.Textarea(attrs={"rows": 3}),
         }
@@ -307,10 +304,11 @@ class SubjectForm(forms.ModelForm):
         }
         error_messages = {
             "given_name": {"required": "Enter the person's first name"},
-            "date_of_birth": {"invalid": "Date of birth must be a real date"},
             "approximate_age": {"invalid": "Enter the approximate age as a number, like 40"},
             "email": {"invalid": "Enter an email address in the correct format, like name@example.com"},
         }
+
+    date_of_birth = GovukDateField(label="Date of birth", required=False, when="past", example_offset=None)
 
     field_order = ["role"]
 
@@ -328,12 +326,6 @@ class SubjectForm(forms.ModelForm):
 
     def clean_postcode(self) -> str:
         return normalise_postcode(self.cleaned_data["postcode"])
-
-    def clean_date_of_birth(self) -> date | None:
-        born = self.cleaned_data["date_of_birth"]
-        if born is not None and born > timezone.localdate():
-            raise forms.ValidationError("Date of birth must be in the past")
-        return born
 
     def clean_approximate_age(self) -> int | None:
         age = self.cleaned_data["approximate_age"]
@@ -391,6 +383,7 @@ class ChecklistForm(SectionForm):
     def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
         self.questions: list[ChecklistQuestion] = list(referral.checklist.questions.prefetch_related("options"))
         answers = dict(referral.answers.values_list("question_id", "option_id"))
+        self.answered = len(answers)  # saved answers: with none, there is no score to show yet
         super().__init__(*args, referral=referral, **kwargs)
         for question in self.questions:
             name = self.question_field_name(question)

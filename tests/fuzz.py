@@ -69,6 +69,9 @@ PLAUSIBLE = {
     "url": "https://meet.example.org/room",
 }
 
+# One part of a GOV.UK date input, by the end of its name (<field>_day, <field>_month, <field>_year).
+DATE_PARTS = {"day": "15", "month": "1", "year": "2030"}
+
 
 @dataclass
 class FormOnPage:
@@ -84,6 +87,9 @@ class FormOnPage:
         if shown or name not in self.baseline:
             return shown
         kind = self.kinds.get(name, "text")
+        part = name.rsplit("_", 1)[-1]
+        if kind == "text" and part in DATE_PARTS:  # the GOV.UK date input (cmarac.core.forms.GovukDateField)
+            return [DATE_PARTS[part]]
         if kind in ("radio", "select"):
             offered = [value for value in self.fields[name] if value != ""]
             return offered[:1]

@@ -153,7 +153,7 @@ def test_deciding_on_a_referral_that_changed_since_the_page_was_shown(
 
     referral = submitted_referral(police_referrer)
     first = signed_in(coordinator)
-    shown = shown_triage_revision(first, referral, "decline")
+    shown = shown_triage_revision(first, referral, "decide")
     # Meanwhile a colleague asks for information and the referrer sends it back, changed.
     services.referral_request_information(referral=referral, by=second_coordinator, question="Any children?")
     referral.refresh_from_db()
@@ -163,7 +163,7 @@ def test_deciding_on_a_referral_that_changed_since_the_page_was_shown(
     referral = services.referral_submit(referral=referral, by=police_referrer, revision=referral.revision)
     path = reverse("referrals:triage", args=[referral.reference])
     text = refused(
-        first.post(path, {"action": "decline", "decline-revision": shown, "decline-decision_reason": "Not ASB"}),
+        first.post(path, {"action": "decide", "revision": shown, "decision": "decline", "decision_reason": "Not ASB"}),
         "Version of the referral",
     )
     assert "Not ASB" in text  # the entry is kept
@@ -173,12 +173,13 @@ def test_deciding_on_a_referral_that_changed_since_the_page_was_shown(
 def test_two_coordinators_deciding_at_once(police_referrer, coordinator, second_coordinator) -> None:
     referral = submitted_referral(police_referrer)
     first, second = signed_in(coordinator), signed_in(second_coordinator)
-    one = shown_triage_revision(first, referral, "decline")
-    two = shown_triage_revision(second, referral, "accept")
+    one = shown_triage_revision(first, referral, "decide")
+    two = shown_triage_revision(second, referral, "decide")
     path = reverse("referrals:triage", args=[referral.reference])
-    response = first.post(path, {"action": "decline", "decline-revision": one, "decline-decision_reason": "Not ASB"})
+    decline = {"action": "decide", "revision": one, "decision": "decline", "decision_reason": "Not ASB"}
+    response = first.post(path, decline)
     assert response.status_code == 302
-    response = second.post(path, {"action": "accept", "accept-revision": two, "accept-target": "new"}, follow=True)
+    response = second.post(path, {"action": "decide", "revision": two, "decision": "new"}, follow=True)
     assert "already been dealt with" in response.content.decode()
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.DECLINED
     assert not Case.objects.exists()

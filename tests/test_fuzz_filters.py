@@ -30,7 +30,13 @@ PAGES: dict[str, tuple[str | None, Any, list[str]]] = {
     "audit export": (
         "auditor",
         lambda w: reverse("audit:export"),
-        ["person", "agency", "case", "action", "date_from", "date_to"],
+        [
+            "person",
+            "agency",
+            "case",
+            "action",
+            *(f"{name}_{part}" for name in ("date_from", "date_to") for part in ("day", "month", "year")),
+        ],
     ),
     "actions": ("housing_lead", lambda w: reverse("actions:list"), ["page", "overdue"]),
     "action log": (

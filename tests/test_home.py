@@ -72,10 +72,13 @@ def test_home_and_account_say_who_leads_their_agency(as_user, housing_lead) -> N
     assert "Agency lead" in as_user(housing_lead).get(reverse("account")).content.decode()
 
 
-def test_navigation_marks_only_the_closest_section(rf, coordinator) -> None:
+def test_navigation_marks_only_the_closest_section(rf, coordinator, police_referrer) -> None:
     from cmarac.web.navigation import nav_items_for
 
     request = rf.get("/referrals/mine/")
-    request.user = coordinator
+    request.user = police_referrer
     active = [item["label"] for item in nav_items_for(request) if item["active"]]
     assert active == ["My referrals"]
+    request = rf.get("/cases/CM-2026-0001/")
+    request.user = coordinator
+    assert [item["label"] for item in nav_items_for(request) if item["active"]] == ["Cases"]

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from cmarac.cases.models import Case, CaseSubject
 from cmarac.cases.services import case_close
+from cmarac.core.dates import clock_time
 from meetings import services
 from meetings.models import AgencyInformation, AgendaItem, Attendance, CalendarFeed, Meeting
 from tests.factories.cases import CaseFactory, PersonFactory
@@ -173,11 +174,17 @@ def test_adding_an_extraordinary_meeting(coordinator, as_user) -> None:
 
 
 def test_a_bad_date_or_a_missing_reason_saves_nothing(coordinator, as_user) -> None:
-    response = as_user(coordinator).post(url("add"), {"date": "2030-02-31", "time": "", "reason": ""})
+    response = as_user(coordinator).post(
+        url("add"), {"date_day": "31", "date_month": "2", "date_year": "2030", "time": "", "reason": ""}
+    )
     assert response.status_code == 200
     text = page(response)
     assert "govuk-error-summary" in text
-    for message in ("Enter a real date", "Enter the time the meeting starts", "Enter why an extraordinary meeting"):
+    for message in (
+        "Date of the meeting must be a real date",
+        "Enter the time the meeting starts",
+        "Enter why an extraordinary meeting",
+    ):
         assert message in text
     response = as_user(coordinator).post(url("add"), {"date": "2020-01-09", "time": "10:00", "reason": "Urgent"})
     assert "The date of the meeting must be today or in the future" in page(response)
@@ -518,7 +525,7 @@ def test_guests_the_statement_and_acknowledgements(meeting, item, housing, housi
     )
     ack = meeting.acknowledgements.get()
     assert (ack.name, ack.agency_name, ack.recorded_by) == ("Sam Student", "University", co_chair)
-    assert f"{ack.acknowledged_at.astimezone(LONDON):%H:%M}" in page(client.get(url("attendance", meeting)))
+    assert clock_time(ack.acknowledged_at) in page(client.get(url("attendance", meeting)))
 
 
 # --- The meeting screen -------------------------------------------------------------------------
@@ -569,7 +576,7 @@ def test_a_lead_officer_must_work_for_the_lead_agency(meeting, item, police, hou
 
 def test_closing_needs_a_reason(meeting, item, co_chair, as_user) -> None:
     response = as_user(co_chair).post(url("item-minutes", meeting, item), minutes_data(item, decision="close"))
-    assert "Enter the reason for closing, or the panel it is referred to" in page(response)
+    assert "Enter why the case is closed" in page(response)
     assert Case.objects.get(pk=item.case_id).is_open
 
 

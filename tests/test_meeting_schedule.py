@@ -106,4 +106,4 @@ def test_the_rule_comes_from_settings(settings) -> None:
     settings.MEETING_WEEKDAY, settings.MEETING_TIME, settings.REFERRAL_DEADLINE_DAYS = 2, "09:30", 7
     rule = rule_from_settings()
     assert (rule.weekday, rule.start, rule.deadline_days) == (2, time(9, 30), 7)
-    assert rule.describe() == "the second Wednesday of each month at 09:30"
+    assert rule.describe() == "the second Wednesday of each month at 9:30am"

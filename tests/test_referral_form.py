@@ -212,7 +212,7 @@ def test_criteria_show_the_high_risk_criterion_from_the_score_not_as_an_input(po
     referral = DraftReferralFactory(referrer=police_referrer)
     client = as_user(police_referrer)
     page = page_of(client.get(section_url(referral, "criteria")))
-    assert "Your checklist score is 0: not high risk yet" in page
+    assert "Your checklist is not scored yet: no question has been answered." in page
     assert "criterion_high_risk" not in page
     answer_checklist(referral, "high")
     page = page_of(client.get(section_url(referral, "criteria")))

@@ -19,7 +19,8 @@ LIST = reverse("referrals:list")
 
 def posted(referral: Referral, data: dict[str, object]) -> dict[str, object]:
     """The decision as the page sends it: with the revision of the referral it showed."""
-    return {f"{data['action']}-revision": Referral.objects.get(pk=referral.pk).revision, **data}
+    revision = Referral.objects.get(pk=referral.pk).revision
+    return {"revision" if data["action"] == "decide" else f"{data['action']}-revision": revision, **data}
 
 
 def triage(referral: Referral) -> str:
@@ -79,9 +80,7 @@ def test_triage_list_query_count_does_not_grow(count, police_referrer, coordinat
 
 def test_accept_into_a_new_case(police_referrer, coordinator, as_user) -> None:
     referral = submitted_referral(police_referrer)
-    response = as_user(coordinator).post(
-        triage(referral), posted(referral, {"action": "accept", "accept-target": "new"})
-    )
+    response = as_user(coordinator).post(triage(referral), posted(referral, {"action": "decide", "decision": "new"}))
     case = Case.objects.get()
     assert response["Location"] == case.get_absolute_url()
     referral.refresh_from_db()
@@ -94,9 +93,11 @@ def test_accept_into_a_proposed_case(police_referrer, coordinator, as_user) -> N
     case = referral_accept(referral=submitted_referral(police_referrer, subjects=[VICTIM]), by=coordinator)
     second = submitted_referral(ReferrerFactory(agency=police_referrer.agency), subjects=[VICTIM])
     page = as_user(coordinator).get(triage(second)).content.decode()
-    assert f"Add to {case.reference}" in page
+    assert f'name="existing_case" type="radio" value="{case.reference}"' in page
     assert "Likely the same" in page
-    as_user(coordinator).post(triage(second), posted(second, {"action": "accept", "accept-target": case.reference}))
+    as_user(coordinator).post(
+        triage(second), posted(second, {"action": "decide", "decision": "existing", "existing_case": case.reference})
+    )
     second.refresh_from_db()
     assert second.case == case
 
@@ -104,7 +105,8 @@ def test_accept_into_a_proposed_case(police_referrer, coordinator, as_user) -> N
 def test_accept_into_an_unknown_case_is_a_clear_error(police_referrer, coordinator, as_user) -> None:
     referral = submitted_referral(police_referrer)
     response = as_user(coordinator).post(
-        triage(referral), {"action": "accept", "accept-target": "other", "accept-other_reference": "CM-1999-0001"}
+        triage(referral),
+        posted(referral, {"action": "decide", "decision": "existing", "other_reference": "CM-1999-0001"}),
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -118,18 +120,20 @@ def test_accept_into_an_unknown_case_is_a_clear_error(police_referrer, coordinat
 def test_decline_and_request_information(police_referrer, coordinator, as_user) -> None:
     first, second = submitted_referral(police_referrer), submitted_referral(police_referrer)
     client = as_user(coordinator)
-    response = client.post(triage(first), posted(first, {"action": "decline", "decline-decision_reason": ""}))
+    response = client.post(triage(first), posted(first, {"action": "decide", "decision": "decline"}))
     assert "Enter why the referral is declined" in response.content.decode()
     client.post(
-        triage(first), posted(first, {"action": "decline", "decline-decision_reason": "Refer to the MARAC instead"})
+        triage(first),
+        posted(first, {"action": "decide", "decision": "decline", "decision_reason": "Refer to the MARAC instead"}),
     )
     client.post(
-        triage(second), posted(second, {"action": "information", "information-information_request": "Any children?"})
+        triage(second),
+        posted(second, {"action": "decide", "decision": "information", "information_request": "Any children?"}),
     )
     assert Referral.objects.get(pk=first.pk).status == "declined"
     assert Referral.objects.get(pk=second.pk).status == "more-information"
     # A decided referral cannot be decided again.
-    client.post(triage(first), posted(first, {"action": "accept", "accept-target": "new"}))
+    client.post(triage(first), posted(first, {"action": "decide", "decision": "new"}))
     assert not Case.objects.exists()
 
 

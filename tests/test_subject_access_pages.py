@@ -123,8 +123,17 @@ def test_an_empty_or_bad_search_is_an_error_on_the_page(auditor, as_user) -> Non
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
     assert "Enter a name, a date of birth or a postcode" in response.content.decode()
-    response = client.post(SEARCH, {"name": "", "date_of_birth": "1988-13-45", "postcode": ""})
-    assert "Enter a real date of birth" in response.content.decode()
+    response = client.post(
+        SEARCH,
+        {
+            "name": "",
+            "postcode": "",
+            "date_of_birth_day": "45",
+            "date_of_birth_month": "13",
+            "date_of_birth_year": "1988",
+        },
+    )
+    assert "Date of birth must be a real date" in response.content.decode()
     assert response.content.decode().count("<title>Error: ") == 1
 
 

@@ -6,6 +6,7 @@ from auditlog.models import LogEntry
 from django import forms
 
 from cmarac.accounts.models import Agency, User
+from cmarac.core.forms import GovukDateField
 
 
 class AuditFilterForm(forms.Form):
@@ -22,18 +23,8 @@ class AuditFilterForm(forms.Form):
             *[(str(value), str(label).capitalize()) for value, label in LogEntry.Action.choices],
         ],
     )
-    date_from = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the start date as a real date"},
-    )
-    date_to = forms.DateField(
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the end date as a real date"},
-    )
+    date_from = GovukDateField(label="From", name="Start date", required=False, example_offset=-30)
+    date_to = GovukDateField(label="To", name="End date", required=False, example_offset=-1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

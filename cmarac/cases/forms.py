@@ -7,7 +7,7 @@ from django import forms
 
 from cmarac.accounts.models import Agency
 from cmarac.cases.models import CaseSubject, Person, RiskLevel
-from cmarac.core.forms import limit_text
+from cmarac.core.forms import GovukDateField, limit_text
 
 # A person's text fields that the model leaves unbounded (shared with the referral form's people).
 PERSON_TEXT_LIMITS = {"address": 500, "vulnerabilities": 2000}
@@ -128,7 +128,6 @@ class PersonForm(forms.ModelForm):
             "interpreter_needed",
         ]
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "address": forms.Textarea(attrs={"rows": 3}),
             "vulnerabilities": forms.Textarea(attrs={"rows": 3}),
         }
@@ -137,6 +136,8 @@ class PersonForm(forms.ModelForm):
             "postcode": "For example, N7 8QT",
         }
         error_messages = {"given_name": {"required": "Enter the person's first name"}}
+
+    date_of_birth = GovukDateField(label="Date of birth", required=False, when="past", example_offset=None)
 
     field_order = ["role"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch
 
 from cmarac.cases.models import Case, CaseEvent, CaseSubject, Person
+from cmarac.core.dates import long_date
 from cmarac.governance.subject_access import (
     Criteria,
     Match,
@@ -105,8 +106,10 @@ def _case_record(case: Case, person_ids: frozenset[int]) -> Record:
     if case.lead_agency:
         agencies.add(case.lead_agency.name)
     texts = [("Summary", case.summary), ("Reason for closing", case.closure_reason)]
-    texts += [(f"Risk level change, {r.changed_at:%d %B %Y}", r.reason) for r in case.risk_history.all()]
-    texts += [(f"Timeline, {e.occurred_at:%d %B %Y}: {e.get_kind_display()}", e.description) for e in case.events.all()]
+    texts += [(f"Risk level change, {long_date(r.changed_at)}", r.reason) for r in case.risk_history.all()]
+    texts += [
+        (f"Timeline, {long_date(e.occurred_at)}: {e.get_kind_display()}", e.description) for e in case.events.all()
+    ]
     return Record(
         kind="Case",
         reference=case.reference,

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from cmarac.core.dates import clock_time
+
 
 @dataclass(frozen=True)
 class MeetingRule:
@@ -26,7 +28,7 @@ class MeetingRule:
 
     def describe(self) -> str:
         ordinal = {1: "first", 2: "second", 3: "third", 4: "fourth"}[self.week_of_month]
-        return f"the {ordinal} {calendar.day_name[self.weekday]} of each month at {self.start:%H:%M}"
+        return f"the {ordinal} {calendar.day_name[self.weekday]} of each month at {clock_time(self.start)}"
 
 
 def rule_from_settings() -> MeetingRule:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from cmarac.core.forms import GovukDateField
 from cmarac.governance.retention_models import RetentionHold
 
 
@@ -19,14 +20,10 @@ class RetentionHoldForm(forms.Form):
         max_length=2000,
         error_messages={"required": "Enter the reason for the hold"},
     )
-    review_on = forms.DateField(
+    review_on = GovukDateField(
         label="Date to look again",
         help_text="The hold stays in force after this date until it is released; the queue shows it as due for review.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Enter the date to look again",
-            "invalid": "Date to look again must be a real date",
-        },
+        example_offset=365,
     )
     # The hold's revision when the form was shown (0: no hold yet): a newer one means someone else saved it.
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

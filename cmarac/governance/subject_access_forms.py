@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from cmarac.core.forms import GovukDateField
 from cmarac.governance.subject_access import Criteria, Match
 
 
@@ -11,12 +12,7 @@ class SubjectAccessSearchForm(forms.Form):
     name = forms.CharField(
         label="Name", required=False, max_length=100, help_text="First name, last name or an alias, or part of one"
     )
-    date_of_birth = forms.DateField(
-        label="Date of birth",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a real date of birth"},
-    )
+    date_of_birth = GovukDateField(label="Date of birth", required=False, example_offset=None)
     postcode = forms.CharField(label="Postcode", required=False, max_length=10, help_text="Or part of one")
 
     def clean_name(self) -> str:

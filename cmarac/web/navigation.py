@@ -151,6 +151,23 @@ def capabilities_for(user: User) -> list[Capability]:
     return found
 
 
+# The administration pages: gathered on one "Manage" page, so the header is one row for every role.
+MANAGE_TITLES = (
+    "Manage agencies and users",
+    "Manage risk checklists",
+    "Audit trail",
+    "Retention review",
+    "Subject access requests",
+    "Information sharing agreements",
+    "Second factors",
+    "Service configuration",
+)
+
+
+def manage_links_for(user: User) -> list[Capability]:
+    return [capability for capability in capabilities_for(user) if capability.title in MANAGE_TITLES]
+
+
 def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -158,10 +175,12 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     is_verified = getattr(user, "is_verified", None)  # set by django-otp's middleware
     if is_verified is not None and not is_verified():
         return []  # part-way through signing in: nothing to go to before the second factor
-    entries = [("Home", reverse("home"))]
+    # The service name links to the home page, so "Home" is not repeated; the chairs' own referrals
+    # are on their home page ("Make a referral"), so their header has one "Referrals".
+    entries: list[tuple[str, str]] = []
     if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
         entries.append(("Referrals", reverse("referrals:list")))
-    if may_refer(user):
+    elif may_refer(user):
         entries.append(("My referrals", reverse("referrals:mine")))
     if sees_cases(user):
         entries.append(("Cases", reverse("cases:list")))
@@ -170,17 +189,14 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, object]]:
     entries.append(("Meetings", reverse("meetings:list")))
     if user.has_role(Role.COORDINATOR, Role.CO_CHAIR, Role.AUDITOR):
         entries.append(("Report", reverse("reports:report")))
-    if user.has_role(Role.COORDINATOR, Role.AUDITOR):
-        entries.append(("Audit trail", reverse("audit:trail")))
-        entries.append(("Retention", reverse("governance:retention_queue")))
-    if may_make_exports(user):
-        entries.append(("Subject access", reverse("governance:subject_access_search")))
-    if user.has_role(Role.COORDINATOR, Role.CO_CHAIR):
-        entries.append(("Manage agencies and users", reverse("manage:people")))
-    if user.is_staff and user.has_role(Role.ADMINISTRATOR):
-        entries.append(("Configuration", reverse("admin:index")))
-    # The entry whose address is the longest prefix of this page is the current one.
+    manage = manage_links_for(user)
+    if manage:
+        entries.append(("Manage", reverse("manage-hub")))
+    # The entry whose address is the longest prefix of this page is the current one; "Manage" is
+    # current on every page it links to.
     path = request.path
-    prefixes = [url for _, url in entries if path == url or (url != "/" and path.startswith(url))]
-    current = max(prefixes, key=len, default=None)
+    under = {url: url for _, url in entries}
+    under.update({str(link.url): reverse("manage-hub") for link in manage if link.url})
+    prefixes = [url for url in under if path == url or (url != "/" and path.startswith(url))]
+    current = under[max(prefixes, key=len)] if prefixes else None
     return [{"label": label, "url": url, "active": url == current} for label, url in entries]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -10,7 +11,7 @@ from cmarac.accounts.roles import Role
 from cmarac.core.health import State, broker_state, database_state
 from cmarac.governance.sharing import lapsed_agencies
 from cmarac.outbox.services import outbox_backlog
-from cmarac.web.navigation import capabilities_for
+from cmarac.web.navigation import capabilities_for, manage_links_for
 from cmarac.web.work import work_sections
 
 
@@ -29,6 +30,15 @@ def home(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@require_GET
+def manage(request: HttpRequest) -> HttpResponse:
+    """The administration pages this person may use, in one place (the header's "Manage")."""
+    links = manage_links_for(request.user)
+    if not links:
+        raise PermissionDenied
+    return render(request, "core/manage.html", {"links": [vars(link) for link in links]})
 
 
 @login_not_required

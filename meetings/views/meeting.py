@@ -11,6 +11,8 @@ from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from actions.models import Action
@@ -249,7 +251,13 @@ def meeting_screen(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting_for(request, meeting_id)
     items = _screen_items(meeting)
     current = _current_item(request, items)
-    form = ItemMinutesForm(initial=ItemMinutesForm.initial_for(current)) if current else None
+    form = None
+    if current is not None:
+        initial = ItemMinutesForm.initial_for(current)
+        draft = current.minutes_draft
+        if draft and isinstance(draft.get("values"), dict):
+            initial = {**initial, **draft["values"], "revision": draft.get("revision", current.revision)}
+        form = ItemMinutesForm(initial=initial)
     return _render_screen(request, meeting, items, current, form, [])
 
 
@@ -267,6 +275,8 @@ def item_minutes(request: HttpRequest, meeting_id: int, item_id: int) -> HttpRes
         return redirect(_screen_url(meeting, current))
     form = ItemMinutesForm(request.POST)
     conflicts: list[tuple[str, str, str]] = []
+    if request.POST.get("then"):
+        return _keep_draft(request, meeting, items, current, form)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -296,6 +306,49 @@ def item_minutes(request: HttpRequest, meeting_id: int, item_id: int) -> HttpRes
             )
             return redirect(_screen_url(meeting, current))
     return _render_screen(request, meeting, items, current, form, conflicts)
+
+
+def _keep_draft(
+    request: HttpRequest, meeting: Meeting, items: list[AgendaItem], current: AgendaItem, form: ItemMinutesForm
+) -> HttpResponse:
+    """ "Set an action" (then=action), or a link on the screen followed with minutes typed (then=<a
+    path on this site>, sent by unsaved-changes.mjs): keep the minutes as a draft, then go there."""
+    then = request.POST["then"]
+    screen = _screen_url(meeting, current)
+    if then == "action":
+        target = (
+            f"{reverse('actions:new', args=[current.case.reference])}?{urlencode({'item': current.pk, 'next': screen})}"
+        )
+    elif then.startswith("/") and url_has_allowed_host_and_scheme(
+        then, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = then
+    else:
+        raise BadRequest("Where to go after keeping the minutes is not a page of this service")
+    values = {
+        name: field.widget.value_from_datadict(request.POST, request.FILES, form.add_prefix(name))
+        for name, field in form.fields.items()
+        if name != "revision"
+    }
+    unstorable = [
+        name
+        for name, field in form.fields.items()
+        if len(str(values.get(name) or "")) > (getattr(field, "max_length", None) or 200)
+        or "\x00" in str(values.get(name) or "")
+    ]
+    try:
+        revision = int(request.POST.get("revision", ""))
+    except ValueError:
+        revision = -1
+    if unstorable or revision < 0:
+        form.is_valid()  # shows why: the form refuses the same values
+        return _render_screen(request, meeting, items, current, form, [])
+    try:
+        services.item_minutes_draft_save(item=current, by=request.user, values=values, revision=revision)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(screen)
+    return redirect(target)
 
 
 def _screen_url(meeting: Meeting, item: AgendaItem) -> str:
@@ -354,9 +407,12 @@ def _render_screen(
         and meeting.status != Meeting.Status.CANCELLED
         and not meeting.may_be_held(),
         "recorded_count": sum(1 for item in items if item.recorded_at),
+        "draft_saved_at": None,
     }
     if current is not None:
         position = items.index(current)
+        if request.method == "GET" and current.minutes_draft:
+            context["draft_saved_at"] = parse_datetime(str(current.minutes_draft.get("saved_at", "")))
         shared = list(current.agency_information.select_related("agency").order_by("agency__name"))
         shared_ids = {info.agency_id for info in shared}
         context.update(

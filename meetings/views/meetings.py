@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cmarac.accounts.roles import Role
 from cmarac.cases.access import agency_sees_cases
 from cmarac.core.audit import audit_list
+from cmarac.core.dates import date_and_time
 from cmarac.core.revisions import form_after_conflict
 from meetings import calendar, services
 from meetings.forms import (
@@ -115,7 +116,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
 
 
 def _when(meeting: Meeting) -> str:
-    return f"{timezone.localtime(meeting.starts_at):%A %-d %B %Y at %H:%M}"
+    return date_and_time(meeting.starts_at, "day")
 
 
 @require_http_methods(["GET", "POST"])

@@ -205,7 +205,8 @@ def _answers_context(referral: Referral, *, change: bool) -> dict[str, Any]:
         "referral": referral,
         "subjects": list(referral.subjects.all()),
         "checklist_sections": _checklist_summary(referral, change_urls.get("checklist", "")),
-        "answered_text": f"{referral.answers.count()} of {referral.checklist.questions.count()}",
+        "answered": (answered := referral.answers.count()),
+        "answered_text": f"{answered} of {referral.checklist.questions.count()}",
         "change": change,
         "change_urls": change_urls,
     }

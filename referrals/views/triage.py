@@ -19,7 +19,7 @@ from cmarac.core.csv_download import csv_download
 from cmarac.core.revisions import form_after_conflict
 from referrals import services
 from referrals.access import get_referral_for
-from referrals.forms_triage import AcceptForm, DeclineForm, InformationForm, UrgentForm
+from referrals.forms_triage import TriageForm, UrgentForm
 from referrals.lists import TABS, triage_csv_rows, triage_filters, triage_referrals
 from referrals.matching import find_repeat, propose_cases
 from referrals.models import Referral
@@ -96,13 +96,7 @@ def triage_detail(request: HttpRequest, referral: str) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     shown = {"revision": item.revision}  # every decision carries the revision it was shown (ADR 0007)
     forms: dict[str, Any] = {
-        "accept": AcceptForm(
-            request.POST if action == "accept" else None, proposals=proposals, prefix="accept", initial=shown
-        ),
-        "decline": DeclineForm(request.POST if action == "decline" else None, prefix="decline", initial=shown),
-        "information": InformationForm(
-            request.POST if action == "information" else None, prefix="information", initial=shown
-        ),
+        "decide": TriageForm(request.POST if action == "decide" else None, proposals=proposals, initial=shown),
         "urgent": UrgentForm(request.POST if action == "urgent" else None, prefix="urgent", initial=shown),
     }
     conflicts: list[tuple[str, Any, Any]] = []
@@ -144,10 +138,10 @@ def _after_conflict(
     """The referral changed since the page was shown: keep the entries, take the revision saved now."""
     saved = Referral.objects.get(pk=item.pk)
     form_class = type(forms[action])
-    extra = {"proposals": propose_cases(item)} if action == "accept" else {}
+    extra = {"proposals": propose_cases(item)} if action == "decide" else {"prefix": action}
     shown = forms[action].cleaned_data.get("revision")
     forms[action], conflicts = form_after_conflict(
-        form_class, request.POST, revision=saved.revision, saved={}, error=error, prefix=action, **extra
+        form_class, request.POST, revision=saved.revision, saved={}, error=error, **extra
     )
     return [*conflicts, ("Version of the referral", saved.revision, shown)]
 
@@ -167,13 +161,14 @@ def _decide(request: HttpRequest, item: Referral, action: str | None, forms: dic
             services.referral_accept_as_urgent(referral=item, by=request.user, revision=revision)
             messages.success(request, f"Referral {item.reference} will be heard at the earlier meeting as urgent")
             return redirect("referrals:triage", referral=item.reference)
-        if action == "accept":
+        decision = form.cleaned_data["decision"]
+        if decision in (TriageForm.NEW, TriageForm.EXISTING):
             case = services.referral_accept(
                 referral=item, by=request.user, join_case=form.cleaned_data["case"], revision=revision
             )
             messages.success(request, f"Referral {item.reference} accepted into case {case.reference}")
             return redirect(case)
-        if action == "decline":
+        if decision == TriageForm.DECLINE:
             services.referral_decline(
                 referral=item, by=request.user, reason=form.cleaned_data["decision_reason"], revision=revision
             )

@@ -26,7 +26,8 @@ def test_the_auditor_holds_a_case_due_for_anonymisation(page: Any, auditor) -> N
 
     sign_in(page, auditor.email, TEST_PASSWORD)
     page.wait_for_url("**/")
-    page.get_by_role("link", name="Retention", exact=True).first.click()
+    page.get_by_role("link", name="Manage", exact=True).click()
+    page.get_by_role("link", name="Retention review").click()
     row = page.locator("tr", has_text=case.reference)
     assert "Overdue" in row.inner_text()
     violations = axe_violations(page)
@@ -40,7 +41,10 @@ def test_the_auditor_holds_a_case_due_for_anonymisation(page: Any, auditor) -> N
 
     page.get_by_label("Legal hold").check()
     page.get_by_label("Reason for the hold").fill("Civil proceedings are under way")
-    page.get_by_label("Date to look again").fill(f"{timezone.localdate() + timedelta(days=90):%Y-%m-%d}")
+    look_again = timezone.localdate() + timedelta(days=90)
+    group = page.get_by_role("group", name="Date to look again")
+    for part, value in (("Day", look_again.day), ("Month", look_again.month), ("Year", look_again.year)):
+        group.get_by_label(part).fill(str(value))
     page.get_by_role("button", name="Hold this record").click()
     page.wait_for_url("**/governance/retention/")
     assert "On hold" in page.locator("tr", has_text=case.reference).first.inner_text()

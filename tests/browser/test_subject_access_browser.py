@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.utils import timezone
 
 from actions.models import Action
 from cmarac.cases.models import Case, CaseSubject, Person
+from cmarac.core.dates import long_date
 from meetings.models import AgencyInformation, AgendaItem
 from referrals.models import Referral
 from tests.browser.conftest import axe_violations, describe, sign_in
@@ -108,7 +108,7 @@ def test_an_export_for_a_demo_person_holds_their_records_and_no_others(page: Any
     for reference in theirs | referrals:
         assert reference in text, reference
     for item in items:
-        assert f"{item.case.reference} at the meeting of {timezone.localtime(item.meeting.starts_at):%d %B %Y}" in text
+        assert f"{item.case.reference} at the meeting of {long_date(item.meeting.starts_at)}" in text
     for action in actions:
         assert f"action {action.pk} on {action.case.reference}" in text
         assert " ".join(action.description.split()) in text

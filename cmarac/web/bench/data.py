@@ -38,6 +38,7 @@ from cmarac.cases.models import (
     RiskLevelChange,
 )
 from cmarac.cases.services import REFERENCE_PREFIX
+from cmarac.core.dates import long_date
 from meetings.models import AgendaInvitation, AgendaItem, Meeting
 
 GIVEN = ["Ada", "Bram", "Cleo", "Dev", "Esme", "Finn", "Gwen", "Hal", "Iris", "Jude", "Kit", "Lena", "Milo", "Nia"]
@@ -373,7 +374,7 @@ def _write_batch(specs: list[CaseSpec], by: User) -> int:
         for wanted in spec.actions:
             action = next(actions)
             involve(wanted.owner, CaseInvolvement.Reason.ACTION_OWNER, f"action:{action.pk}")
-            event(CaseEvent.Kind.ACTION_SET, f"{wanted.owner.name}, due {wanted.due_on:%d %B %Y}")
+            event(CaseEvent.Kind.ACTION_SET, f"{wanted.owner.name}, due {long_date(wanted.due_on)}")
             for status, text in wanted.updates:
                 rows.updates.append(ActionUpdate(action=action, status=status, text=text, by=by))
                 still_open = status in Action.OPEN_STATUSES

@@ -213,7 +213,7 @@ if (dialog && typeof dialog.showModal === 'function') {
   const timeOut = () => {
     window.clearInterval(timer)
     save()
-    timedOutForm.submit()
+    timedOutForm.requestSubmit() // a submit event, so the unsaved-changes warning does not stop it
   }
 
   const tick = () => {

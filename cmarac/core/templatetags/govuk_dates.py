@@ -1,0 +1,20 @@
+"""Template filters for dates and times written the GOV.UK way (cmarac/core/dates.py), built in
+to every template (settings.TEMPLATES "builtins"):
+
+    {{ day|govuk_date }}             10 December 2026
+    {{ day|govuk_date:"day" }}       Thursday 10 December 2026
+    {{ day|govuk_date:"short" }}     10 Dec 2026 (tables)
+    {{ moment|govuk_time }}          10am, 12:35pm, midday
+    {{ moment|govuk_datetime }}      10 December 2026 at 10am ("day" and "short" as govuk_date)
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from cmarac.core.dates import clock_time, date_and_time, long_date
+
+register = template.Library()
+register.filter("govuk_date", long_date)
+register.filter("govuk_time", clock_time)
+register.filter("govuk_datetime", date_and_time)
