@@ -5,7 +5,9 @@ screen shows them again; recording the minutes clears the draft; a stale draft i
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -14,9 +16,16 @@ from cmarac.cases.models import Case
 from meetings import services
 from meetings.models import AgendaItem
 from tests.factories.cases import CaseFactory
-from tests.test_meeting_pages import item, meeting, minutes_data, page, url  # noqa: F401 (fixtures)
+from tests.factories.meetings import MeetingFactory
+from tests.test_meeting_pages import item, minutes_data, page, url  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting():
+    """Its day has come: the meeting screen's minutes form is shown only from the meeting's day."""
+    return MeetingFactory(starts_at=datetime(2026, 3, 12, 10, tzinfo=ZoneInfo("Europe/London")))
 
 
 def test_set_an_action_keeps_the_typed_minutes_and_comes_back_to_them(meeting, item, co_chair, as_user) -> None:

@@ -106,7 +106,8 @@ def item(housing_case, co_chair):
 
     from tests.factories.meetings import MeetingFactory
 
-    meeting = MeetingFactory(starts_at=datetime(2030, 3, 14, 10, tzinfo=ZoneInfo("Europe/London")))
+    # Its day has come: the meeting screen's minutes form is shown from the meeting's day.
+    meeting = MeetingFactory(starts_at=datetime(2026, 3, 12, 10, tzinfo=ZoneInfo("Europe/London")))
     return meeting_services.agenda_add_item(meeting=meeting, case=housing_case, item_type="review", by=co_chair)
 
 
