@@ -255,3 +255,17 @@ def test_the_reminders_count_open_actions_only(housing_case, housing, housing_le
     aggregate = next(q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper())
     assert "not-started" in aggregate  # the aggregate reads open actions only
     assert "accounts_agency" not in aggregate.split("GROUP BY")[0].split("FROM")[0]
+
+
+@pytest.mark.parametrize("raw", ["9223372036854775807", "99999999999999999999999", "-3", "²", " 4 ", None, "abc"])
+def test_a_page_number_of_any_size_gives_a_count_bound_every_database_takes(raw) -> None:
+    from cmarac.core.pagination import MAX_PAGE, page_number
+
+    number = page_number(raw)
+    assert 1 <= number <= MAX_PAGE
+
+
+@pytest.mark.parametrize("path", ["/cases/", "/actions/", "/audit/"])
+def test_a_huge_page_number_answers_a_page_not_an_error(path, as_user, coordinator, housing_case) -> None:
+    response = as_user(coordinator).get(path, {"page": "9223372036854775826"})
+    assert response.status_code == 200

@@ -18,11 +18,16 @@ COUNT_CAP = 1000
 PAGES_AHEAD = 5
 
 
+# No list has this many pages; a larger number in an address is read as this one, so the bound
+# of the count stays a number every database takes.
+MAX_PAGE = 1_000_000
+
+
 def page_number(raw: Any) -> int:
-    try:
-        return max(1, int(raw))
-    except (TypeError, ValueError):
+    text = str(raw).strip() if raw is not None else ""
+    if not (text.isascii() and text.isdigit()):
         return 1
+    return min(MAX_PAGE, max(1, int(text)))
 
 
 class BoundedPaginator(Paginator):
