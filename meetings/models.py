@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from cmarac.accounts.models import User
 
 
+def _meeting_named(meeting: Meeting) -> str:
+    """A meeting as the audit trail and page titles name it: by its date, never by a database id."""
+    from django.utils import timezone
+
+    return f"the meeting of {timezone.localtime(meeting.starts_at):%-d %B %Y}"
+
+
 class MeetingQuerySet(models.QuerySet["Meeting"]):
     def visible_to(self, user: User) -> MeetingQuerySet:
         """Meetings themselves hold no case data (date, place, status): every signed-in person
@@ -279,7 +286,7 @@ class MinutesCorrection(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"correction {self.pk} of the minutes of meeting {self.meeting_id}"
+        return f"correction {self.pk} of the minutes of {_meeting_named(self.meeting)}"
 
     def get_additional_data(self) -> dict[str, str]:
         return {"meeting": str(self.meeting_id), **({"item": str(self.item_id)} if self.item_id else {})}
@@ -291,7 +298,7 @@ class Guest(models.Model):
     organisation = models.CharField(max_length=200)
 
     def __str__(self) -> str:
-        return f"guest {self.pk} at meeting {self.meeting_id}"
+        return f"guest {self.pk} at {_meeting_named(self.meeting)}"
 
 
 class ConfidentialityAcknowledgement(models.Model):
@@ -305,7 +312,7 @@ class ConfidentialityAcknowledgement(models.Model):
         ordering = ["acknowledged_at", "pk"]
 
     def __str__(self) -> str:
-        return f"acknowledgement {self.pk} at meeting {self.meeting_id}"
+        return f"acknowledgement {self.pk} at {_meeting_named(self.meeting)}"
 
 
 class CalendarFeed(models.Model):
@@ -374,7 +381,7 @@ class MeetingPack(models.Model):
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for meeting {self.meeting_id}"
+        return f"{self.get_kind_display()} for {_meeting_named(self.meeting)}"
 
     def get_additional_data(self) -> dict[str, str]:
         data = {"meeting": str(self.meeting_id), "pack": str(self.pk), "recipient": str(self.recipient_id)}

@@ -80,3 +80,16 @@ def test_the_case_page_has_a_contents_list(housing_case, coordinator, as_user) -
     for anchor in ("details", "subjects", "actions", "agencies", "history", "timeline"):
         assert f'href="#{anchor}"' in contents
         assert f'id="{anchor}"' in page
+
+
+def test_the_audit_trail_names_guests_acknowledgements_and_packs_by_their_meetings_date(co_chair) -> None:
+    from meetings.models import ConfidentialityAcknowledgement, Guest, MeetingPack
+
+    meeting = MeetingFactory(starts_at=datetime(2026, 11, 12, 10, tzinfo=ZoneInfo("Europe/London")))
+    guest = Guest.objects.create(meeting=meeting, name="Invented Guest", organisation="Invented Org")
+    pack = MeetingPack(meeting=meeting, kind=MeetingPack.Kind.PACK, recipient=co_chair)
+    acknowledgement = ConfidentialityAcknowledgement(meeting=meeting, recorded_by=co_chair)
+    for record in (guest, pack, acknowledgement):
+        assert "the meeting of 12 November 2026" in str(record)
+        assert f"meeting {meeting.pk}" not in str(record)
+    assert "Invented" not in str(guest)
