@@ -395,3 +395,39 @@ def test_navigation_sends_coordinators_and_co_chairs_to_the_service_pages(person
     page = as_user(request.getfixturevalue(person)).get(reverse("home")).content.decode()
     assert (reverse("manage:people") in page) is (person in GRANTERS)
     assert ("Service configuration" in page) is (person == "administrator")
+
+
+def test_a_coordinator_records_the_sharing_agreement_dates_in_the_service(as_user, coordinator, housing) -> None:
+    from datetime import date
+
+    client = as_user(coordinator)
+    edit = reverse("manage:agency-edit", args=[housing.pk])
+    shown = client.get(edit).content.decode()
+    assert 'name="sharing_agreement_signed_on_day"' in shown
+    dates = {
+        "sharing_agreement_signed_on_day": "3",
+        "sharing_agreement_signed_on_month": "2",
+        "sharing_agreement_signed_on_year": "2026",
+        "confidentiality_statement_signed_on_day": "3",
+        "confidentiality_statement_signed_on_month": "2",
+        "confidentiality_statement_signed_on_year": "2026",
+        "sharing_agreement_renew_by_day": "3",
+        "sharing_agreement_renew_by_month": "2",
+        "sharing_agreement_renew_by_year": "2027",
+    }
+    response = client.post(edit, _agency_form(housing, **dates))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    housing.refresh_from_db()
+    assert housing.sharing_agreement_signed_on == date(2026, 2, 3)
+    assert housing.confidentiality_statement_signed_on == date(2026, 2, 3)
+    assert housing.sharing_agreement_renew_by == date(2027, 2, 3)
+    assert "3 February 2027" in client.get(reverse("manage:agency", args=[housing.pk])).content.decode()
+    assert LogEntry.objects.get_for_object(housing).filter(changes__has_key="sharing_agreement_renew_by").exists()
+
+    # A signature in the future is refused, with the GOV.UK message, and nothing changes.
+    bad = {**dates, "sharing_agreement_signed_on_year": "2099"}
+    response = client.post(edit, _agency_form(housing, **bad))
+    assert response.status_code == 200
+    assert "must be today or in the past" in response.content.decode()
+    housing.refresh_from_db()
+    assert housing.sharing_agreement_signed_on == date(2026, 2, 3)

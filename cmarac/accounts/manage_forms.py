@@ -8,6 +8,7 @@ from django import forms
 
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import ROLES_NEEDING_APPROVAL, Role
+from cmarac.core.forms import GovukDateField
 
 
 def _agencies() -> Any:
@@ -147,6 +148,18 @@ class AgencyForm(forms.Form):
         help_text="If not, only the lead and deputy see the cases the agency attends.",
     )
     is_active = forms.BooleanField(label="Active member of the partnership", required=False)
+    sharing_agreement_signed_on = GovukDateField(
+        label="Information sharing agreement signed on", required=False, when="today_or_past", example_offset=-30
+    )
+    confidentiality_statement_signed_on = GovukDateField(
+        label="Confidentiality statement signed on", required=False, when="today_or_past", example_offset=-30
+    )
+    sharing_agreement_renew_by = GovukDateField(
+        label="Sign the agreement again by",
+        required=False,
+        example_offset=365,
+        help_text="Information sharing agreements shows the agency as lapsed after this date.",
+    )
     lead = forms.ModelChoiceField(label="Lead", required=False, queryset=User.objects.none(), empty_label="Nobody")
     deputy = forms.ModelChoiceField(label="Deputy", required=False, queryset=User.objects.none(), empty_label="Nobody")
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)

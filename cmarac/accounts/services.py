@@ -440,7 +440,18 @@ def person_send_password_reset(*, person: User, by: User) -> None:
 
 # --- Agencies -----------------------------------------------------------------------------
 
-AGENCY_FIELDS = ["name", "short_name", "kind", "membership", "is_active", "members_see_cases", "contact_email"]
+AGENCY_FIELDS = [
+    "name",
+    "short_name",
+    "kind",
+    "membership",
+    "is_active",
+    "members_see_cases",
+    "contact_email",
+    "sharing_agreement_signed_on",
+    "confidentiality_statement_signed_on",
+    "sharing_agreement_renew_by",
+]
 
 
 def _check_lead_and_deputy(*, agency: Agency, by: User, was: dict[str, int | None]) -> None:

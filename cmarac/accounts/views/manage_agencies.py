@@ -18,7 +18,18 @@ from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.accounts.views.manage_people import require_coordinator, require_granter
 
-FIELDS = ["name", "short_name", "kind", "membership", "contact_email", "members_see_cases", "is_active"]
+FIELDS = [
+    "name",
+    "short_name",
+    "kind",
+    "membership",
+    "contact_email",
+    "members_see_cases",
+    "is_active",
+    "sharing_agreement_signed_on",
+    "confidentiality_statement_signed_on",
+    "sharing_agreement_renew_by",
+]
 
 
 def _agency(pk: int) -> Agency:
