@@ -146,8 +146,10 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    # No broker configured: tasks run inline, in the web process, when queued.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # No broker configured: tasks run inline, in the web process, when queued. The cache is a
+    # table every process and machine shares (made by migrate, cmarac/core/migrations/0001), never
+    # one process's memory (ADR 0038).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cmarac_cache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
@@ -413,6 +415,38 @@ ACTION_ESCALATION_DAYS = env_int("ACTION_ESCALATION_DAYS", 14)
 # Generated PDFs live here, outside STATIC_ROOT and any media URL; only the person a
 # pack was made for can download it, through the app.
 PRIVATE_FILES_DIR = Path(env_str("PRIVATE_FILES_DIR", str(VAR_DIR / "private")))
+# Where generated files are kept, reached by every web and worker machine (ADR 0038,
+# cmarac/core/files.py): "database" (default, nothing to set up), "folder" (PRIVATE_FILES_DIR,
+# one shared folder mounted on every machine) or "s3" (a private S3-compatible bucket through
+# django-storages; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the machine's
+# role, read by boto3, never settings). Never served by URL: downloads go through the views.
+PRIVATE_FILES_STORAGE = env_str("PRIVATE_FILES_STORAGE", "database").strip().lower()
+if PRIVATE_FILES_STORAGE == "database":
+    STORAGES["private"] = {"BACKEND": "cmarac.core.files.DatabaseStorage"}
+elif PRIVATE_FILES_STORAGE == "folder":
+    STORAGES["private"] = {"BACKEND": "cmarac.core.files.PrivateFolderStorage"}
+elif PRIVATE_FILES_STORAGE == "s3":
+    _s3_options: dict[str, object] = {
+        "bucket_name": env_str("PRIVATE_FILES_S3_BUCKET", ""),
+        "location": env_str("PRIVATE_FILES_S3_PREFIX", "cmarac-private"),
+        "default_acl": "private",
+        "querystring_auth": True,  # no public URL could work (and the service makes none)
+        "file_overwrite": False,
+    }
+    if not _s3_options["bucket_name"]:
+        raise ValueError("PRIVATE_FILES_STORAGE=s3 needs PRIVATE_FILES_S3_BUCKET")
+    for _option, _variable in (
+        ("endpoint_url", "PRIVATE_FILES_S3_ENDPOINT_URL"),
+        ("region_name", "PRIVATE_FILES_S3_REGION"),
+        ("addressing_style", "PRIVATE_FILES_S3_ADDRESSING_STYLE"),
+    ):
+        if env_str(_variable, ""):
+            _s3_options[_option] = env_str(_variable, "")
+    if env_bool("PRIVATE_FILES_S3_ENCRYPT", default=True):
+        _s3_options["object_parameters"] = {"ServerSideEncryption": "AES256"}
+    STORAGES["private"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+else:
+    raise ValueError(f"PRIVATE_FILES_STORAGE must be database, folder or s3, not {PRIVATE_FILES_STORAGE!r}")
 PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
 # How many processes lay out one pack at once (meetings/printing.py); 1 lays it out in the worker alone.
 PACK_RENDER_PROCESSES = max(1, env_int("PACK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)))

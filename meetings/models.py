@@ -364,7 +364,7 @@ class MeetingPack(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="packs_made"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    file_name = models.CharField(max_length=100, blank=True)  # inside PRIVATE_FILES_DIR, never served statically
+    file_name = models.CharField(max_length=100, blank=True)  # packs/<name> in the private storage, no URL
     pages = models.PositiveIntegerField(null=True, blank=True)
     items = models.PositiveIntegerField(null=True, blank=True)
     # The agenda items laid out in it: the download re-checks the recipient may still see each one.

@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from actions.selectors import with_latest_update
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.cases.models import Case, CaseSubject
+from cmarac.core.files import delete_private_file, private_storage, save_private_file
 from cmarac.outbox.services import outbox_enqueue
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
 from meetings.printing import Printed, print_pdf, split_evenly
@@ -209,18 +209,14 @@ def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
         return pack  # handed over twice, or given up by the sweeper: the person asks again
     now = now or timezone.now()
     MeetingPack.objects.filter(pk=pack.pk).update(status=MeetingPack.Status.BUILDING)
-    directory = Path(settings.PRIVATE_FILES_DIR) / "packs"
-    directory.mkdir(parents=True, exist_ok=True)
     file_name = f"{uuid.uuid4().hex}.pdf"
-    path = directory / file_name
     try:
         context = pack_context(pack, now)
         started = time.perf_counter()
         printed = pack_document(pack, context)
-        path.write_bytes(printed.pdf)
-        path.chmod(0o600)
+        save_private_file(pack_file(file_name), printed.pdf)
     except Exception:
-        path.unlink(missing_ok=True)
+        delete_private_file(pack_file(file_name))
         MeetingPack.objects.filter(pk=pack.pk).update(status=MeetingPack.Status.FAILED, finished_at=timezone.now())
         raise
     pack.status, pack.file_name, pack.pages, pack.items = (
@@ -259,8 +255,26 @@ def packs_follow_meeting(meeting: Meeting) -> int:
     return len(packs)
 
 
-def pack_path(pack: MeetingPack) -> Path:
-    return Path(settings.PRIVATE_FILES_DIR) / "packs" / pack.file_name
+PACKS = "packs"
+
+
+def pack_file(file_name: str) -> str:
+    """The name of a pack's file in the private storage (cmarac.core.files), never a path."""
+    return f"{PACKS}/{file_name}"
+
+
+def pack_stored_name(pack: MeetingPack) -> str:
+    return pack_file(pack.file_name)
+
+
+def pack_file_exists(pack: MeetingPack) -> bool:
+    return bool(pack.file_name) and private_storage().exists(pack_stored_name(pack))
+
+
+def pack_read(pack: MeetingPack) -> bytes:
+    """The pack's PDF, whole (for tests and checks; downloads stream from private_storage().open)."""
+    with private_storage().open(pack_stored_name(pack), "rb") as stored:
+        return stored.read()
 
 
 def packs_fail_stale(*, now: datetime | None = None) -> int:
@@ -286,10 +300,10 @@ def packs_remove_expired(*, now: datetime | None = None) -> int:
     expired = list(MeetingPack.objects.filter(expires_at__lte=now))
     for pack in expired:
         if pack.file_name:
-            pack_path(pack).unlink(missing_ok=True)
+            delete_private_file(pack_stored_name(pack))
         pack.delete()
     for pack in MeetingPack.objects.filter(status=MeetingPack.Status.WITHDRAWN).exclude(file_name=""):
-        pack_path(pack).unlink(missing_ok=True)
+        delete_private_file(pack_stored_name(pack))
     return len(expired)
 
 
@@ -312,8 +326,8 @@ def pack_withdraw(pack: MeetingPack, *, reason: str) -> MeetingPack:
     pack.status, pack.withdrawn_reason, pack.withdrawn_at = MeetingPack.Status.WITHDRAWN, reason, timezone.now()
     pack.save(update_fields=["status", "withdrawn_reason", "withdrawn_at"])
     if pack.file_name:
-        path = pack_path(pack)
-        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+        name = pack_stored_name(pack)
+        transaction.on_commit(lambda: delete_private_file(name))
     logger.info("pack %s withdrawn: %s", pack.pk, reason)
     return pack
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from cmarac.cases.models import Case
+from cmarac.core.files import delete_private_file
 from cmarac.governance.retention_registry import REMOVED_TEXT, register_case_part
 from meetings.models import AgencyInformation, AgendaItem, MeetingPack, MinutesCorrection
-from meetings.packs import pack_path
+from meetings.packs import pack_stored_name
 
 
 @register_case_part("meetings", order=20)
@@ -26,6 +27,6 @@ def anonymise_case_meeting_records(case: Case) -> None:
         research_summary=REMOVED_TEXT, known_risks="", current_involvement=""
     )
     packs = list(MeetingPack.objects.filter(meeting__items__case=case).distinct())
-    paths = [pack_path(pack) for pack in packs if pack.file_name]
+    names = [pack_stored_name(pack) for pack in packs if pack.file_name]
     MeetingPack.objects.filter(pk__in=[pack.pk for pack in packs]).delete()
-    transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in paths])
+    transaction.on_commit(lambda: [delete_private_file(name) for name in names])

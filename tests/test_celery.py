@@ -75,7 +75,7 @@ def test_the_reminder_job_runs_through_a_real_worker_on_redis(housing, housing_l
 @pytest.mark.django_db(transaction=True)
 def test_a_meeting_pack_is_built_by_a_real_worker_on_redis(co_chair, housing, settings, tmp_path) -> None:
     from meetings.models import MeetingPack
-    from meetings.packs import pack_path
+    from meetings.packs import pack_read
     from meetings.services import agenda_add_item
     from tests.factories.cases import CaseFactory
     from tests.factories.meetings import MeetingFactory
@@ -88,4 +88,4 @@ def test_a_meeting_pack_is_built_by_a_real_worker_on_redis(co_chair, housing, se
         app.conf.task_routes = {}  # this test worker consumes one queue
         assert app.send_task("meetings.build_pack", args=[str(pack.pk)]).get(timeout=60) == "ready"
     pack.refresh_from_db()
-    assert pack_path(pack).read_bytes().startswith(b"%PDF")
+    assert pack_read(pack).startswith(b"%PDF")

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from meetings import services
 from meetings.models import Attendance, Meeting, MeetingPack
-from meetings.packs import pack_build, pack_path, pack_request
+from meetings.packs import pack_build, pack_read, pack_request
 from tests.factories.accounts import AgencyStaffFactory
 from tests.factories.meetings import MeetingFactory
 
@@ -49,7 +49,7 @@ def held(co_chair, housing_case, housing, fire_case, settings, tmp_path) -> Meet
 
 def pdf(meeting, person, kind="minutes") -> str:
     pack = MeetingPack.objects.create(meeting=meeting, kind=kind, recipient=person)
-    reader = PdfReader(io.BytesIO(pack_path(pack_build(str(pack.pk))).read_bytes()))
+    reader = PdfReader(io.BytesIO(pack_read(pack_build(str(pack.pk)))))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from cmarac.core.audit import NOT_RECORDED
 from meetings import services
 from meetings.models import Meeting, MeetingPack, MinutesCorrection
-from meetings.packs import pack_build, pack_path
+from meetings.packs import pack_build, pack_read
 from tests.factories.cases import CaseFactory
 from tests.factories.meetings import MeetingFactory
 
@@ -58,7 +58,7 @@ def correct(meeting, item, by, **changes):
 
 def pdf_text(meeting, person, kind="minutes") -> str:
     pack = MeetingPack.objects.create(meeting=meeting, kind=kind, recipient=person)
-    reader = PdfReader(io.BytesIO(pack_path(pack_build(str(pack.pk))).read_bytes()))
+    reader = PdfReader(io.BytesIO(pack_read(pack_build(str(pack.pk)))))
     return "\n".join(page.extract_text() for page in reader.pages)
 
 

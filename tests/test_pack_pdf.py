@@ -20,9 +20,10 @@ from pypdf import PdfReader
 from actions.services import action_set, action_update
 from meetings import services
 from meetings.models import AgendaItem, MeetingPack
-from meetings.packs import pack_build, pack_path
+from meetings.packs import pack_build
 from tests.factories.cases import CaseFactory, PersonFactory
 from tests.factories.meetings import MeetingFactory
+from tests.private_files import pdf_copy as pack_path
 from tests.services import require
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,11 @@ from cmarac.cases import services as case_services
 from cmarac.cases.models import CaseInvolvement
 from meetings import services
 from meetings.models import AgendaItem, MeetingPack
-from meetings.packs import pack_build, pack_path
+from meetings.packs import pack_build
 from tests.factories.accounts import AgencyStaffFactory, CoChairFactory
 from tests.factories.cases import CaseFactory
 from tests.factories.meetings import MeetingFactory
+from tests.private_files import stored
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -47,18 +48,18 @@ def test_removing_an_invitation_withdraws_the_agencys_packs_at_once(
 ) -> None:
     meeting, items = agenda
     pack, fire_pack, chair_pack = build(meeting, housing_lead), build(meeting, fire_lead), build(meeting, co_chair)
-    path = pack_path(pack)
+    assert stored(pack)
     with django_capture_on_commit_callbacks(execute=True):
         services.uninvite_agency_from_item(item=items[0], agency=housing, by=co_chair)
     pack.refresh_from_db()
     assert (pack.status, pack.withdrawn_reason) == ("withdrawn", "access-ended")
     assert pack.withdrawn_at is not None
-    assert not path.exists()
+    assert not stored(pack)
     # Nobody else's pack is touched: another agency's, and the co-chair's (who sees every case).
     for other in (fire_pack, chair_pack):
         other.refresh_from_db()
         assert other.status == "ready"
-        assert pack_path(other).exists()
+        assert stored(other)
 
     client = as_user(housing_lead)
     page = client.get(reverse("meetings:pack", args=[pack.pk])).content.decode()
@@ -80,7 +81,7 @@ def test_an_invitation_removed_while_the_agency_keeps_the_case_still_withdraws_t
         services.uninvite_agency_from_item(item=items[0], agency=housing, by=co_chair)
     pack.refresh_from_db()
     assert (pack.status, pack.withdrawn_reason) == ("withdrawn", "invitation-removed")
-    assert not pack_path(pack).exists()
+    assert not stored(pack)
 
 
 def test_the_last_reason_going_through_the_case_service_withdraws_the_pack(
@@ -97,7 +98,7 @@ def test_the_last_reason_going_through_the_case_service_withdraws_the_pack(
     assert still is False
     pack.refresh_from_db()
     assert (pack.status, pack.withdrawn_reason) == ("withdrawn", "access-ended")
-    assert not pack_path(pack).exists()
+    assert not stored(pack)
 
 
 def test_an_agency_that_keeps_another_reason_keeps_its_pack(agenda, co_chair, housing, housing_lead) -> None:
@@ -143,7 +144,7 @@ def test_the_withdrawal_is_part_of_the_change_and_rolls_back_with_it(
         change_that_fails()
     pack.refresh_from_db()
     assert pack.status == "ready"
-    assert pack_path(pack).exists()  # deleted only once the withdrawal commits
+    assert stored(pack)  # deleted only once the withdrawal commits
     assert AgendaItem.objects.get(pk=items[0].pk).invitations.filter(agency=housing).exists()
 
 
@@ -165,6 +166,6 @@ def test_a_withdrawn_file_left_behind_is_deleted_by_the_sweeper(agenda, co_chair
     meeting, items = agenda
     pack = build(meeting, housing_lead)
     services.uninvite_agency_from_item(item=items[0], agency=housing, by=co_chair)  # on-commit never runs here
-    assert pack_path(pack).exists()
+    assert stored(pack)
     packs_remove_expired()
-    assert not pack_path(pack).exists()
+    assert not stored(pack)

@@ -13,10 +13,11 @@ from pypdf import PdfReader
 
 from meetings import services
 from meetings.models import MeetingPack
-from meetings.packs import pack_build, pack_path, pack_request, packs_remove_expired
+from meetings.packs import pack_build, pack_read, pack_request, packs_remove_expired
 from meetings.printing import layout, refusing_url_fetcher
 from tests.factories.cases import CaseFactory, PersonFactory
 from tests.factories.meetings import MeetingFactory, moved_to_the_past
+from tests.private_files import stored, stored_names
 from tests.second_factor import verified_login
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def page_texts(pack: MeetingPack) -> list[str]:
-    reader = PdfReader(io.BytesIO(pack_path(pack).read_bytes()))
+    reader = PdfReader(io.BytesIO(pack_read(pack)))
     return [page.extract_text() for page in reader.pages]
 
 
@@ -151,11 +152,11 @@ def test_expired_packs_are_removed(agenda, co_chair) -> None:
 
     meeting, _ = agenda
     pack = build(meeting, co_chair)
-    path = pack_path(pack)
-    assert path.exists()
+    assert stored(pack)
     assert packs_remove_expired(now=pack.expires_at - timedelta(minutes=1)) == 0
+    assert stored(pack)
     assert packs_remove_expired(now=pack.expires_at) == 1
-    assert not path.exists()
+    assert not stored(pack)
     assert not MeetingPack.objects.filter(pk=pack.pk).exists()
 
 
@@ -218,11 +219,16 @@ def test_asking_building_and_downloading_a_pack(agenda, housing_lead, co_chair, 
 
 
 def test_packs_are_private_files_not_static_ones(agenda, co_chair, settings) -> None:
+    """In the private storage (the database by default), which has no URL; nothing on the disk."""
+    from cmarac.core.files import private_storage
+    from meetings.packs import pack_stored_name
+
     meeting, _ = agenda
-    path = pack_path(build(meeting, co_chair))
-    assert str(settings.STATIC_ROOT) not in str(path)
-    assert str(settings.PRIVATE_FILES_DIR) in str(path)
-    assert oct(path.stat().st_mode)[-3:] == "600"
+    pack = build(meeting, co_chair)
+    assert stored_names("packs") == [pack_stored_name(pack)]
+    with pytest.raises(NotImplementedError):
+        private_storage().url(pack_stored_name(pack))
+    assert not settings.PRIVATE_FILES_DIR.exists() or not any(settings.PRIVATE_FILES_DIR.rglob("*.pdf"))
 
 
 def test_an_expired_pack_cannot_be_downloaded(agenda, co_chair, as_user) -> None:
@@ -259,7 +265,7 @@ def test_a_failed_build_is_recorded_and_leaves_no_file(agenda, co_chair, monkeyp
     assert pack.status == "failed"
     assert pack.finished_at is not None
     assert not pack.file_name
-    assert list((settings.PRIVATE_FILES_DIR / "packs").iterdir()) == []  # the half-made file is removed
+    assert stored_names("packs") == []  # nothing half-made is kept
 
 
 def test_approved_minutes_show_the_actions_as_agreed_not_as_they_are_now(
@@ -324,7 +330,7 @@ def test_a_pack_stops_downloading_once_its_recipient_loses_access_another_way(
     assert response["Location"] == reverse("meetings:pack", args=[pack.pk])
     pack.refresh_from_db()
     assert (pack.status, pack.withdrawn_reason) == ("withdrawn", "access-changed")
-    assert not pack_path(pack).exists()
+    assert not stored(pack)
     page = client.get(response["Location"]).content.decode()
     assert "you no longer have access to a case in it" in page
     assert client.get(download).status_code == 404

@@ -13,8 +13,9 @@ from actions.models import Action
 from cmarac.cases.models import Case
 from cmarac.governance.retention_services import retention_apply
 from meetings.models import MeetingPack
-from meetings.packs import pack_build, pack_path
+from meetings.packs import pack_build, pack_read
 from referrals.models import Referral
+from tests.private_files import stored
 from tests.retention_builders import PERSONAL, at, full_case
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def leaks(text: str) -> list[str]:
 
 
 def pdf_text(pack: MeetingPack) -> str:
-    reader = PdfReader(io.BytesIO(pack_path(pack).read_bytes()))
+    reader = PdfReader(io.BytesIO(pack_read(pack)))
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
@@ -48,7 +49,8 @@ def anonymised(co_chair, coordinator, housing, housing_lead, police_referrer, se
         )
         old_pack = build_pack(built.meeting, co_chair)
     assert leaks(pdf_text(old_pack))  # the test's words are really there before
-    built.old_pack_path = pack_path(old_pack)
+    built.old_pack = old_pack
+    assert stored(old_pack)
     with at(2032, 4, 1), django_capture_on_commit_callbacks(execute=True):
         assert retention_apply().anonymised == [built.case.reference]
     return built
@@ -56,7 +58,7 @@ def anonymised(co_chair, coordinator, housing, housing_lead, police_referrer, se
 
 def test_the_packs_holding_it_are_deleted_file_and_record(anonymised) -> None:
     assert not MeetingPack.objects.filter(meeting=anonymised.meeting).exists()
-    assert not anonymised.old_pack_path.exists()
+    assert not stored(anonymised.old_pack)
 
 
 def test_it_still_counts_in_reports(anonymised, housing) -> None:

@@ -3,6 +3,7 @@ them from every app, with passages that name other people flagged."""
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from datetime import date, timedelta
@@ -16,12 +17,14 @@ from pypdf import PdfReader
 from cmarac.governance.subject_access import Criteria, Subjects, collect, others_named, search
 from cmarac.governance.subject_access_models import SubjectAccessExport
 from cmarac.governance.subject_access_services import (
-    data_path,
+    data_name,
     export_is_ready,
-    pdf_path,
+    export_read,
+    pdf_name,
     subject_access_export_request,
     subject_access_exports_expire,
 )
+from tests.private_files import stored_names
 from tests.subject_access_scenario import NOT_THEIRS, THEIRS, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -168,9 +171,9 @@ def test_an_export_is_made_stored_privately_and_expires(world: World, make_expor
     export = make_export(Subjects(frozenset({world.verity.pk})))
     assert export.status == SubjectAccessExport.Status.READY
     assert export_is_ready(export)
-    assert pdf_path(export).parent == private_dir / "subject-access"
-    assert oct(pdf_path(export).stat().st_mode & 0o777) == "0o600"
-    pages = [page.extract_text() for page in PdfReader(pdf_path(export)).pages]
+    assert stored_names("subject-access") == sorted([pdf_name(export), data_name(export)])
+    assert not private_dir.exists() or not any(private_dir.rglob("*.*"))  # nothing on this machine's disk
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(export_read(pdf_name(export)))).pages]
     for number, page in enumerate(pages, start=1):
         assert page.count("OFFICIAL-SENSITIVE") >= 2, number
         assert "Prepared for Ari Auditor" in page, number
@@ -183,7 +186,7 @@ def test_an_export_is_made_stored_privately_and_expires(world: World, make_expor
             assert marker in text, marker
     for marker in NOT_THEIRS:
         assert marker not in text, marker
-    with zipfile.ZipFile(data_path(export)) as archive:
+    with zipfile.ZipFile(io.BytesIO(export_read(data_name(export)))) as archive:
         data = json.loads(archive.read("subject-access.json"))
     assert data["request_reference"] == "SAR-2026-017"
     assert any(p["flagged"] for r in data["records"] for p in r["passages"])
@@ -193,7 +196,7 @@ def test_an_export_is_made_stored_privately_and_expires(world: World, make_expor
     assert subject_access_exports_expire(now=export.expires_at) == 1
     export.refresh_from_db()
     assert export.status == SubjectAccessExport.Status.EXPIRED
-    assert not list((private_dir / "subject-access").iterdir())
+    assert stored_names("subject-access") == []
     assert not export_is_ready(export)
 
 
@@ -242,7 +245,7 @@ def test_a_failed_build_leaves_no_file(world: World, make_export, private_dir, m
         make_export(Subjects(frozenset({world.verity.pk})))
     export = SubjectAccessExport.objects.get()
     assert export.status == SubjectAccessExport.Status.FAILED
-    assert not list((private_dir / "subject-access").iterdir())
+    assert stored_names("subject-access") == []
 
 
 def test_the_expiry_job_is_scheduled(settings) -> None:

@@ -45,7 +45,7 @@ class SubjectAccessExport(models.Model):
     person_ids = models.JSONField(default=list, blank=True)  # Person ids
     referral_subject_ids = models.JSONField(default=list, blank=True)  # referral subjects not linked to a person
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # Inside PRIVATE_FILES_DIR/subject-access, never served statically.
+    # Names in the private storage under subject-access/ (cmarac.core.files), never served by URL.
     pdf_file_name = models.CharField(max_length=100, blank=True)
     data_file_name = models.CharField(max_length=100, blank=True)
     records = models.PositiveIntegerField(null=True, blank=True)

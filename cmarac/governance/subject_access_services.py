@@ -9,7 +9,6 @@ import logging
 import uuid
 import zipfile
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -20,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cmarac.accounts.models import User
+from cmarac.core.files import delete_private_file, private_storage, save_private_file
 from cmarac.governance.subject_access import KIND_ORDER, Record, Subjects, collect
 from cmarac.governance.subject_access_models import SubjectAccessExport
 
@@ -64,16 +64,23 @@ def subject_access_export_request(
     return export
 
 
-def export_directory() -> Path:
-    return Path(settings.PRIVATE_FILES_DIR) / DIRECTORY
+def export_file(file_name: str) -> str:
+    """The name of an export's file in the private storage (cmarac.core.files), never a path."""
+    return f"{DIRECTORY}/{file_name}"
 
 
-def pdf_path(export: SubjectAccessExport) -> Path:
-    return export_directory() / export.pdf_file_name
+def pdf_name(export: SubjectAccessExport) -> str:
+    return export_file(export.pdf_file_name)
 
 
-def data_path(export: SubjectAccessExport) -> Path:
-    return export_directory() / export.data_file_name
+def data_name(export: SubjectAccessExport) -> str:
+    return export_file(export.data_file_name)
+
+
+def export_read(name: str) -> bytes:
+    """A stored file, whole (for tests and checks; downloads stream from private_storage().open)."""
+    with private_storage().open(name, "rb") as stored:
+        return stored.read()
 
 
 def export_is_ready(export: SubjectAccessExport, *, now: datetime | None = None) -> bool:
@@ -83,8 +90,8 @@ def export_is_ready(export: SubjectAccessExport, *, now: datetime | None = None)
         and export.expires_at is not None
         and export.expires_at > now
         and bool(export.pdf_file_name and export.data_file_name)
-        and pdf_path(export).exists()
-        and data_path(export).exists()
+        and private_storage().exists(pdf_name(export))
+        and private_storage().exists(data_name(export))
     )
 
 
@@ -164,27 +171,24 @@ def subject_access_export_build(export_id: str, *, now: datetime | None = None) 
         return export
     now = now or timezone.now()
     SubjectAccessExport.objects.filter(pk=export.pk).update(status=SubjectAccessExport.Status.BUILDING)
-    directory = export_directory()
-    directory.mkdir(parents=True, exist_ok=True)
     name = uuid.uuid4().hex
-    pdf, data = directory / f"{name}.pdf", directory / f"{name}.zip"
+    pdf, data = f"{name}.pdf", f"{name}.zip"
     try:
         subjects = Subjects(frozenset(export.person_ids), frozenset(export.referral_subject_ids))
         records = collect(subjects)
         context = export_context(export, records, now)
         content, pages = export_pdf(context)
-        for path, payload in ((pdf, content), (data, export_data(export, context))):
-            path.write_bytes(payload)
-            path.chmod(0o600)
+        for file_name, payload in ((pdf, content), (data, export_data(export, context))):
+            save_private_file(export_file(file_name), payload)
     except Exception:
-        pdf.unlink(missing_ok=True)
-        data.unlink(missing_ok=True)
+        delete_private_file(export_file(pdf))
+        delete_private_file(export_file(data))
         SubjectAccessExport.objects.filter(pk=export.pk).update(
             status=SubjectAccessExport.Status.FAILED, finished_at=timezone.now()
         )
         raise
     export.status = SubjectAccessExport.Status.READY
-    export.pdf_file_name, export.data_file_name = pdf.name, data.name
+    export.pdf_file_name, export.data_file_name = pdf, data
     export.records, export.flagged_passages, export.pages = len(records), context["flagged"], pages
     export.finished_at = timezone.now()
     export.expires_at = export.finished_at + timedelta(days=retention_days())
@@ -204,9 +208,9 @@ def subject_access_exports_expire(*, now: datetime | None = None) -> int:
         SubjectAccessExport.objects.filter(expires_at__lte=now).exclude(status=SubjectAccessExport.Status.EXPIRED)
     )
     for export in expired:
-        for path in (pdf_path(export), data_path(export)):
-            if path != export_directory():
-                path.unlink(missing_ok=True)
+        for file_name in (export.pdf_file_name, export.data_file_name):
+            if file_name:
+                delete_private_file(export_file(file_name))
         export.status = SubjectAccessExport.Status.EXPIRED
         export.pdf_file_name = export.data_file_name = ""
         export.save(update_fields=["status", "pdf_file_name", "data_file_name"])

@@ -13,14 +13,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cmarac.core.audit import audit_view
+from cmarac.core.files import private_storage
 from meetings.forms import PackForSomeoneForm
 from meetings.models import Meeting, MeetingPack
 from meetings.packs import (
     may_make_packs_for_others,
-    pack_path,
+    pack_file_exists,
     pack_recipients,
     pack_request,
     pack_still_allowed,
+    pack_stored_name,
     pack_withdraw,
 )
 from meetings.views.helpers import _add_service_error, _posted
@@ -114,7 +116,7 @@ def _ready(pack: MeetingPack) -> bool:
         pack.status == MeetingPack.Status.READY
         and pack.expires_at is not None
         and pack.expires_at > timezone.now()
-        and pack_path(pack).exists()
+        and pack_file_exists(pack)
     )
 
 
@@ -130,10 +132,15 @@ def pack_download(request: HttpRequest, pack_id: object) -> HttpResponse:
         return redirect("meetings:pack", pack_id=pack.pk)
     if not _may_download(request, pack):
         raise Http404("This file is not available")
+    # Streamed from the private storage, whichever machine made it (ADR 0038); never a storage URL.
+    try:
+        stored = private_storage().open(pack_stored_name(pack), "rb")
+    except FileNotFoundError as gone:  # deleted since _ready looked (expiry, withdrawal)
+        raise Http404("This file is not available") from gone
     audit_view(request=request, instance=pack, what=f"{pack.get_kind_display()} download")
     when = timezone.localtime(pack.meeting.starts_at)
     name = f"cmarac-{pack.kind}-{when:%Y-%m-%d}-OFFICIAL-SENSITIVE.pdf"
-    response = FileResponse(pack_path(pack).open("rb"), as_attachment=True, filename=name)
+    response = FileResponse(stored, as_attachment=True, filename=name)
     response["Content-Type"] = "application/pdf"
     response["Cache-Control"] = "no-store, private"
     return response

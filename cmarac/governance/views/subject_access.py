@@ -22,15 +22,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cmarac.core.audit import audit_view
+from cmarac.core.files import private_storage
 from cmarac.governance.subject_access import Criteria, Match, Subjects, search
 from cmarac.governance.subject_access_forms import SubjectAccessExportForm, SubjectAccessSearchForm
 from cmarac.governance.subject_access_models import SubjectAccessExport
 from cmarac.governance.subject_access_services import (
     audit_search,
-    data_path,
+    data_name,
     export_is_ready,
     may_make_exports,
-    pdf_path,
+    pdf_name,
     subject_access_export_request,
 )
 
@@ -176,8 +177,8 @@ def subject_access_export(request: HttpRequest, export_id: object) -> HttpRespon
 
 
 FILES = {
-    "pdf": (pdf_path, "pdf", "application/pdf", "PDF"),
-    "data": (data_path, "zip", "application/zip", "data file"),
+    "pdf": (pdf_name, "pdf", "application/pdf", "PDF"),
+    "data": (data_name, "zip", "application/zip", "data file"),
 }
 
 
@@ -187,10 +188,15 @@ def subject_access_export_download(request: HttpRequest, export_id: object, kind
     export = _export_for(request, export_id)
     if kind not in FILES or not export_is_ready(export):
         raise Http404("This file is not available")
-    path_of, extension, content_type, label = FILES[kind]
+    name_of, extension, content_type, label = FILES[kind]
+    # Streamed from the private storage, whichever machine made it (ADR 0038); never a storage URL.
+    try:
+        stored = private_storage().open(name_of(export), "rb")
+    except FileNotFoundError as gone:
+        raise Http404("This file is not available") from gone
     audit_view(request=request, instance=export, what=f"Subject access export download ({label})")
     name = f"subject-access-{slugify(export.request_reference)[:40] or 'export'}-OFFICIAL-SENSITIVE.{extension}"
-    response = FileResponse(path_of(export).open("rb"), as_attachment=True, filename=name)
+    response = FileResponse(stored, as_attachment=True, filename=name)
     response["Content-Type"] = content_type
     response["Cache-Control"] = "no-store, private"
     return response
