@@ -173,7 +173,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-meeting-schedule": {"task": "meetings.generate_schedule", "schedule": timedelta(hours=24)},
     "action-reminders": {"task": "actions.send_reminders", "schedule": crontab(hour=7, minute=30)},
     "remove-expired-packs": {"task": "meetings.remove_expired_packs", "schedule": timedelta(hours=1)},
-    "seal-audit-trail": {"task": "audit.seal", "schedule": timedelta(minutes=5)},
+    # Seals are added here, off the request path; SEALING_GRACE in cmarac/audit/chain.py is the window.
+    "seal-audit-trail": {"task": "audit.seal", "schedule": timedelta(minutes=1)},
     "verify-audit-trail": {"task": "audit.verify", "schedule": crontab(hour=6, minute=0)},
     "relay-outbox": {"task": "outbox.relay", "schedule": timedelta(minutes=1)},
     "sweep-stale-packs": {"task": "meetings.sweep_stale_packs", "schedule": timedelta(minutes=5)},
