@@ -200,7 +200,8 @@ OUTBOX_REDELIVER_AFTER_SECONDS = env_int("OUTBOX_REDELIVER_AFTER_SECONDS", 900)
 # /healthz counts the messages unsent for longer than this.
 OUTBOX_BACKLOG_MINUTES = env_int("OUTBOX_BACKLOG_MINUTES", 15)
 # Tasks the relay command also runs, inline, each time (named: cmarac imports no app above it).
-OUTBOX_RELAY_SWEEPERS = ["meetings.sweep_stale_packs"]
+# Sealing the audit trail is one, so a host without beat seals as often as it relays.
+OUTBOX_RELAY_SWEEPERS = ["meetings.sweep_stale_packs", "audit.seal"]
 
 # --- Accounts and sign-in ---------------------------------------------------
 
