@@ -22,7 +22,8 @@ def select_options(field: BoundField) -> SafeString:
     """The options as Django's Select.optgroups() chooses them (groups flattened; one selected
     unless the select is multiple), without building a subwidget per option."""
     widget = field.field.widget
-    chosen = set(widget.format_value(field.value()))
+    chosen = widget.format_value(field.value())  # a list, or one string (NullBooleanSelect)
+    chosen = chosen if isinstance(chosen, str) else set(chosen)
     multiple = widget.allow_multiple_selected
     has_selected = False
     parts = []
