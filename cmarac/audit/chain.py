@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,15 +22,12 @@ from django.utils import timezone
 
 from cmarac.audit.models import GENESIS, ChainHead, Seal
 
-logger = logging.getLogger(__name__)
-
 # Entries are looked for this far back when sealing; older unsealed entries are reported by
 # verification instead (the scheduled sealing did not run for a day).
 SEALING_WINDOW = timedelta(days=1)
-# How often beat seals the trail (cmarac/settings.py, "seal-audit-trail").
-SEALING_INTERVAL = timedelta(minutes=1)
-# The tamper window: an entry may wait this long for its seal before verification reports it
-# (ten scheduled runs, so a slow or restarted worker is not reported as tampering).
+# The tamper window: an entry may wait this long for its seal before verification reports it.
+# Beat seals every minute (cmarac/settings.py, "seal-audit-trail"): ten runs, so a slow or
+# restarted worker is not reported as tampering.
 SEALING_GRACE = timedelta(minutes=10)
 BATCH = 500
 
