@@ -85,3 +85,41 @@ def test_named_choices_offer_and_accept_what_a_model_choice_field_does() -> None
     refused = AgencyChoice({"named": str(other_agency.pk)})
     assert not refused.is_valid()
     assert "named" in refused.errors
+
+
+# --- List rows written out in the loop show what the includes showed -------------------------
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split()).replace("> <", "><")
+
+
+@pytest.mark.django_db
+def test_the_action_lists_rows_show_what_the_tag_includes_show(
+    housing_case, housing, co_chair, housing_lead, as_user
+) -> None:
+    from datetime import timedelta
+
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from actions import services
+    from actions.models import Action
+    from tests.factories.actions import ActionFactory
+
+    today = timezone.localdate()
+    late = ActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today - timedelta(days=3))
+    quiet = ActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today + timedelta(days=3))
+    services.action_update(
+        action=late, by=housing_lead, status=Action.Status.IN_PROGRESS, text="Visited <twice> & called",
+        revision=late.revision,
+    )  # fmt: skip
+    page = _squeezed(as_user(co_chair).get(reverse("actions:list")).content.decode())
+    for action in Action.objects.filter(pk__in=[late.pk, quiet.pk]).prefetch_related("updates"):
+        for include in ("status_tag", "overdue_tag", "latest_update"):
+            shown = _squeezed(render_to_string(f"actions/includes/{include}.html", {"action": action}))
+            assert shown in page, (action.pk, include)
+    assert page.count(">Overdue</strong>") == 1
+    assert "Visited &lt;twice&gt; &amp; called" in page
+    assert "No updates yet" in page
