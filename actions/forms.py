@@ -15,7 +15,7 @@ from django.utils import timezone
 from actions.models import Action
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
-from cmarac.core.forms import GovukDateField
+from cmarac.core.forms import GovukDateField, NamedChoiceField
 from cmarac.core.params import parse_id
 from cmarac.core.revisions import revision_field
 from meetings.models import Meeting
@@ -221,7 +221,7 @@ class ActionSetForm(forms.Form):
         max_length=2000,
         error_messages={"required": "Enter what the agency should do"},
     )
-    owner = forms.ModelChoiceField(
+    owner = NamedChoiceField(
         label="Owning agency",
         queryset=Agency.objects.none(),
         empty_label="Select an agency",
@@ -325,7 +325,7 @@ class ActionReviewForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    owner = forms.ModelChoiceField(
+    owner = NamedChoiceField(
         label="Agency",
         queryset=Agency.objects.none(),
         empty_label="Select an agency",

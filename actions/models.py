@@ -105,6 +105,19 @@ class Action(CaseRecord):
     def is_overdue(self, today: object) -> bool:
         return self.is_open and self.due_on < today  # type: ignore[operator]
 
+    @property
+    def status_tag_class(self) -> str:
+        """The GOV.UK tag colour of the status, as actions/includes/status_tag.html chooses it."""
+        return STATUS_TAG_CLASSES.get(self.status, "govuk-tag--orange")
+
+
+STATUS_TAG_CLASSES = {
+    Action.Status.NOT_STARTED: "govuk-tag--grey",
+    Action.Status.IN_PROGRESS: "govuk-tag--light-blue",
+    Action.Status.COMPLETED: "govuk-tag--green",
+    Action.Status.NOT_POSSIBLE: "govuk-tag--yellow",
+}
+
 
 class ActionUpdateQuerySet(models.QuerySet["ActionUpdate"]):
     def visible_to(self, user: User) -> ActionUpdateQuerySet:

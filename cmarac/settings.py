@@ -175,7 +175,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-meeting-schedule": {"task": "meetings.generate_schedule", "schedule": timedelta(hours=24)},
     "action-reminders": {"task": "actions.send_reminders", "schedule": crontab(hour=7, minute=30)},
     "remove-expired-packs": {"task": "meetings.remove_expired_packs", "schedule": timedelta(hours=1)},
-    "seal-audit-trail": {"task": "audit.seal", "schedule": timedelta(minutes=5)},
+    # Seals are added here, off the request path; SEALING_GRACE in cmarac/audit/chain.py is the window.
+    "seal-audit-trail": {"task": "audit.seal", "schedule": timedelta(minutes=1)},
     "verify-audit-trail": {"task": "audit.verify", "schedule": crontab(hour=6, minute=0)},
     "relay-outbox": {"task": "outbox.relay", "schedule": timedelta(minutes=1)},
     "sweep-stale-packs": {"task": "meetings.sweep_stale_packs", "schedule": timedelta(minutes=5)},
@@ -201,7 +202,8 @@ OUTBOX_REDELIVER_AFTER_SECONDS = env_int("OUTBOX_REDELIVER_AFTER_SECONDS", 900)
 # /healthz counts the messages unsent for longer than this.
 OUTBOX_BACKLOG_MINUTES = env_int("OUTBOX_BACKLOG_MINUTES", 15)
 # Tasks the relay command also runs, inline, each time (named: cmarac imports no app above it).
-OUTBOX_RELAY_SWEEPERS = ["meetings.sweep_stale_packs"]
+# Sealing the audit trail is one, so a host without beat seals as often as it relays.
+OUTBOX_RELAY_SWEEPERS = ["meetings.sweep_stale_packs", "audit.seal"]
 
 # --- Accounts and sign-in ---------------------------------------------------
 

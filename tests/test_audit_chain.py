@@ -3,7 +3,7 @@ that owns nothing (ADR 0016)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from itertools import pairwise
 
 import pytest
@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from cmarac.audit.chain import seal_pending, verify
+from cmarac.audit.chain import SEALING_GRACE, seal_pending, verify
 from cmarac.audit.models import GENESIS, ChainHead, Seal
 from cmarac.cases.models import Case
 from cmarac.cases.services import case_close
@@ -56,12 +56,49 @@ def test_every_entry_is_sealed_in_order_and_the_chain_verifies(sealed_trail: lis
     assert seal_pending() == 0  # nothing twice
 
 
-def test_an_entry_is_sealed_when_its_transaction_commits(housing_case, co_chair, django_capture_on_commit_callbacks):
+def test_an_entry_is_written_with_its_change_and_sealed_by_the_scheduled_run(
+    housing_case, co_chair, django_capture_on_commit_callbacks
+):
+    # Sealing is off the request's path (ADR 0016, amended): the commit writes the entry, and
+    # beat's task, every minute, seals it.
+    from cmarac.audit.tasks import seal_audit_trail
+
     seal_pending()
     with django_capture_on_commit_callbacks(execute=True):
         case_close(case=housing_case, by=co_chair, reason="Moved away")
     newest = LogEntry.objects.order_by("-pk").first()
+    assert not Seal.objects.filter(entry_id=newest.pk).exists()
+    assert seal_audit_trail() >= 1
     assert Seal.objects.filter(entry_id=newest.pk).exists()
+    assert verify().ok
+
+
+def _new_entry() -> LogEntry:
+    from cmarac.audit.chain import Verification
+    from cmarac.audit.tasks import record_check
+
+    return record_check(Verification())
+
+
+def test_an_entry_left_unsealed_past_the_window_is_reported_even_when_the_check_seals_it(
+    sealed_trail: list[int],
+) -> None:
+    late = _new_entry()
+    assert not Seal.objects.filter(entry_id=late.pk).exists()
+    written = (timezone.now() - SEALING_GRACE - timedelta(minutes=1)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    _as_owner(f"UPDATE auditlog_logentry SET timestamp = '{written}' WHERE id = {late.pk}")  # noqa: S608
+    with pytest.raises(CommandError, match="waited longer than 10 minutes"):
+        call_command("verify_audit_trail")
+    assert Seal.objects.filter(entry_id=late.pk).exists()  # sealed by the check, and still reported
+    # Sealed now: a later check no longer reports it, and the chain holds.
+    call_command("verify_audit_trail")
+
+
+def test_an_entry_within_the_window_is_not_reported(sealed_trail: list[int]) -> None:
+    _new_entry()
+    assert verify().ok
+    assert verify(now=timezone.now() + SEALING_GRACE - timedelta(seconds=30)).ok
+    assert not verify(now=timezone.now() + SEALING_GRACE + timedelta(seconds=30)).ok
 
 
 def test_an_altered_entry_is_found(sealed_trail: list[int]) -> None:
@@ -118,6 +155,9 @@ def test_the_command_passes_on_a_sound_trail_and_fails_and_alerts_on_a_broken_on
 def test_the_daily_check_and_the_sealer_are_scheduled() -> None:
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"audit.seal", "audit.verify"} <= tasks
+    sealer = next(entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == "audit.seal")
+    # Well inside the window verification allows, so a working sealer is never reported.
+    assert sealer["schedule"] * 5 <= SEALING_GRACE
 
 
 def test_the_daily_task_alerts_the_auditors_only_on_problems(sealed_trail: list[int], auditor) -> None:

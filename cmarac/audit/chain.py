@@ -1,16 +1,16 @@
 """Sealing and verifying the audit trail (ADR 0016).
 
 Every audit entry gets a seal: sha256 of the previous seal's digest and the entry's canonical
-content. Sealing runs just after the transaction that wrote an entry commits, and again from a
-scheduled task for anything a crashed process left unsealed. It never blocks a request: when
-another process holds the chain, this one leaves its entries to that process or to the next run.
+content. The entry itself is written in the transaction of the request or job that caused it;
+the seal is added in batches by a scheduled task every minute (ADR 0016, amended), never on a
+request's path. An entry still unsealed after SEALING_GRACE (the stated tamper window) is
+reported by verification, whether it is still unsealed or was sealed late.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,15 +22,13 @@ from django.utils import timezone
 
 from cmarac.audit.models import GENESIS, ChainHead, Seal
 
-logger = logging.getLogger(__name__)
-
 # Entries are looked for this far back when sealing; older unsealed entries are reported by
-# verification instead (a process that wrote them died before sealing and no run caught up).
+# verification instead (the scheduled sealing did not run for a day).
 SEALING_WINDOW = timedelta(days=1)
-# What a request seals after its commit: its own entries and any a neighbour left moments ago.
-AFTER_COMMIT_WINDOW = timedelta(minutes=15)
-# An entry may wait this long for its seal before verification reports it.
-SEALING_GRACE = timedelta(hours=1)
+# The tamper window: an entry may wait this long for its seal before verification reports it.
+# Beat seals every minute (cmarac/settings.py, "seal-audit-trail"): ten runs, so a slow or
+# restarted worker is not reported as tampering.
+SEALING_GRACE = timedelta(minutes=10)
 BATCH = 500
 
 
@@ -60,10 +58,10 @@ def link(previous: str, entry: LogEntry) -> str:
     return hashlib.sha256(previous.encode() + b"\n" + canonical(entry)).hexdigest()
 
 
-def seal_pending(*, limit: int = 5000, window: timedelta = SEALING_WINDOW) -> int:
-    """Append seals for unsealed entries younger than `window`, oldest first. Returns how many
-    were sealed. After a request the window is short (its own entries are seconds old), so the
-    search for unsealed entries reads minutes of the trail, not a day; beat's run takes the day."""
+def seal_pending(*, limit: int = 50_000, window: timedelta = SEALING_WINDOW) -> int:
+    """Append seals for unsealed entries younger than `window`, oldest first, in batches. Returns
+    how many were sealed. Run by beat every minute and before each verification; when another
+    process holds the chain head, this one leaves the entries to it."""
     sealed = 0
     while sealed < limit:
         with transaction.atomic():
@@ -93,17 +91,33 @@ def seal_pending(*, limit: int = 5000, window: timedelta = SEALING_WINDOW) -> in
     return sealed
 
 
-def seal_after_commit(sender: type, instance: LogEntry, created: bool, **kwargs: Any) -> None:
-    """post_save of an audit entry: seal it once its transaction has committed."""
-    if created:
-        transaction.on_commit(_seal_quietly, robust=True)
+def overdue(*, now: Any = None) -> list[int]:
+    """Ids of the entries (the first 100) still unsealed past the tamper window. Verification asks
+    before it seals, so an entry sealed only by the check itself is reported too."""
+    now = now or timezone.now()
+    unsealed = (
+        LogEntry.objects.filter(timestamp__lt=now - SEALING_GRACE)
+        .filter(~Exists(Seal.objects.filter(entry_id=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    return list(unsealed.order_by("pk")[:100])
 
 
-def _seal_quietly() -> None:
-    try:
-        seal_pending(limit=BATCH, window=AFTER_COMMIT_WINDOW)
-    except Exception:  # the scheduled run seals what this one could not; a request never fails here
-        logger.exception("Sealing the audit trail failed; the scheduled run will retry")
+def seal_and_verify() -> Verification:
+    """What the daily check and `manage.py verify_audit_trail` do: note the entries left unsealed
+    past the window, seal what is pending, then walk the chain."""
+    late = overdue()
+    seal_pending()
+    result = verify()
+    for entry_id in late:
+        problem = f"entry {entry_id} was never sealed"
+        if problem not in result.problems:
+            result.problems.append(f"entry {entry_id} waited longer than {_minutes(SEALING_GRACE)} for its seal")
+    return result
+
+
+def _minutes(span: timedelta) -> str:
+    return f"{int(span.total_seconds() // 60)} minutes"
 
 
 def purge_before(before: datetime, *, batch: int = BATCH) -> int:
@@ -191,11 +205,6 @@ def verify(*, now: Any = None) -> Verification:
         start = batch[-1].position
     if head is not None and (head.position, head.digest) != (last_position, previous):
         result.problems.append(f"the chain ends at seal {last_position}, but its head says {head.position}")
-    unsealed = (
-        LogEntry.objects.filter(timestamp__lt=now - SEALING_GRACE)
-        .filter(~Exists(Seal.objects.filter(entry_id=OuterRef("pk"))))
-        .values_list("pk", flat=True)
-    )
-    for entry_id in unsealed.order_by("pk")[:100]:
+    for entry_id in overdue(now=now):
         result.problems.append(f"entry {entry_id} was never sealed")
     return result

@@ -1,4 +1,4 @@
-"""Scheduled work on the audit trail: seal what a crashed process left, and verify the chain daily."""
+"""Scheduled work on the audit trail: seal new entries every minute, and verify the chain daily."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
-from cmarac.audit.chain import Verification, seal_pending, verify
+from cmarac.audit.chain import Verification, seal_and_verify, seal_pending
 from cmarac.audit.models import Seal
 
 logger = logging.getLogger(__name__)
@@ -63,8 +63,7 @@ def record_check(result: Verification) -> LogEntry:
 
 @shared_task(name="audit.verify", autoretry_for=(OSError,), retry_backoff=True, max_retries=10)
 def verify_audit_trail() -> bool:
-    seal_pending()
-    result = verify()
+    result = seal_and_verify()
     record_check(result)
     if result.ok:
         logger.info("%s", result.summary())

@@ -7,7 +7,7 @@ from django import forms
 
 from cmarac.accounts.models import Agency
 from cmarac.cases.models import CaseSubject, Person, RiskLevel
-from cmarac.core.forms import GovukDateField, limit_text
+from cmarac.core.forms import GovukDateField, NamedChoiceField, limit_text
 
 # A person's text fields that the model leaves unbounded (shared with the referral form's people).
 PERSON_TEXT_LIMITS = {"address": 500, "vulnerabilities": 2000}
@@ -48,7 +48,7 @@ class CaseFilterForm(forms.Form):
     risk_level = forms.MultipleChoiceField(
         label="Risk level", required=False, choices=RiskLevel.choices, widget=forms.CheckboxSelectMultiple
     )
-    lead_agency = forms.ModelChoiceField(
+    lead_agency = NamedChoiceField(
         label="Lead agency", required=False, queryset=Agency.objects.none(), empty_label="Any agency"
     )
     led_by_my_agency = forms.BooleanField(label="Only cases my agency leads", required=False)

@@ -213,3 +213,22 @@ class _DateProblem(Exception):
     def __init__(self, message: str, parts: tuple[str, ...], code: str) -> None:
         super().__init__(message)
         self.message, self.parts, self.code = message, parts, code
+
+
+class NamedChoiceIterator(forms.models.ModelChoiceIterator):
+    """A select's choices as (id, name) from one values_list query, with no model instances: for
+    selects that offer hundreds of rows on every page (the agency filters, the owning agency).
+    The field's queryset still checks what is posted."""
+
+    label_field = "name"
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", self.label_field)
+
+
+class NamedChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose options are the rows' names (see NamedChoiceIterator)."""
+
+    iterator = NamedChoiceIterator

@@ -6,14 +6,27 @@ Only pages that exist are linked. Each later part of the service adds its entry 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix
+from django.urls import reverse as _reverse
 
 from cmarac.accounts.models import User
 from cmarac.accounts.roles import Role
 from cmarac.cases.access import agency_sees_cases
 from cmarac.governance.subject_access_services import may_make_exports
+
+
+def reverse(name: str) -> str:
+    """The address of a page without arguments, worked out once per process (and script prefix):
+    the header on every page links to up to a dozen of them (ADR 0039)."""
+    return _fixed_url(name, get_script_prefix())
+
+
+@lru_cache(maxsize=64)
+def _fixed_url(name: str, prefix: str) -> str:
+    return _reverse(name)
 
 
 def sees_cases(user: User) -> bool:

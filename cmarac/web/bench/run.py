@@ -11,6 +11,7 @@ run as child processes of this one, with DATABASE_URL pointing at it.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import shutil
@@ -172,12 +173,11 @@ def locust_command() -> list[str] | None:
     found = os.environ.get("LOCUST") or shutil.which("locust")
     if found:
         return [found]
-    try:
-        import locust  # noqa: F401
-
+    # Looked for, not imported: importing locust monkey-patches this process with gevent, and
+    # Django then fails closing its connections at exit ("created in a thread").
+    if importlib.util.find_spec("locust") is not None:
         return [sys.executable, "-m", "locust"]
-    except ImportError:
-        return None
+    return None
 
 
 def run_load(

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cmarac.audit.chain import seal_pending, verify
+from cmarac.audit.chain import seal_and_verify
 from cmarac.audit.tasks import alert_auditors, record_check
 
 
@@ -20,10 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--alert", action="store_true", help="Email the auditors when problems are found.")
 
     def handle(self, *args: Any, alert: bool, **options: Any) -> None:
-        sealed = seal_pending()
-        if sealed:
-            self.stdout.write(f"Sealed {sealed} new entr{'y' if sealed == 1 else 'ies'} first.")
-        result = verify()
+        result = seal_and_verify()
         record_check(result)
         for problem in result.problems:
             self.stdout.write(f"  {problem}")
