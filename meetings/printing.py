@@ -85,6 +85,23 @@ class PartLayout:
 
 
 @dataclass
+class LaidOut(PartLayout):
+    """A part laid out and written: its page count, anchors and tagged PDF."""
+
+    pdf: bytes = b""
+
+
+def lay_out_part(html: str) -> LaidOut:
+    document = layout(html)
+    return LaidOut(len(document.pages), _anchors(document), tagged_pdf(document))
+
+
+# Parts already laid out, by their exact HTML: a part is reused only for HTML equal to the HTML it
+# was laid out from, so what it holds follows from equality of input (ADR 0037).
+PartCache = dict[str, LaidOut]
+
+
+@dataclass
 class Printed:
     pdf: bytes
     pages: int
@@ -93,37 +110,16 @@ class Printed:
     child_private_kb: list[int] = field(default_factory=list)  # and its own memory, not shared with this one
 
 
-class _InProcess:
-    """A body part laid out here, when asked for its layout."""
-
-    peak_kb: int | None = None  # nothing forked: nothing to report
-    private_kb: int | None = None
-
-    def __init__(self, html: str) -> None:
-        self.html = html
-        self._pdf = b""
-
-    def layout(self) -> PartLayout:
-        document = layout(self.html)
-        self._pdf = tagged_pdf(document)
-        return PartLayout(len(document.pages), _anchors(document))
-
-    def pdf(self) -> bytes:
-        return self._pdf
-
-    def close(self) -> None:
-        pass
-
-
 class RenderProcessError(RuntimeError):
     pass
 
 
 class _Forked:
-    """A body part laid out in a forked child, which sends ("layout", pages, anchors), then
-    ("pdf", bytes, peak kB), or ("error", description) and nothing more."""
+    """Work done in a forked child on a list of inputs; the child sends ("results", [work(input)
+    for each input], peak kB, own kB), or ("error", description), and nothing more. It sends once,
+    at the end, so children never wait on the parent while it reads another child's results."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, work: Callable[[Any], Any], inputs: Sequence[Any]) -> None:
         read_end, write_end = os.pipe()
         # The child's collector leaves alone what it inherits (as the gc module advises for fork
         # without exec): fewer pages copied, and no parent object finalised in the child.
@@ -131,14 +127,14 @@ class _Forked:
         pid = os.fork()
         if pid != 0:
             gc.unfreeze()
-        if pid == 0:  # the child: lay out, send, leave without running any clean-up of the parent's
+        if pid == 0:  # the child: work, send, leave without running any clean-up of the parent's
             status = 1
             try:
                 os.close(read_end)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 with os.fdopen(write_end, "wb") as out:
-                    _child_render(html, out)
+                    _child_run(work, inputs, out)
                 status = 0
             finally:
                 os._exit(status)
@@ -148,25 +144,18 @@ class _Forked:
         self.peak_kb: int | None = None
         self.private_kb: int | None = None
 
-    def _receive(self, expected: str) -> tuple[Any, ...]:
+    def results(self) -> list[Any]:
         try:
             message = pickle.load(self.stream)  # noqa: S301 - our own child, through our own pipe
         except EOFError:
             raise RenderProcessError("a render process ended without sending its result") from None
         if message[0] == "error":
             raise RenderProcessError(f"a render process failed: {message[1]}")
-        if message[0] != expected:
-            raise RenderProcessError(f"a render process sent {message[0]!r}, not {expected!r}")
-        return tuple(message[1:])
-
-    def layout(self) -> PartLayout:
-        pages, anchors = self._receive("layout")
-        return PartLayout(pages, anchors)
-
-    def pdf(self) -> bytes:
-        pdf, self.peak_kb, self.private_kb = self._receive("pdf")
+        if message[0] != "results":
+            raise RenderProcessError(f"a render process sent {message[0]!r}, not 'results'")
+        results, self.peak_kb, self.private_kb = message[1:]
         self.close(wait=True)
-        return pdf
+        return list(results)
 
     def close(self, *, wait: bool = False) -> None:
         """Reap the child: wait for it once it has sent everything, or else stop it (the build
@@ -182,15 +171,13 @@ class _Forked:
                 pass
 
 
-def _child_render(html: str, out: BinaryIO) -> None:
+def _child_run(work: Callable[[Any], Any], inputs: Sequence[Any], out: BinaryIO) -> None:
     try:
-        document = layout(html)
-        pickle.dump(("layout", len(document.pages), _anchors(document)), out)
-        out.flush()
-        pdf = tagged_pdf(document)
-        own_kb = _private_kb()  # while the laid-out document is still held: about the child's peak
-        del document
-        pickle.dump(("pdf", pdf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, own_kb), out)
+        results, own_kb = [], 0
+        for value in inputs:
+            results.append(work(value))
+            own_kb = max(own_kb, _private_kb() or 0)
+        pickle.dump(("results", results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, own_kb), out)
     except BrokenPipeError:
         raise  # the parent has gone: nobody to tell
     except Exception as error:  # reported to the parent, which raises it
@@ -215,17 +202,54 @@ def may_fork() -> bool:
 
 def split_evenly(sections: Sequence[str], parts: int) -> list[list[str]]:
     """Runs of consecutive sections, at most `parts` of them, of about the same length of HTML."""
-    parts = max(1, min(parts, len(sections)))
-    total = sum(len(section) for section in sections) or 1
-    runs: list[list[str]] = [[]]
+    return _runs(sections, parts, len)
+
+
+def _runs(values: Sequence[Any], parts: int, size: Callable[[Any], int]) -> list[list[Any]]:
+    parts = max(1, min(parts, len(values)))
+    total = sum(size(value) for value in values) or 1
+    runs: list[list[Any]] = [[]]
     done = 0
-    for section in sections:
-        # A new run starts where the section's middle would fall past this run's share.
-        if runs[-1] and len(runs) < parts and done + len(section) / 2 > total * len(runs) / parts:
+    for value in values:
+        # A new run starts where the value's middle would fall past this run's share.
+        if runs[-1] and len(runs) < parts and done + size(value) / 2 > total * len(runs) / parts:
             runs.append([])
-        runs[-1].append(section)
-        done += len(section)
+        runs[-1].append(value)
+        done += size(value)
     return [run for run in runs if run]
+
+
+class _AtOnce:
+    """`work` over `inputs`, in up to `processes` forked children at once (runs of about the same
+    size), or here one after another where the process may not fork; results in input order."""
+
+    def __init__(self, work: Callable[[Any], Any], inputs: Sequence[Any], processes: int,
+                 size: Callable[[Any], int]) -> None:  # fmt: skip
+        self.work, self.inputs = work, list(inputs)
+        self.forking = processes > 1 and len(self.inputs) > 1 and may_fork()
+        self.jobs: list[_Forked] = []
+        if self.forking:
+            for run in _runs(self.inputs, processes, size):
+                self.jobs.append(_Forked(work, run))
+
+    @property
+    def processes(self) -> int:
+        return len(self.jobs) if self.forking else 1
+
+    def results(self) -> list[Any]:
+        if not self.forking:
+            return [self.work(value) for value in self.inputs]
+        return [result for job in self.jobs for result in job.results()]
+
+    def close(self) -> None:
+        for job in self.jobs:
+            job.close()
+
+    def peaks(self) -> tuple[list[int], list[int]]:
+        return (
+            [job.peak_kb for job in self.jobs if job.peak_kb is not None],
+            [job.private_kb for job in self.jobs if job.private_kb is not None],
+        )
 
 
 def print_pdf(
@@ -235,51 +259,174 @@ def print_pdf(
     page_numbers: Callable[[int], str],
     processes: int,
     front_shows_page_numbers: bool = True,
+    cache: PartCache | None = None,
 ) -> Printed:
     """Lay out and join: `front(None)` is the front part before page numbers are known and
     `front(numbers)` after (numbers maps each body anchor to its page, counting from 1); `body`
     is the body parts' HTML, in order; `page_numbers(total)` is a document of `total` pages
-    holding only the page numbers, laid over the joined pages."""
-    forking = processes > 1 and len(body) > 1 and may_fork()
-    jobs: list[_InProcess | _Forked] = []
+    (the stamp: page numbers and whatever else is laid over every page), laid over the joined
+    pages. Body parts found in `cache` are not laid out again; those laid out are added to it."""
+    cache = {} if cache is None else cache
+    wanted = list(dict.fromkeys(html for html in body if html not in cache))
+    batch = _AtOnce(lay_out_part, wanted, processes, len)
     try:
-        for html in body:
-            jobs.append(_Forked(html) if forking else _InProcess(html))
         # While the children work: the front's page count, with placeholders for page numbers.
         front_pages = len(layout(front(None)).pages) if front_shows_page_numbers else 0
-        layouts = [job.layout() for job in jobs]
-        front_document, numbers = _front_with_numbers(front, layouts, front_pages, front_shows_page_numbers)
-        body_pages = sum(part.pages for part in layouts)
-        total = len(front_document.pages) + body_pages
-        to_body = _take_links_to(front_document, numbers)
-        front_pdf = tagged_pdf(front_document)
-        title = front_document.metadata.title
-        numbers_pdf = layout(page_numbers(total)).write_pdf()
-        pdfs = [front_pdf] + [job.pdf() for job in jobs]
-        peaks = [job.peak_kb for job in jobs if job.peak_kb is not None]
-        private = [job.private_kb for job in jobs if job.private_kb is not None]
+        cache.update(zip(wanted, batch.results(), strict=True))
     finally:
-        for job in jobs:
-            job.close()
-    pdf = _join(pdfs, numbers_pdf, to_body, numbers, title)
+        batch.close()
+    parts = [cache[html] for html in body]
+    front_document, numbers = _front_with_numbers(front, parts, front_pages, front_shows_page_numbers)
+    peaks, private = batch.peaks()
     return Printed(
-        pdf=pdf, pages=total, processes=len(jobs) if forking else 1, child_peak_kb=peaks, child_private_kb=private
+        pdf=_finish(front_document, numbers, parts, page_numbers),
+        pages=len(front_document.pages) + sum(part.pages for part in parts),
+        processes=batch.processes,
+        child_peak_kb=peaks,
+        child_private_kb=private,
     )
+
+
+def _finish(
+    front_document: Any, numbers: dict[str, int], parts: Sequence[LaidOut], page_numbers: Callable[[int], str]
+) -> bytes:
+    """The front laid out with its page numbers, the body parts and the stamp, joined."""
+    total = len(front_document.pages) + sum(part.pages for part in parts)
+    to_body = _take_links_to(front_document, numbers)
+    front_pdf = tagged_pdf(front_document)
+    title = front_document.metadata.title
+    numbers_pdf = layout(page_numbers(total)).write_pdf()
+    return _join([front_pdf, *(part.pdf for part in parts)], numbers_pdf, to_body, numbers, title)
+
+
+@dataclass
+class PrintJob:
+    """One document of many printed at once (print_many): as print_pdf's arguments."""
+
+    front: Callable[[Mapping[str, int] | None], str]
+    body: Sequence[str]
+    page_numbers: Callable[[int], str]
+    front_shows_page_numbers: bool = True
+
+
+@dataclass
+class _Assembly:
+    """What a child needs to finish one document: HTML and laid-out parts only (no database)."""
+
+    front_html: str
+    front_pages: int
+    numbers: dict[str, int]
+    parts: list[LaidOut]
+    stamp_html: str
+
+
+def _assemble(assembly: _Assembly) -> bytes | None:
+    """A document finished in a child; None when its front came out longer than counted (it is
+    then made here the long way)."""
+    document = layout(assembly.front_html)
+    if len(document.pages) != assembly.front_pages:
+        return None
+    return _finish(document, assembly.numbers, assembly.parts, lambda _total: assembly.stamp_html)
+
+
+def print_many(
+    jobs: Sequence[PrintJob], *, processes: int, cache: PartCache | None = None
+) -> list[Printed | Exception]:
+    """Many documents that share body parts (the packs of one meeting): every distinct part, and
+    every front before its page numbers are known, is laid out once, all at once in forked
+    processes; then each document's front is laid out with its page numbers, stamped and joined,
+    again several at once. Each document succeeds or fails on its own: a failure is returned in
+    its place, not raised."""
+    cache = {} if cache is None else cache
+    fronts: list[str | None] = []
+    for job in jobs:
+        try:
+            fronts.append(job.front(None) if job.front_shows_page_numbers else None)
+        except Exception as error:  # this document fails (below), the others go on
+            raise_if_given_up(error)
+            fronts.append(None)
+            logger.warning("print: a document's front failed: %s", type(error).__name__)
+    every = [*(html for job in jobs for html in job.body), *(html for html in fronts if html is not None)]
+    wanted = [html for html in dict.fromkeys(every) if html not in cache]
+    batch = _AtOnce(lay_out_part, wanted, processes, len)
+    try:
+        cache.update(zip(wanted, batch.results(), strict=True))
+    except RenderProcessError:
+        logger.warning("print: laying out the shared parts failed; each document is made on its own")
+    finally:
+        batch.close()
+    peaks, private = batch.peaks()
+    results: list[Printed | Exception | None] = []
+    assemblies: list[tuple[int, _Assembly]] = []
+    for index, (job, front_none) in enumerate(zip(jobs, fronts, strict=True)):
+        try:
+            if front_none not in cache or any(html not in cache for html in job.body):
+                results.append(None)  # made the long way below (the minutes, or a part that failed)
+                continue
+            parts = [cache[html] for html in job.body]
+            front_pages = cache[front_none].pages
+            numbers = _numbers(parts, front_pages)
+            total = front_pages + sum(part.pages for part in parts)
+            assembly = _Assembly(job.front(numbers), front_pages, numbers, parts, job.page_numbers(total))
+        except Exception as error:  # this document fails, the others go on
+            raise_if_given_up(error)
+            results.append(error)
+            continue
+        results.append(None)
+        assemblies.append((index, assembly))
+    finish = _AtOnce(_assemble, [assembly for _, assembly in assemblies], processes, lambda a: len(a.parts) + 1)
+    try:
+        finished = finish.results()
+    except RenderProcessError:
+        finished = [None] * len(assemblies)  # each is made again here, and fails or not on its own
+    finally:
+        finish.close()
+    for (index, assembly), pdf in zip(assemblies, finished, strict=True):
+        if pdf is not None:
+            pages = assembly.front_pages + sum(part.pages for part in assembly.parts)
+            results[index] = Printed(pdf=pdf, pages=pages, processes=batch.processes, child_peak_kb=peaks,
+                                     child_private_kb=private)  # fmt: skip
+    for index, job in enumerate(jobs):
+        if results[index] is None:
+            try:
+                results[index] = print_pdf(front=job.front, body=job.body, page_numbers=job.page_numbers,
+                                           processes=processes, front_shows_page_numbers=job.front_shows_page_numbers,
+                                           cache=cache)  # fmt: skip
+            except Exception as error:  # this document fails, the others go on
+                raise_if_given_up(error)
+                results[index] = error
+    return [result if result is not None else RenderProcessError("not made") for result in results]
+
+
+def raise_if_given_up(error: Exception) -> None:
+    """A build given up (the task's soft time limit) stops every document, not only this one."""
+    try:
+        from billiard.exceptions import SoftTimeLimitExceeded
+    except ImportError:  # pragma: no cover - Celery is installed wherever packs are made
+        return
+    if isinstance(error, SoftTimeLimitExceeded):
+        raise error
+
+
+def _numbers(parts: Sequence[PartLayout], front_pages: int) -> dict[str, int]:
+    """Each body anchor's page, counting from 1, the body following a front of `front_pages`."""
+    numbers: dict[str, int] = {}
+    start = front_pages
+    for part in parts:
+        for name, index in part.anchors.items():
+            numbers.setdefault(name, start + index + 1)
+        start += part.pages
+    return numbers
 
 
 def _front_with_numbers(
     front: Callable[[Mapping[str, int] | None], str],
-    layouts: list[PartLayout],
+    layouts: Sequence[PartLayout],
     front_pages: int,
     shows_numbers: bool,
 ) -> tuple[Any, dict[str, int]]:
     for _ in range(FRONT_LAYOUT_ATTEMPTS):
-        numbers: dict[str, int] = {}
-        start = front_pages
-        for part in layouts:
-            for name, index in part.anchors.items():
-                numbers.setdefault(name, start + index + 1)
-            start += part.pages
+        numbers = _numbers(layouts, front_pages)
         document = layout(front(numbers))
         if not shows_numbers or len(document.pages) == front_pages:
             break
