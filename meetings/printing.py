@@ -1,18 +1,22 @@
 """Print documents: HTML parts laid out by WeasyPrint, several at once where the process may fork,
-joined into one PDF with "Page X of Y" stamped on every page. See docs/adr/0009.
+joined into one PDF with a stamp ("Page X of Y", and for packs the recipient) laid over every
+page. See docs/adr/0009 and 0037.
 
-WeasyPrint lays out one document on one core, and layout is nearly all of a pack's cost. So a
-document is made of a front part (the cover and contents) and body parts (runs of whole
-sections). The body parts are laid out in child processes at the same time; once their page
-counts are known, the front is laid out with real page numbers in its contents, and a
-page-number layer is laid over every page of the joined PDF with pypdf.
+WeasyPrint lays out one document on one core, and layout is nearly all of a document's cost. So
+a document is made of a front part (the cover and contents) and body parts (a pack's sections,
+each starting a page; runs of the minutes' items). The body parts are laid out in child
+processes at the same time; once their page counts are known, the front is laid out with real
+page numbers in its contents, and the parts are joined with pikepdf (qpdf), the stamp laid over
+every page as an artifact. A laid-out part is kept by its exact HTML (PartCache): the packs of
+one meeting (print_many) lay out each distinct part once, and finish each document (its front,
+stamp and join) several at once too.
 
 Children are forked (not spawned) so that WeasyPrint, already imported, is shared; they are
-handed HTML in memory and send back page counts, anchors and the PDF through a pipe. They touch
-no database and leave with os._exit, so the parent's connections are untouched. A process that
-is not single-threaded never forks (a lock held by another thread would be copied held): there,
-and where forking is switched off (PACK_RENDER_PROCESSES=1), the parts are laid out one after
-another in the same way and give the same pages.
+handed HTML (or laid-out parts) in memory and send back page counts, anchors and PDFs through a
+pipe. They touch no database and leave with os._exit, so the parent's connections are
+untouched. A process that is not single-threaded never forks (a lock held by another thread
+would be copied held): there, and where forking is switched off (PACK_RENDER_PROCESSES=1), the
+parts are laid out one after another in the same way and give the same pages.
 """
 
 from __future__ import annotations
@@ -108,6 +112,7 @@ class Printed:
     processes: int  # how many processes laid the body out at once (1: this process alone)
     child_peak_kb: list[int] = field(default_factory=list)  # each child process's peak resident size
     child_private_kb: list[int] = field(default_factory=list)  # and its own memory, not shared with this one
+    parts: int = 0  # how many body parts it was joined from (laid out here or found laid out already)
 
 
 class RenderProcessError(RuntimeError):
@@ -284,6 +289,7 @@ def print_pdf(
         processes=batch.processes,
         child_peak_kb=peaks,
         child_private_kb=private,
+        parts=len(parts),
     )
 
 
@@ -385,7 +391,7 @@ def print_many(
         if pdf is not None:
             pages = assembly.front_pages + sum(part.pages for part in assembly.parts)
             results[index] = Printed(pdf=pdf, pages=pages, processes=batch.processes, child_peak_kb=peaks,
-                                     child_private_kb=private)  # fmt: skip
+                                     child_private_kb=private, parts=len(assembly.parts))  # fmt: skip
     for index, job in enumerate(jobs):
         if results[index] is None:
             try:
@@ -467,47 +473,92 @@ def _join(
     numbers: Mapping[str, int],
     title: str | None,
 ) -> bytes:
-    """One PDF of the parts, in order, with the page numbers laid over each page (marked as an
-    artifact: not part of the text a screen reader reads), the contents' links, and one structure
-    tree made of the parts' trees (each part's Document becomes a Part), so the result stays
-    tagged."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.annotations import Link
-    from pypdf.generic import Fit
+    """One PDF of the parts, in order, with the stamp's pages laid over each page (marked as an
+    artifact: not part of the text a screen reader reads), the contents' links, the parts'
+    outlines, and one structure tree made of the parts' trees (each part's Document becomes a
+    Part), so the result stays tagged. pikepdf (qpdf) does the copying (ADR 0037)."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, Pdf
 
-    writer = PdfWriter()
-    readers = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]
-    for reader in readers:
-        writer.append(reader)
-    for page, number in zip(writer.pages, PdfWriter(clone_from=io.BytesIO(numbers_pdf)).pages, strict=True):
-        _mark_as_artifact(number)
-        page.merge_page(number)
-        page.compress_content_streams()
-    structure = _StructureJoin(writer, readers)
+    out = Pdf.new()
+    sources = [Pdf.open(io.BytesIO(pdf)) for pdf in pdfs]
+    starts = []
+    for source in sources:
+        starts.append(len(out.pages))
+        out.pages.extend(source.pages)
+    stamp = Pdf.open(io.BytesIO(numbers_pdf))
+    for page, layer in zip(out.pages, stamp.pages, strict=True):
+        _lay_over_as_artifact(out, page, out.copy_foreign(layer.as_form_xobject()))
+    structure = _StructureJoin(out, sources, starts)
     for page_index, rectangle, anchor in links:
-        annotation = writer.add_annotation(
-            page_index, Link(rect=rectangle, target_page_index=numbers[anchor] - 1, fit=Fit.fit_horizontally())
-        )
-        structure.tag_link(page_index, annotation)
+        page = out.pages[page_index].obj
+        annotation = out.make_indirect(Dictionary(
+            Type=Name.Annot, Subtype=Name.Link, Rect=Array(rectangle), Border=Array([0, 0, 0]),
+            Dest=Array([out.pages[numbers[anchor] - 1].obj, Name.FitH, None]),
+        ))  # fmt: skip
+        if "/Annots" not in page:
+            page.Annots = Array()
+        page.Annots.append(annotation)
+        structure.tag_link(page, annotation)
     structure.finish()
+    _join_outlines(out, sources, starts)
     if title:
-        writer.add_metadata({"/Title": title})
-    writer.pdf_header = PDF_VERSION
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        out.docinfo[Name.Title] = title
+    buffer = io.BytesIO()
+    out.save(buffer, min_version=PDF_VERSION.decode()[5:], object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
 
 
-def _mark_as_artifact(page: Any) -> None:
-    """Wrap a page's content in an /Artifact marked-content sequence (page furniture)."""
-    from pypdf.generic import ContentStream
+def _lay_over_as_artifact(out: Any, page: Any, form: Any) -> None:
+    """Draw a form XObject over a page's content, wrapped in an /Artifact marked-content sequence
+    (page furniture); the page's own content is wrapped in q/Q so its graphics state ends there."""
+    from pikepdf import Name
 
-    contents = page.get_contents()
-    if contents is None:
-        return
-    wrapped = ContentStream(None, None)
-    wrapped.set_data(b"/Artifact BMC\n" + contents.get_data() + b"\nEMC\n")
-    page.replace_contents(wrapped)
+    name = page.add_resource(form, Name.XObject, prefix="Stamp")
+    page.contents_add(out.make_stream(b"q\n"), prepend=True)
+    page.contents_add(out.make_stream(b"Q\n/Artifact BMC\nq " + str(name).encode() + b" Do Q\nEMC\n"), prepend=False)
+
+
+def _join_outlines(out: Any, sources: list[Any], starts: list[int]) -> None:
+    """Each part's outline (bookmarks from its headings), in order, pointing at the joined pages."""
+    from pikepdf import OutlineItem
+
+    def copy(item: Any, pages: dict[tuple[int, int], int], start: int) -> Any:
+        destination = item.destination
+        target, location = None, {}
+        if destination is not None and len(destination) >= 2 and destination[0].objgen in pages:
+            target = start + pages[destination[0].objgen]
+            if destination[1] == "/XYZ" and len(destination) >= 5:
+                location = {
+                    "page_location": "XYZ",
+                    "left": destination[2],
+                    "top": destination[3],
+                    "zoom": destination[4],
+                }
+        copied = OutlineItem(item.title, target, **location)
+        copied.is_closed = item.is_closed
+        copied.children.extend(copy(child, pages, start) for child in item.children)
+        return copied
+
+    with out.open_outline() as outline:
+        for source, start in zip(sources, starts, strict=True):
+            pages = {page.obj.objgen: index for index, page in enumerate(source.pages)}
+            with source.open_outline() as part:
+                outline.root.extend(copy(item, pages, start) for item in part.root)
+
+
+def _copied(out: Any, value: Any) -> Any:
+    """A value of another PDF copied into `out` (indirect objects through qpdf's copier, which maps
+    each to one copy: a page already copied is that page)."""
+    from pikepdf import Array, Dictionary
+
+    if getattr(value, "is_indirect", False):
+        return out.copy_foreign(value)
+    if isinstance(value, Array):
+        return Array([_copied(out, item) for item in value])
+    if isinstance(value, Dictionary):
+        return Dictionary({key: _copied(out, item) for key, item in value.items()})
+    return value
 
 
 class _StructureJoin:
@@ -515,118 +566,97 @@ class _StructureJoin:
     Document; the keys pages and annotations use to find their structure (StructParents,
     StructParent, the ParentTree) are renumbered so no two parts share one."""
 
-    def __init__(self, writer: Any, readers: list[Any]) -> None:
-        from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+    def __init__(self, out: Any, sources: list[Any], starts: list[int]) -> None:
+        from pikepdf import Array, Dictionary, Name
 
-        self.writer = writer
+        self.out = out
         self.nums: list[tuple[int, Any]] = []
-        self.document = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
-                                          NameObject("/S"): NameObject("/Document"),
-                                          NameObject("/K"): ArrayObject()})  # fmt: skip
-        self.document_ref = writer._add_object(self.document)
-        self.root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot"),
-                                      NameObject("/K"): ArrayObject([self.document_ref])})  # fmt: skip
-        self.root_ref = writer._add_object(self.root)
-        self.document[NameObject("/P")] = self.root_ref
-        self.front_catalog = readers[0].trailer["/Root"] if readers else {}
+        self.document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+        self.root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([self.document])))
+        self.document.P = self.root
+        self.front_catalog = sources[0].Root if sources else None
         self.untargeted_links: list[Any] = []  # the front's Link elements, whose annotations were taken out
         self.tagged = True
-        first_page, next_key = 0, 0
-        for number, reader in enumerate(readers):
-            pages = writer.pages[first_page : first_page + len(reader.pages)]
-            first_page += len(reader.pages)
-            tree = reader.trailer["/Root"].get("/StructTreeRoot")
+        next_key = 0
+        for number, (source, start) in enumerate(zip(sources, starts, strict=True)):
+            tree = source.Root.get("/StructTreeRoot")
             if tree is None:
                 self.tagged = False
                 continue
-            next_key = self._add_part(reader, tree.get_object(), pages, next_key, front=number == 0)
+            next_key = self._add_part(source, tree, start, next_key, front=number == 0)
         self.next_key = next_key
 
-    def _add_part(self, reader: Any, tree: Any, pages: list[Any], next_key: int, *, front: bool) -> int:
-        from pypdf.generic import NameObject, NumberObject
+    def _add_part(self, source: Any, tree: Any, start: int, next_key: int, *, front: bool) -> int:
+        from pikepdf import Array, Name
 
-        writer = self.writer
-        kids = tree["/K"]
-        kids = kids if isinstance(kids, list) else [kids]
-        for kid in kids:
-            source = kid.get_object()
-            if "/P" in source:
-                del source["/P"]  # not the part's root: it is not cloned, and the element joins ours
-            element = kid.clone(writer)  # pages already cloned by append(): /Pg points at the joined pages
-            element_object = element.get_object()
-            if element_object.get("/S") == "/Document":
-                element_object[NameObject("/S")] = NameObject("/Part")
-            element_object[NameObject("/P")] = self.document_ref
-            self.document["/K"].append(element)
+        out = self.out
+        kids = tree.K
+        for kid in kids if isinstance(kids, Array) else [kids]:
+            if "/P" in kid:
+                del kid.P  # not the part's root: it is not copied, and the element joins ours
+            element = out.copy_foreign(kid)  # pages already copied: /Pg points at the joined pages
+            if element.get("/S") == Name.Document:
+                element.S = Name.Part
+            element.P = self.document
+            self.document.K.append(element)
             if front:
-                self.untargeted_links = [link for link in _outer_links(element_object) if not _has_objr(link)]
-        parent_tree = tree["/ParentTree"].get_object()
-        entries = list(_number_tree(parent_tree))
+                self.untargeted_links = [link for link in _outer_links(element) if not _has_objr(link)]
+        entries = list(_number_tree(tree.ParentTree))
         for key, value in entries:
-            self.nums.append((next_key + key, value.clone(writer) if hasattr(value, "clone") else value))
-        for page, source_page in zip(pages, reader.pages, strict=True):
-            if "/StructParents" in source_page:  # append() leaves it out of the joined page
-                page[NameObject("/StructParents")] = NumberObject(next_key + int(source_page["/StructParents"]))
+            self.nums.append((next_key + key, _copied(out, value)))
+        for index, source_page in enumerate(source.pages):
+            page = out.pages[start + index].obj
+            if "/StructParents" in source_page.obj:
+                page.StructParents = next_key + int(source_page.obj.StructParents)
             for annotation in page.get("/Annots", None) or []:
-                annotation = annotation.get_object()
                 if "/StructParent" in annotation:
-                    annotation[NameObject("/StructParent")] = NumberObject(next_key + int(annotation["/StructParent"]))
+                    annotation.StructParent = next_key + int(annotation.StructParent)
         return next_key + (max((key for key, _ in entries), default=-1) + 1)
 
-    def tag_link(self, page_index: int, annotation: Any) -> None:
+    def tag_link(self, page: Any, annotation: Any) -> None:
         """A contents link added to the joined PDF: its annotation joins the front's Link element for
         that entry (in order), or, failing that, a Link element of its own."""
-        from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+        from pikepdf import Array, Dictionary, Name
 
-        writer = self.writer
-        annotation_ref = annotation.indirect_reference
-        page_ref = writer.pages[page_index].indirect_reference
-        reference = DictionaryObject({NameObject("/Type"): NameObject("/OBJR"), NameObject("/Obj"): annotation_ref,
-                                      NameObject("/Pg"): page_ref})  # fmt: skip
+        reference = Dictionary(Type=Name.OBJR, Obj=annotation, Pg=page)
         if self.untargeted_links:
             element = self.untargeted_links.pop(0)
             kids = element.get("/K")
-            kids = ArrayObject(kids if isinstance(kids, list) else ([kids] if kids is not None else []))
+            kids = Array(list(kids) if isinstance(kids, Array) else ([kids] if kids is not None else []))
             kids.append(reference)
-            element[NameObject("/K")] = kids
-            element_ref = element.indirect_reference
+            element.K = kids
         else:
-            element = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
-                                        NameObject("/S"): NameObject("/Link"), NameObject("/Pg"): page_ref,
-                                        NameObject("/P"): self.document_ref,
-                                        NameObject("/K"): ArrayObject([reference])})  # fmt: skip
-            element_ref = writer._add_object(element)
-            self.document["/K"].append(element_ref)
-        annotation[NameObject("/StructParent")] = NumberObject(self.next_key)
-        self.nums.append((self.next_key, element_ref))
+            element = self.out.make_indirect(
+                Dictionary(Type=Name.StructElem, S=Name.Link, Pg=page, P=self.document, K=Array([reference]))
+            )
+            self.document.K.append(element)
+        annotation.StructParent = self.next_key
+        self.nums.append((self.next_key, element))
         self.next_key += 1
 
     def finish(self) -> None:
-        from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, NumberObject
+        from pikepdf import Array, Dictionary, Name
 
         if not self.tagged:
             return  # a part was untagged: claim nothing
-        nums = ArrayObject()
+        nums = Array()
         for key, value in sorted(self.nums, key=lambda entry: entry[0]):
-            nums.extend([NumberObject(key), value])
-        parent_tree = DictionaryObject({NameObject("/Nums"): nums})
-        self.root[NameObject("/ParentTree")] = self.writer._add_object(parent_tree)
-        self.root[NameObject("/ParentTreeNextKey")] = NumberObject(self.next_key)
-        catalog = self.writer._root_object
-        catalog[NameObject("/StructTreeRoot")] = self.root_ref
-        catalog[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
-        catalog[NameObject("/ViewerPreferences")] = DictionaryObject(
-            {NameObject("/DisplayDocTitle"): BooleanObject(True)}
-        )
+            nums.append(key)
+            nums.append(value)
+        self.root.ParentTree = self.out.make_indirect(Dictionary(Nums=nums))
+        self.root.ParentTreeNextKey = self.next_key
+        catalog = self.out.Root
+        catalog.StructTreeRoot = self.root
+        catalog.MarkInfo = Dictionary(Marked=True)
+        catalog.ViewerPreferences = Dictionary(DisplayDocTitle=True)
         # The front's language and XMP metadata (its title, and that it is PDF/UA) are the document's.
         for key in ("/Lang", "/Metadata"):
-            if key in self.front_catalog:
-                catalog[NameObject(key)] = self.front_catalog.raw_get(key).clone(self.writer)
+            if self.front_catalog is not None and key in self.front_catalog:
+                catalog[Name(key)] = _copied(self.out, self.front_catalog[Name(key)])
 
 
 def _number_tree(node: Any) -> Any:
     """(key, value) of a PDF number tree, leaves and kids alike."""
-    node = node.get_object()
     nums = node.get("/Nums")
     if nums is not None:
         for index in range(0, len(nums), 2):
@@ -638,20 +668,20 @@ def _number_tree(node: Any) -> Any:
 def _outer_links(element: Any) -> Any:
     """The Link elements under a structure element, in document order, leaving out those inside
     another Link (a link's leader and page number are Links of their own inside it)."""
-    if element.get("/S") == "/Link":
+    from pikepdf import Array, Dictionary, Name
+
+    if element.get("/S") == Name.Link:
         yield element
         return
     kids = element.get("/K")
-    for kid in kids if isinstance(kids, list) else [kids]:
-        if kid is None or not hasattr(kid, "get_object"):
-            continue  # a marked-content id: text, not an element
-        child = kid.get_object()
-        if hasattr(child, "get") and "/S" in child:
-            yield from _outer_links(child)
+    for kid in kids if isinstance(kids, Array) else [kids]:
+        if isinstance(kid, Dictionary) and "/S" in kid:  # not a marked-content id (text)
+            yield from _outer_links(kid)
 
 
 def _has_objr(element: Any) -> bool:
+    from pikepdf import Array, Dictionary, Name
+
     kids = element.get("/K")
-    kids = kids if isinstance(kids, list) else [kids]
-    return any(hasattr(kid, "get_object") and getattr(kid.get_object(), "get", lambda _k: None)("/Type") == "/OBJR"
-               for kid in kids)  # fmt: skip
+    kids = kids if isinstance(kids, Array) else [kids]
+    return any(isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR for kid in kids)
