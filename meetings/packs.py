@@ -163,7 +163,7 @@ def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
 
 def pack_print_job(pack: MeetingPack, context: dict[str, Any]) -> PrintJob:
     """What a pack or minutes is laid out from: a front part for its recipient, the body parts, and
-    the stamp laid over every page (the recipient line, the watermark and "Page X of Y").
+    what is laid over every page: "Page X of Y", and the stamp (the recipient line and watermark).
 
     A meeting pack's body parts name nobody and start a page each (the agenda, with the
     attendance once held; each item; the action log), so each is laid out on its own and a part
@@ -200,14 +200,15 @@ def pack_print_job(pack: MeetingPack, context: dict[str, Any]) -> PrintJob:
         entries = [{"label": label, "anchor": anchor, "page": pages.get(anchor)} for label, anchor in contents]
         return render_to_string(front_template, {**context, "contents": entries})
 
-    def stamp(total: int) -> str:
-        return render_to_string("packs/stamp.html", {**context, "numbers": range(1, total + 1), "total": total})
+    def page_numbers(total: int) -> str:
+        return render_to_string("packs/page_numbers.html", {"numbers": range(1, total + 1), "total": total})
 
     return PrintJob(
         front=front,
         body=[render_to_string("packs/body.html", {**shared, "sections": part}) for part in parts],
-        page_numbers=stamp,
+        page_numbers=page_numbers,
         front_shows_page_numbers=bool(contents),
+        stamp=lambda: render_to_string("packs/stamp.html", context),
     )
 
 
@@ -221,6 +222,7 @@ def pack_document(pack: MeetingPack, context: dict[str, Any], cache: PartCache |
         processes=settings.PACK_RENDER_PROCESSES,
         front_shows_page_numbers=job.front_shows_page_numbers,
         cache=cache,
+        stamp=job.stamp,
     )
 
 

@@ -265,12 +265,14 @@ def print_pdf(
     processes: int,
     front_shows_page_numbers: bool = True,
     cache: PartCache | None = None,
+    stamp: Callable[[], str] | None = None,
 ) -> Printed:
     """Lay out and join: `front(None)` is the front part before page numbers are known and
     `front(numbers)` after (numbers maps each body anchor to its page, counting from 1); `body`
     is the body parts' HTML, in order; `page_numbers(total)` is a document of `total` pages
     (the stamp: page numbers and whatever else is laid over every page), laid over the joined
-    pages. Body parts found in `cache` are not laid out again; those laid out are added to it."""
+    pages; `stamp()`, if given, is a one-page document laid over every page too (what names the
+    recipient). Body parts found in `cache` are not laid out again; those laid out are added to it."""
     cache = {} if cache is None else cache
     wanted = list(dict.fromkeys(html for html in body if html not in cache))
     batch = _AtOnce(lay_out_part, wanted, processes, len)
@@ -284,7 +286,7 @@ def print_pdf(
     front_document, numbers = _front_with_numbers(front, parts, front_pages, front_shows_page_numbers)
     peaks, private = batch.peaks()
     return Printed(
-        pdf=_finish(front_document, numbers, parts, page_numbers),
+        pdf=_finish(front_document, numbers, parts, page_numbers, stamp() if stamp else None),
         pages=len(front_document.pages) + sum(part.pages for part in parts),
         processes=batch.processes,
         child_peak_kb=peaks,
@@ -294,15 +296,20 @@ def print_pdf(
 
 
 def _finish(
-    front_document: Any, numbers: dict[str, int], parts: Sequence[LaidOut], page_numbers: Callable[[int], str]
+    front_document: Any,
+    numbers: dict[str, int],
+    parts: Sequence[LaidOut],
+    page_numbers: Callable[[int], str],
+    stamp_html: str | None,
 ) -> bytes:
-    """The front laid out with its page numbers, the body parts and the stamp, joined."""
+    """The front laid out with its page numbers, the body parts, the page numbers and the stamp, joined."""
     total = len(front_document.pages) + sum(part.pages for part in parts)
     to_body = _take_links_to(front_document, numbers)
     front_pdf = tagged_pdf(front_document)
     title = front_document.metadata.title
     numbers_pdf = layout(page_numbers(total)).write_pdf()
-    return _join([front_pdf, *(part.pdf for part in parts)], numbers_pdf, to_body, numbers, title)
+    stamp_pdf = layout(stamp_html).write_pdf() if stamp_html else None
+    return _join([front_pdf, *(part.pdf for part in parts)], numbers_pdf, to_body, numbers, title, stamp_pdf)
 
 
 @dataclass
@@ -313,6 +320,7 @@ class PrintJob:
     body: Sequence[str]
     page_numbers: Callable[[int], str]
     front_shows_page_numbers: bool = True
+    stamp: Callable[[], str] | None = None
 
 
 @dataclass
@@ -323,7 +331,8 @@ class _Assembly:
     front_pages: int
     numbers: dict[str, int]
     parts: list[LaidOut]
-    stamp_html: str
+    numbers_html: str
+    stamp_html: str | None
 
 
 def _assemble(assembly: _Assembly) -> bytes | None:
@@ -332,7 +341,9 @@ def _assemble(assembly: _Assembly) -> bytes | None:
     document = layout(assembly.front_html)
     if len(document.pages) != assembly.front_pages:
         return None
-    return _finish(document, assembly.numbers, assembly.parts, lambda _total: assembly.stamp_html)
+    return _finish(
+        document, assembly.numbers, assembly.parts, lambda _total: assembly.numbers_html, assembly.stamp_html
+    )
 
 
 def print_many(
@@ -373,7 +384,8 @@ def print_many(
             front_pages = cache[front_none].pages
             numbers = _numbers(parts, front_pages)
             total = front_pages + sum(part.pages for part in parts)
-            assembly = _Assembly(job.front(numbers), front_pages, numbers, parts, job.page_numbers(total))
+            stamp = job.stamp() if job.stamp else None
+            assembly = _Assembly(job.front(numbers), front_pages, numbers, parts, job.page_numbers(total), stamp)
         except Exception as error:  # this document fails, the others go on
             raise_if_given_up(error)
             results.append(error)
@@ -397,7 +409,7 @@ def print_many(
             try:
                 results[index] = print_pdf(front=job.front, body=job.body, page_numbers=job.page_numbers,
                                            processes=processes, front_shows_page_numbers=job.front_shows_page_numbers,
-                                           cache=cache)  # fmt: skip
+                                           cache=cache, stamp=job.stamp)  # fmt: skip
             except Exception as error:  # this document fails, the others go on
                 raise_if_given_up(error)
                 results[index] = error
@@ -472,11 +484,13 @@ def _join(
     links: list[tuple[int, list[float], str]],
     numbers: Mapping[str, int],
     title: str | None,
+    stamp_pdf: bytes | None = None,
 ) -> bytes:
-    """One PDF of the parts, in order, with the stamp's pages laid over each page (marked as an
-    artifact: not part of the text a screen reader reads), the contents' links, the parts'
-    outlines, and one structure tree made of the parts' trees (each part's Document becomes a
-    Part), so the result stays tagged. pikepdf (qpdf) does the copying (ADR 0037)."""
+    """One PDF of the parts, in order, with the page numbers' pages and the stamp's one page laid
+    over each page (marked as an artifact: not part of the text a screen reader reads), the
+    contents' links, the parts' outlines, and one structure tree made of the parts' trees (each
+    part's Document becomes a Part), so the result stays tagged. pikepdf (qpdf) does the copying
+    (ADR 0037)."""
     import pikepdf
     from pikepdf import Array, Dictionary, Name, Pdf
 
@@ -486,9 +500,11 @@ def _join(
     for source in sources:
         starts.append(len(out.pages))
         out.pages.extend(source.pages)
-    stamp = Pdf.open(io.BytesIO(numbers_pdf))
-    for page, layer in zip(out.pages, stamp.pages, strict=True):
-        _lay_over_as_artifact(out, page, out.copy_foreign(layer.as_form_xobject()))
+    page_numbers = Pdf.open(io.BytesIO(numbers_pdf))
+    stamp_source = Pdf.open(io.BytesIO(stamp_pdf)) if stamp_pdf else None  # held open while copied from
+    stamp = out.copy_foreign(stamp_source.pages[0].as_form_xobject()) if stamp_source else None
+    for page, layer in zip(out.pages, page_numbers.pages, strict=True):
+        _lay_over_as_artifact(out, page, [out.copy_foreign(layer.as_form_xobject()), *([stamp] if stamp else [])])
     structure = _StructureJoin(out, sources, starts)
     for page_index, rectangle, anchor in links:
         page = out.pages[page_index].obj
@@ -509,14 +525,15 @@ def _join(
     return buffer.getvalue()
 
 
-def _lay_over_as_artifact(out: Any, page: Any, form: Any) -> None:
-    """Draw a form XObject over a page's content, wrapped in an /Artifact marked-content sequence
+def _lay_over_as_artifact(out: Any, page: Any, forms: list[Any]) -> None:
+    """Draw form XObjects over a page's content, wrapped in an /Artifact marked-content sequence
     (page furniture); the page's own content is wrapped in q/Q so its graphics state ends there."""
     from pikepdf import Name
 
-    name = page.add_resource(form, Name.XObject, prefix="Stamp")
+    names = [page.add_resource(form, Name.XObject, prefix="Stamp") for form in forms]
+    drawn = b"".join(b"q " + str(name).encode() + b" Do Q\n" for name in names)
     page.contents_add(out.make_stream(b"q\n"), prepend=True)
-    page.contents_add(out.make_stream(b"Q\n/Artifact BMC\nq " + str(name).encode() + b" Do Q\nEMC\n"), prepend=False)
+    page.contents_add(out.make_stream(b"Q\n/Artifact BMC\n" + drawn + b"EMC\n"), prepend=False)
 
 
 def _join_outlines(out: Any, sources: list[Any], starts: list[int]) -> None:
