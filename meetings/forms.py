@@ -350,6 +350,7 @@ class ItemMinutesForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select what the panel decided"},
     )
+    decision.reveals = (AgendaItem.Decision.CLOSE, AgendaItem.Decision.REFER_ELSEWHERE)  # decision_reveals.html
     # Revealed by the decision it belongs to (GOV.UK conditional radios); saved as the item's decision_detail.
     decision_detail = forms.CharField(
         label="Why is the case closed?",

@@ -40,6 +40,7 @@ class TriageForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select your decision", "invalid_choice": "Select your decision"},
     )
+    decision.reveals = (EXISTING, INFORMATION, DECLINE)  # each reveals its own questions (triage_reveals.html)
     existing_case = forms.ChoiceField(
         label="Which case should it join?",
         required=False,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cmarac.reports.figures import SMALL, for_sharing, partnership_report, report_tables
+from cmarac.reports.figures import HIDDEN, SMALL, Row, Table, for_sharing, partnership_report, report_tables, suppress
 from cmarac.reports.periods import quarter_period
 from meetings.models import Meeting
 from referrals.models import Referral
@@ -215,3 +215,65 @@ def test_the_year_counts_both_quarters(history) -> None:
     year = tables(dates_period(date(2026, 1, 1), date(2026, 6, 30)))
     assert rows(year["referrals-by-agency"])["Total"] == [7, 4, 1, 1, 1, 1, 1]
     assert Referral.objects.exclude(status="draft").count() == 7
+
+
+def _table(rows: dict[str, list], *, total: bool = True, sums=()) -> Table:
+    lines = [Row(label, values) for label, values in rows.items()]
+    width = len(next(iter(rows.values())))
+    sums_down = Row("Total", [sum(line.values[i] for line in lines) for i in range(width)])
+    return Table(
+        key="t", title="T", caption="T", row_heading="Agency", columns=[f"c{i}" for i in range(width)],
+        rows=lines, total=sums_down if total else None, sums=sums,
+    )  # fmt: skip
+
+
+def _cannot_be_worked_out(shared: Table, original: Table) -> None:
+    """No hidden count is the only hidden one in a sum that is shown."""
+    from cmarac.reports.figures import _sums
+
+    grid = [line.values for line in [*shared.rows, shared.total]]
+    hidden = {(r, c) for r, values in enumerate(grid) for c, v in enumerate(values) if v in (SMALL, HIDDEN)}
+    original_grid = [line.values for line in [*original.rows, original.total]]
+    for parts, whole in _sums(original, original_grid):
+        if whole not in hidden:
+            assert len([cell for cell in parts if cell in hidden]) != 1, (parts, whole)
+
+
+def test_a_small_count_cannot_be_worked_out_from_a_column_total() -> None:
+    table = _table({"Police": [3], "Housing": [12], "Council": [7]})
+    shared = suppress(table)
+    assert [line.values for line in shared.rows] == [[SMALL], [12], [HIDDEN]]  # the next smallest goes too
+    assert shared.total.values == [22]
+    _cannot_be_worked_out(shared, table)
+
+
+def test_a_small_count_cannot_be_worked_out_from_a_row_whole() -> None:
+    # Received = accepted + declined: with "Received" shown, a lone small "Declined" is given away.
+    table = _table({"Police": [9, 6, 3], "Housing": [20, 10, 10]}, sums=((0, (1, 2)),))
+    shared = suppress(table)
+    _cannot_be_worked_out(shared, table)
+    police = shared.rows[0].values
+    assert police[2] == SMALL
+    assert police[1] == HIDDEN
+    assert shared.rows[1].values[0] == 20  # nothing to protect in this row's whole
+
+
+def test_with_nothing_else_to_hide_the_sum_itself_is_hidden() -> None:
+    table = _table({"Police": [3], "Housing": [0]})
+    shared = suppress(table)
+    assert [line.values for line in shared.rows] == [[SMALL], [0]]
+    assert shared.total.values == [SMALL]  # 3 is itself small
+
+
+def test_secondary_suppression_settles_across_rows_and_columns() -> None:
+    table = _table(
+        {"Police": [9, 6, 3], "Housing": [15, 8, 7], "Council": [30, 20, 10], "Fire": [12, 12, 0]},
+        sums=((0, (1, 2)),),
+    )
+    shared = suppress(table)
+    _cannot_be_worked_out(shared, table)
+    # A shown value is the true count; a hidden one is only ever one of the two markers.
+    for original, line in zip([*table.rows, table.total], [*shared.rows, shared.total], strict=True):
+        for value, shown in zip(original.values, line.values, strict=True):
+            assert shown in (value, SMALL, HIDDEN)
+            assert shown != SMALL or 0 < value < 5

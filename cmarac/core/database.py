@@ -9,7 +9,12 @@ younger one (ADR 0011, ADR 0016).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.db import migrations
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 # Append-only for the application (but for the retention purge): the audit trail and its seals.
 APPEND_ONLY_TABLES = ("auditlog_logentry", "audit_seal")
@@ -61,3 +66,18 @@ def grant_app_access(connection: BaseDatabaseWrapper, role: str, *, password: st
         ]
         for statement in statements:
             cursor.execute(statement)
+
+
+def postgresql_only(forwards: str, backwards: str) -> migrations.RunPython:
+    """A migration step of raw SQL (triggers, functions) that only PostgreSQL has: run there, and a
+    no-op on SQLite, whose tests rely on the service's own checks instead. The SQL is executed
+    without parameters, so a % in it is literal."""
+
+    def run(sql: str) -> Callable[[Any, BaseDatabaseSchemaEditor], None]:
+        def step(apps: Any, schema_editor: BaseDatabaseSchemaEditor) -> None:
+            if schema_editor.connection.vendor == "postgresql":
+                schema_editor.execute(sql, params=None)
+
+        return step
+
+    return migrations.RunPython(run(forwards), run(backwards))

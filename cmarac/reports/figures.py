@@ -40,6 +40,8 @@ HELD = (Meeting.Status.HELD, Meeting.Status.MINUTES_APPROVED)
 NO_AGENCY = "Agency not recorded"
 NOT_RECORDED = "Not recorded"
 SMALL = "fewer than 5"
+# A count of 5 or more hidden because, with the totals shown, it would give away a small number.
+HIDDEN = "not shown (protects a small number)"
 # Counts from 1 to this are shown as SMALL in outputs made for sharing.
 SMALLEST_SHOWN = 5
 
@@ -73,6 +75,9 @@ class Table:
     chart_column: int | None = 0  # the column drawn as bars (None: no chart)
     notes: list[str] = field(default_factory=list)
     suppressed: bool = False
+    # Columns that are the sum of other columns in every row, as (whole, parts): "Received" is
+    # accepted + declined + more information + waiting. Suppression must know them (suppress()).
+    sums: tuple[tuple[int, tuple[int, ...]], ...] = ()
 
     def header(self) -> list[str]:
         return [self.row_heading, *self.columns]
@@ -99,24 +104,70 @@ def is_small(value: object) -> bool:
 
 def suppress(table: Table) -> Table:
     """The table for sharing: every count from 1 to 4 (totals included) becomes "fewer than 5",
-    and a rate whose part or whole is such a count is not shown."""
+    and a rate whose part or whole is such a count is not shown.
 
-    def cell(value: int | str | Rate) -> int | str | Rate:
-        if is_small(value):
+    Then secondary suppression: where a sum is shown (a column's total, or a row's whole such as
+    "Received") and exactly one of the counts that make it up is hidden, that count could be
+    worked out by subtraction; so the smallest other non-zero count in the sum is hidden too (or
+    the sum itself, if there is none), until no hidden count can be worked out from one sum."""
+    grid = [list(line.values) for line in [*table.rows, *([table.total] if table.total else [])]]
+    small = {(r, c) for r, values in enumerate(grid) for c, value in enumerate(values) if is_small(value)}
+    hidden = set(small)
+    groups = _sums(table, grid)
+    changed = True
+    while changed:
+        changed = False
+        for parts, whole in groups:
+            hidden_parts = [cell for cell in parts if cell in hidden]
+            if whole in hidden or len(hidden_parts) != 1:
+                continue
+            shown = [cell for cell in parts if cell not in hidden and grid[cell[0]][cell[1]] > 0]
+            hidden.add(min(shown, key=lambda cell: grid[cell[0]][cell[1]]) if shown else whole)
+            changed = True
+
+    def cell(r: int, c: int, value: int | str | Rate) -> int | str | Rate:
+        if (r, c) in small:
             return SMALL
+        if (r, c) in hidden:
+            return HIDDEN
         if isinstance(value, Rate) and (is_small(value.part) or is_small(value.whole)):
             return "not shown (fewer than 5 cases)"
         return value
 
-    def row(line: Row) -> Row:
-        return Row(line.label, [cell(value) for value in line.values])
-
+    lines = [Row(line.label, [cell(r, c, v) for c, v in enumerate(line.values)])
+             for r, line in enumerate([*table.rows, *([table.total] if table.total else [])])]  # fmt: skip
     return replace(
         table,
-        rows=[row(line) for line in table.rows],
-        total=row(table.total) if table.total else None,
+        rows=lines[: len(table.rows)],
+        total=lines[-1] if table.total else None,
         suppressed=True,
     )
+
+
+Cell = tuple[int, int]
+
+
+def _sums(table: Table, grid: list[list[int | str | Rate]]) -> list[tuple[list[Cell], Cell]]:
+    """Every sum a reader can see in the table, as (the cells added up, the cell of their sum):
+    each column down to its total, and each row's declared wholes. Only whole numbers count."""
+
+    def counts(cells: list[Cell]) -> bool:
+        return all(isinstance(grid[r][c], int) and not isinstance(grid[r][c], bool) for r, c in cells)
+
+    found: list[tuple[list[Cell], Cell]] = []
+    width = len(table.columns)
+    if table.total is not None:
+        last = len(grid) - 1
+        for c in range(width):
+            parts = [(r, c) for r in range(last)]
+            if counts([*parts, (last, c)]):
+                found.append((parts, (last, c)))
+    for whole, part_columns in table.sums:
+        for r in range(len(grid)):
+            parts = [(r, c) for c in part_columns]
+            if counts([*parts, (r, whole)]):
+                found.append((parts, (r, whole)))
+    return found
 
 
 def _local_date(moment):
@@ -182,6 +233,7 @@ def referral_tables(period: Period) -> list[Table]:
         caption="Referrals received in the period, by referring agency and what was decided",
         row_heading="Referring agency",
         columns=REFERRAL_COLUMNS,
+        sums=((0, (1, 2, 3, 4)),),  # received: accepted, declined, more information, waiting
         rows=rows,
         total=_total(rows, len(REFERRAL_COLUMNS)),
         notes=["Late: submitted after the deadline for the next meeting. Accepted as urgent: a late referral the "
@@ -314,6 +366,7 @@ def case_tables(period: Period) -> list[Table]:
             caption="Cases closed in the period: risk level when opened (rows) and when closed (columns)",
             row_heading="Risk at referral",
             columns=[f"{RISK_LABELS[level]} at closure" for level in RISK_ORDER] + ["Closed"],
+            sums=((len(RISK_ORDER), tuple(range(len(RISK_ORDER)))),),
             rows=closure_rows,
             total=_total(closure_rows, len(RISK_ORDER) + 1),
             chart_column=None,
@@ -415,6 +468,7 @@ def action_table(period: Period, today) -> Table:
         caption="Actions set in the period, by owning agency and what became of them",
         row_heading="Owning agency",
         columns=ACTION_COLUMNS,
+        sums=((0, (1, 2, 3, 4, 5)),),  # set: every outcome, the open ones included
         rows=table_rows,
         total=_total(table_rows, len(ACTION_COLUMNS)),
         notes=["On time: completed on or before the due date (the last one, if it was carried forward). Not "
@@ -468,6 +522,7 @@ def meeting_tables(period: Period) -> list[Table]:
             "what they hold before the meeting",
             row_heading="Agency",
             columns=["Invitations", "Shared before the meeting", "Not shared before the meeting"],
+            sums=((0, (1, 2)),),
             rows=information_rows,
             total=_total(information_rows, 3),
             chart_column=1,

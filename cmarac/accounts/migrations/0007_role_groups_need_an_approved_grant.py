@@ -10,6 +10,8 @@ Not on SQLite, which is for development only.
 
 from django.db import migrations
 
+from cmarac.core.database import postgresql_only
+
 ROLE_BY_GROUP = {
     "Role: Coordinator": "coordinator",
     "Role: Co-chair": "co-chair",
@@ -55,17 +57,7 @@ DROP FUNCTION IF EXISTS cmarac_role_group_needs_a_grant();
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0006_recovery_codes_stored_as_digests")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [postgresql_only(CREATE, DROP)]

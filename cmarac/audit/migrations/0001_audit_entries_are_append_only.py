@@ -6,6 +6,8 @@ development only. The app and the admin offer no way to edit entries on either.
 
 from django.db import migrations
 
+from cmarac.core.database import postgresql_only
+
 CREATE = """
 CREATE OR REPLACE FUNCTION cmarac_audit_entries_are_append_only() RETURNS trigger AS $$
 BEGIN
@@ -23,17 +25,7 @@ DROP FUNCTION IF EXISTS cmarac_audit_entries_are_append_only();
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("auditlog", "0017_add_actor_email")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [postgresql_only(CREATE, DROP)]

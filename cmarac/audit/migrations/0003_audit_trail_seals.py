@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from cmarac.core.database import postgresql_only
+
 # Seals are append-only like the entries they seal (the function comes from 0001).
 CREATE = """
 CREATE TRIGGER audit_seal_append_only
@@ -9,16 +11,6 @@ CREATE TRIGGER audit_seal_append_only
     FOR EACH ROW EXECUTE FUNCTION cmarac_audit_entries_are_append_only();
 """
 DROP = "DROP TRIGGER IF EXISTS audit_seal_append_only ON audit_seal;"
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
 
 
 class Migration(migrations.Migration):
@@ -52,5 +44,5 @@ class Migration(migrations.Migration):
                 'ordering': ['position'],
             },
         ),
-        migrations.RunPython(forwards, backwards),
+        postgresql_only(CREATE, DROP),
     ]
