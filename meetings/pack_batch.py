@@ -39,14 +39,12 @@ def meeting_pack_recipients(meeting: Meeting) -> list[User]:
     is both is listed once. By name."""
     invited = Agency.objects.filter(
         is_active=True, pk__in=AgendaInvitation.objects.filter(item__meeting=meeting).values("agency_id")
-    ).select_related("lead", "deputy")
-    chosen: set[int] = set()
-    for agency in invited:
-        for person in (agency.lead, agency.deputy):
-            if person is not None and person.is_active:
-                chosen.add(person.pk)
-                break
-    people = User.objects.filter(is_active=True).filter(Q(groups__name=Role.CO_CHAIR.group_name) | Q(pk__in=chosen))
+    )
+    leads = invited.filter(lead__is_active=True).values("lead_id")
+    deputies = invited.exclude(lead__is_active=True).filter(deputy__is_active=True).values("deputy_id")
+    people = User.objects.filter(is_active=True).filter(
+        Q(groups__name=Role.CO_CHAIR.group_name) | Q(pk__in=leads) | Q(pk__in=deputies)
+    )  # one query
     return list(people.distinct().select_related("agency").order_by("full_name", "pk"))
 
 

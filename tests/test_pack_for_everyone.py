@@ -107,6 +107,15 @@ def test_who_gets_a_pack_for_the_whole_meeting(
     assert fire_lead not in meeting_pack_recipients(meeting)
 
 
+def test_an_agency_whose_lead_has_left_gets_its_deputys_pack(agenda, housing_lead, housing_deputy) -> None:
+    meeting, _ = agenda
+    housing_lead.is_active = False
+    housing_lead.save(update_fields=["is_active"])
+    people = meeting_pack_recipients(meeting)
+    assert housing_deputy in people
+    assert housing_lead not in people
+
+
 def test_the_coordinator_is_told_who_gets_one_before_making_them(agenda, coordinator) -> None:
     meeting, _ = agenda
     page = signed_in(coordinator).get(page_url(meeting)).content.decode()
