@@ -454,6 +454,7 @@ PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
 PACK_RENDER_PROCESSES = max(1, env_int("PACK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)))
 CELERY_TASK_ROUTES = {
     "meetings.build_pack": {"queue": "packs"},
+    "meetings.build_packs": {"queue": "packs"},
     "governance.build_subject_access_export": {"queue": "packs"},
 }
 # A pack worker killed mid-build leaves its message unacknowledged, so another worker builds it;

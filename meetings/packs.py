@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,11 +31,13 @@ from cmarac.cases.models import Case, CaseSubject
 from cmarac.core.files import delete_private_file, private_storage, save_private_file
 from cmarac.outbox.services import outbox_enqueue
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
-from meetings.printing import Printed, print_pdf, split_evenly
+from meetings.printing import PartCache, Printed, PrintJob, print_pdf, split_evenly
 from meetings.selectors import attach_corrections, meeting_attendance, minutes_for
 from referrals.models import Referral, ReferralAnswer
 
 logger = logging.getLogger(__name__)
+
+PackMaker = Callable[["MeetingPack", datetime], tuple[dict[str, Any], Printed]]
 
 
 def may_request_pack(user: User, meeting: Meeting) -> bool:
@@ -159,8 +161,14 @@ def pack_context(pack: MeetingPack, now: datetime) -> dict[str, Any]:
     }
 
 
-def pack_document(pack: MeetingPack, context: dict[str, Any]) -> Printed:
-    """Lay out a pack or minutes: a front part, then the sections in runs laid out at once."""
+def pack_print_job(pack: MeetingPack, context: dict[str, Any]) -> PrintJob:
+    """What a pack or minutes is laid out from: a front part for its recipient, the body parts, and
+    what is laid over every page: "Page X of Y", and the stamp (the recipient line and watermark).
+
+    A meeting pack's body parts name nobody and start a page each (the agenda, with the
+    attendance once held; each item; the action log), so each is laid out on its own and a part
+    with the same HTML is the same pages in everyone's pack (ADR 0037). The minutes' items run on
+    without page breaks, so they are laid out in runs, as many as there are render processes."""
     meeting, items = context["meeting"], context["items"]
     minutes = pack.kind == MeetingPack.Kind.MINUTES
     title = f"{'Minutes' if minutes else 'Meeting pack'}: {date_format(timezone.localtime(meeting.starts_at), 'j F Y')}"
@@ -170,39 +178,63 @@ def pack_document(pack: MeetingPack, context: dict[str, Any]) -> Printed:
         sections = [render_to_string("packs/sections/minutes_item.html", {**context, "item": item, "number": n})
                     for n, item in numbered]  # fmt: skip
         contents: list[tuple[str, str]] = []
+        parts = split_evenly(sections, settings.PACK_RENDER_PROCESSES)
     else:
         front_template = "packs/meeting_pack.html"
-        sections = [render_to_string("packs/sections/agenda.html", context)]
+        opening = [render_to_string("packs/sections/agenda.html", context)]
         contents = [("Agenda", "agenda")]
         if context["attendance"]:
-            sections.insert(0, render_to_string("packs/sections/attendance.html", context))
+            opening.insert(0, render_to_string("packs/sections/attendance.html", context))
             contents.insert(0, ("Attendance", "attendance"))
+        parts = [opening]  # the attendance and the agenda run on: one part
         for n, item in numbered:
-            sections.append(render_to_string("packs/sections/item.html", {**context, "item": item, "number": n}))
+            # The recipient's own numbering is in the contents and the agenda, not the section.
+            parts.append([render_to_string("packs/sections/item.html", {**context, "item": item})])
             contents.append((f"{n}. {item.case.reference}: {item.get_item_type_display()}", f"item-{item.pk}"))
-        sections.append(render_to_string("packs/sections/action_log.html", context))
+        parts.append([render_to_string("packs/sections/action_log.html", context)])
         contents.append(("Action log", "action-log"))
+    shared = {"title": title}  # nothing about the recipient
 
     def front(numbers: Mapping[str, int] | None) -> str:
         pages = numbers or {}
         entries = [{"label": label, "anchor": anchor, "page": pages.get(anchor)} for label, anchor in contents]
         return render_to_string(front_template, {**context, "contents": entries})
 
-    processes = settings.PACK_RENDER_PROCESSES
-    runs = split_evenly(sections, processes)
-    return print_pdf(
+    def page_numbers(total: int) -> str:
+        return render_to_string("packs/page_numbers.html", {"numbers": range(1, total + 1), "total": total})
+
+    return PrintJob(
         front=front,
-        body=[render_to_string("packs/body.html", {**context, "title": title, "sections": run}) for run in runs],
-        page_numbers=lambda total: render_to_string(
-            "packs/page_numbers.html", {"numbers": range(1, total + 1), "total": total}
-        ),
-        processes=processes,
+        body=[render_to_string("packs/body.html", {**shared, "sections": part}) for part in parts],
+        page_numbers=page_numbers,
         front_shows_page_numbers=bool(contents),
+        stamp=lambda: render_to_string("packs/stamp.html", context),
     )
 
 
-def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
-    """Make the PDF (called by the task). A failure is recorded, and the half-made file removed."""
+def pack_document(pack: MeetingPack, context: dict[str, Any], cache: PartCache | None = None) -> Printed:
+    """Lay out a pack or minutes: a front part, then the body parts at once, then the stamp."""
+    job = pack_print_job(pack, context)
+    return print_pdf(
+        front=job.front,
+        body=job.body,
+        page_numbers=job.page_numbers,
+        processes=settings.PACK_RENDER_PROCESSES,
+        front_shows_page_numbers=job.front_shows_page_numbers,
+        cache=cache,
+        stamp=job.stamp,
+    )
+
+
+def pack_make(pack: MeetingPack, now: datetime) -> tuple[dict[str, Any], Printed]:
+    """What the pack holds (its context: the items the recipient may see) and the PDF made of it."""
+    context = pack_context(pack, now)
+    return context, pack_document(pack, context)
+
+
+def pack_build(pack_id: str, *, now: datetime | None = None, make: PackMaker | None = None) -> MeetingPack:
+    """Make the PDF (called by the task). A failure is recorded, and the half-made file removed.
+    `make` gives the context and the PDF (a meeting's packs made at once: meetings/pack_batch.py)."""
     pack = MeetingPack.objects.select_related("meeting", "recipient__agency", "made_by").get(pk=pack_id)
     unfinished = (MeetingPack.Status.QUEUED, MeetingPack.Status.BUILDING)
     if pack.status not in unfinished:
@@ -211,9 +243,8 @@ def pack_build(pack_id: str, *, now: datetime | None = None) -> MeetingPack:
     MeetingPack.objects.filter(pk=pack.pk).update(status=MeetingPack.Status.BUILDING)
     file_name = f"{uuid.uuid4().hex}.pdf"
     try:
-        context = pack_context(pack, now)
         started = time.perf_counter()
-        printed = pack_document(pack, context)
+        context, printed = (make or pack_make)(pack, now)
         save_private_file(pack_file(file_name), printed.pdf)
     except Exception:
         delete_private_file(pack_file(file_name))

@@ -1,18 +1,22 @@
 """Print documents: HTML parts laid out by WeasyPrint, several at once where the process may fork,
-joined into one PDF with "Page X of Y" stamped on every page. See docs/adr/0009.
+joined into one PDF with a stamp ("Page X of Y", and for packs the recipient) laid over every
+page. See docs/adr/0009 and 0037.
 
-WeasyPrint lays out one document on one core, and layout is nearly all of a pack's cost. So a
-document is made of a front part (the cover and contents) and body parts (runs of whole
-sections). The body parts are laid out in child processes at the same time; once their page
-counts are known, the front is laid out with real page numbers in its contents, and a
-page-number layer is laid over every page of the joined PDF with pypdf.
+WeasyPrint lays out one document on one core, and layout is nearly all of a document's cost. So
+a document is made of a front part (the cover and contents) and body parts (a pack's sections,
+each starting a page; runs of the minutes' items). The body parts are laid out in child
+processes at the same time; once their page counts are known, the front is laid out with real
+page numbers in its contents, and the parts are joined with pikepdf (qpdf), the stamp laid over
+every page as an artifact. A laid-out part is kept by its exact HTML (PartCache): the packs of
+one meeting (print_many) lay out each distinct part once, and finish each document (its front,
+stamp and join) several at once too.
 
 Children are forked (not spawned) so that WeasyPrint, already imported, is shared; they are
-handed HTML in memory and send back page counts, anchors and the PDF through a pipe. They touch
-no database and leave with os._exit, so the parent's connections are untouched. A process that
-is not single-threaded never forks (a lock held by another thread would be copied held): there,
-and where forking is switched off (PACK_RENDER_PROCESSES=1), the parts are laid out one after
-another in the same way and give the same pages.
+handed HTML (or laid-out parts) in memory and send back page counts, anchors and PDFs through a
+pipe. They touch no database and leave with os._exit, so the parent's connections are
+untouched. A process that is not single-threaded never forks (a lock held by another thread
+would be copied held): there, and where forking is switched off (PACK_RENDER_PROCESSES=1), the
+parts are laid out one after another in the same way and give the same pages.
 """
 
 from __future__ import annotations
@@ -85,34 +89,30 @@ class PartLayout:
 
 
 @dataclass
+class LaidOut(PartLayout):
+    """A part laid out and written: its page count, anchors and tagged PDF."""
+
+    pdf: bytes = b""
+
+
+def lay_out_part(html: str) -> LaidOut:
+    document = layout(html)
+    return LaidOut(len(document.pages), _anchors(document), tagged_pdf(document))
+
+
+# Parts already laid out, by their exact HTML: a part is reused only for HTML equal to the HTML it
+# was laid out from, so what it holds follows from equality of input (ADR 0037).
+PartCache = dict[str, LaidOut]
+
+
+@dataclass
 class Printed:
     pdf: bytes
     pages: int
     processes: int  # how many processes laid the body out at once (1: this process alone)
     child_peak_kb: list[int] = field(default_factory=list)  # each child process's peak resident size
     child_private_kb: list[int] = field(default_factory=list)  # and its own memory, not shared with this one
-
-
-class _InProcess:
-    """A body part laid out here, when asked for its layout."""
-
-    peak_kb: int | None = None  # nothing forked: nothing to report
-    private_kb: int | None = None
-
-    def __init__(self, html: str) -> None:
-        self.html = html
-        self._pdf = b""
-
-    def layout(self) -> PartLayout:
-        document = layout(self.html)
-        self._pdf = tagged_pdf(document)
-        return PartLayout(len(document.pages), _anchors(document))
-
-    def pdf(self) -> bytes:
-        return self._pdf
-
-    def close(self) -> None:
-        pass
+    parts: int = 0  # how many body parts it was joined from (laid out here or found laid out already)
 
 
 class RenderProcessError(RuntimeError):
@@ -120,10 +120,11 @@ class RenderProcessError(RuntimeError):
 
 
 class _Forked:
-    """A body part laid out in a forked child, which sends ("layout", pages, anchors), then
-    ("pdf", bytes, peak kB), or ("error", description) and nothing more."""
+    """Work done in a forked child on a list of inputs; the child sends ("results", [work(input)
+    for each input], peak kB, own kB), or ("error", description), and nothing more. It sends once,
+    at the end, so children never wait on the parent while it reads another child's results."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, work: Callable[[Any], Any], inputs: Sequence[Any]) -> None:
         read_end, write_end = os.pipe()
         # The child's collector leaves alone what it inherits (as the gc module advises for fork
         # without exec): fewer pages copied, and no parent object finalised in the child.
@@ -131,14 +132,14 @@ class _Forked:
         pid = os.fork()
         if pid != 0:
             gc.unfreeze()
-        if pid == 0:  # the child: lay out, send, leave without running any clean-up of the parent's
+        if pid == 0:  # the child: work, send, leave without running any clean-up of the parent's
             status = 1
             try:
                 os.close(read_end)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 with os.fdopen(write_end, "wb") as out:
-                    _child_render(html, out)
+                    _child_run(work, inputs, out)
                 status = 0
             finally:
                 os._exit(status)
@@ -148,25 +149,18 @@ class _Forked:
         self.peak_kb: int | None = None
         self.private_kb: int | None = None
 
-    def _receive(self, expected: str) -> tuple[Any, ...]:
+    def results(self) -> list[Any]:
         try:
             message = pickle.load(self.stream)  # noqa: S301 - our own child, through our own pipe
         except EOFError:
             raise RenderProcessError("a render process ended without sending its result") from None
         if message[0] == "error":
             raise RenderProcessError(f"a render process failed: {message[1]}")
-        if message[0] != expected:
-            raise RenderProcessError(f"a render process sent {message[0]!r}, not {expected!r}")
-        return tuple(message[1:])
-
-    def layout(self) -> PartLayout:
-        pages, anchors = self._receive("layout")
-        return PartLayout(pages, anchors)
-
-    def pdf(self) -> bytes:
-        pdf, self.peak_kb, self.private_kb = self._receive("pdf")
+        if message[0] != "results":
+            raise RenderProcessError(f"a render process sent {message[0]!r}, not 'results'")
+        results, self.peak_kb, self.private_kb = message[1:]
         self.close(wait=True)
-        return pdf
+        return list(results)
 
     def close(self, *, wait: bool = False) -> None:
         """Reap the child: wait for it once it has sent everything, or else stop it (the build
@@ -182,15 +176,13 @@ class _Forked:
                 pass
 
 
-def _child_render(html: str, out: BinaryIO) -> None:
+def _child_run(work: Callable[[Any], Any], inputs: Sequence[Any], out: BinaryIO) -> None:
     try:
-        document = layout(html)
-        pickle.dump(("layout", len(document.pages), _anchors(document)), out)
-        out.flush()
-        pdf = tagged_pdf(document)
-        own_kb = _private_kb()  # while the laid-out document is still held: about the child's peak
-        del document
-        pickle.dump(("pdf", pdf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, own_kb), out)
+        results, own_kb = [], 0
+        for value in inputs:
+            results.append(work(value))
+            own_kb = max(own_kb, _private_kb() or 0)
+        pickle.dump(("results", results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, own_kb), out)
     except BrokenPipeError:
         raise  # the parent has gone: nobody to tell
     except Exception as error:  # reported to the parent, which raises it
@@ -215,17 +207,54 @@ def may_fork() -> bool:
 
 def split_evenly(sections: Sequence[str], parts: int) -> list[list[str]]:
     """Runs of consecutive sections, at most `parts` of them, of about the same length of HTML."""
-    parts = max(1, min(parts, len(sections)))
-    total = sum(len(section) for section in sections) or 1
-    runs: list[list[str]] = [[]]
+    return _runs(sections, parts, len)
+
+
+def _runs(values: Sequence[Any], parts: int, size: Callable[[Any], int]) -> list[list[Any]]:
+    parts = max(1, min(parts, len(values)))
+    total = sum(size(value) for value in values) or 1
+    runs: list[list[Any]] = [[]]
     done = 0
-    for section in sections:
-        # A new run starts where the section's middle would fall past this run's share.
-        if runs[-1] and len(runs) < parts and done + len(section) / 2 > total * len(runs) / parts:
+    for value in values:
+        # A new run starts where the value's middle would fall past this run's share.
+        if runs[-1] and len(runs) < parts and done + size(value) / 2 > total * len(runs) / parts:
             runs.append([])
-        runs[-1].append(section)
-        done += len(section)
+        runs[-1].append(value)
+        done += size(value)
     return [run for run in runs if run]
+
+
+class _AtOnce:
+    """`work` over `inputs`, in up to `processes` forked children at once (runs of about the same
+    size), or here one after another where the process may not fork; results in input order."""
+
+    def __init__(self, work: Callable[[Any], Any], inputs: Sequence[Any], processes: int,
+                 size: Callable[[Any], int]) -> None:  # fmt: skip
+        self.work, self.inputs = work, list(inputs)
+        self.forking = processes > 1 and len(self.inputs) > 1 and may_fork()
+        self.jobs: list[_Forked] = []
+        if self.forking:
+            for run in _runs(self.inputs, processes, size):
+                self.jobs.append(_Forked(work, run))
+
+    @property
+    def processes(self) -> int:
+        return len(self.jobs) if self.forking else 1
+
+    def results(self) -> list[Any]:
+        if not self.forking:
+            return [self.work(value) for value in self.inputs]
+        return [result for job in self.jobs for result in job.results()]
+
+    def close(self) -> None:
+        for job in self.jobs:
+            job.close()
+
+    def peaks(self) -> tuple[list[int], list[int]]:
+        return (
+            [job.peak_kb for job in self.jobs if job.peak_kb is not None],
+            [job.private_kb for job in self.jobs if job.private_kb is not None],
+        )
 
 
 def print_pdf(
@@ -235,51 +264,187 @@ def print_pdf(
     page_numbers: Callable[[int], str],
     processes: int,
     front_shows_page_numbers: bool = True,
+    cache: PartCache | None = None,
+    stamp: Callable[[], str] | None = None,
 ) -> Printed:
     """Lay out and join: `front(None)` is the front part before page numbers are known and
     `front(numbers)` after (numbers maps each body anchor to its page, counting from 1); `body`
     is the body parts' HTML, in order; `page_numbers(total)` is a document of `total` pages
-    holding only the page numbers, laid over the joined pages."""
-    forking = processes > 1 and len(body) > 1 and may_fork()
-    jobs: list[_InProcess | _Forked] = []
+    (the stamp: page numbers and whatever else is laid over every page), laid over the joined
+    pages; `stamp()`, if given, is a one-page document laid over every page too (what names the
+    recipient). Body parts found in `cache` are not laid out again; those laid out are added to it."""
+    cache = {} if cache is None else cache
+    wanted = list(dict.fromkeys(html for html in body if html not in cache))
+    batch = _AtOnce(lay_out_part, wanted, processes, len)
     try:
-        for html in body:
-            jobs.append(_Forked(html) if forking else _InProcess(html))
         # While the children work: the front's page count, with placeholders for page numbers.
         front_pages = len(layout(front(None)).pages) if front_shows_page_numbers else 0
-        layouts = [job.layout() for job in jobs]
-        front_document, numbers = _front_with_numbers(front, layouts, front_pages, front_shows_page_numbers)
-        body_pages = sum(part.pages for part in layouts)
-        total = len(front_document.pages) + body_pages
-        to_body = _take_links_to(front_document, numbers)
-        front_pdf = tagged_pdf(front_document)
-        title = front_document.metadata.title
-        numbers_pdf = layout(page_numbers(total)).write_pdf()
-        pdfs = [front_pdf] + [job.pdf() for job in jobs]
-        peaks = [job.peak_kb for job in jobs if job.peak_kb is not None]
-        private = [job.private_kb for job in jobs if job.private_kb is not None]
+        cache.update(zip(wanted, batch.results(), strict=True))
     finally:
-        for job in jobs:
-            job.close()
-    pdf = _join(pdfs, numbers_pdf, to_body, numbers, title)
+        batch.close()
+    parts = [cache[html] for html in body]
+    front_document, numbers = _front_with_numbers(front, parts, front_pages, front_shows_page_numbers)
+    peaks, private = batch.peaks()
     return Printed(
-        pdf=pdf, pages=total, processes=len(jobs) if forking else 1, child_peak_kb=peaks, child_private_kb=private
+        pdf=_finish(front_document, numbers, parts, page_numbers, stamp() if stamp else None),
+        pages=len(front_document.pages) + sum(part.pages for part in parts),
+        processes=batch.processes,
+        child_peak_kb=peaks,
+        child_private_kb=private,
+        parts=len(parts),
     )
+
+
+def _finish(
+    front_document: Any,
+    numbers: dict[str, int],
+    parts: Sequence[LaidOut],
+    page_numbers: Callable[[int], str],
+    stamp_html: str | None,
+) -> bytes:
+    """The front laid out with its page numbers, the body parts, the page numbers and the stamp, joined."""
+    total = len(front_document.pages) + sum(part.pages for part in parts)
+    to_body = _take_links_to(front_document, numbers)
+    front_pdf = tagged_pdf(front_document)
+    title = front_document.metadata.title
+    numbers_pdf = layout(page_numbers(total)).write_pdf()
+    stamp_pdf = layout(stamp_html).write_pdf() if stamp_html else None
+    return _join([front_pdf, *(part.pdf for part in parts)], numbers_pdf, to_body, numbers, title, stamp_pdf)
+
+
+@dataclass
+class PrintJob:
+    """One document of many printed at once (print_many): as print_pdf's arguments."""
+
+    front: Callable[[Mapping[str, int] | None], str]
+    body: Sequence[str]
+    page_numbers: Callable[[int], str]
+    front_shows_page_numbers: bool = True
+    stamp: Callable[[], str] | None = None
+
+
+@dataclass
+class _Assembly:
+    """What a child needs to finish one document: HTML and laid-out parts only (no database)."""
+
+    front_html: str
+    front_pages: int
+    numbers: dict[str, int]
+    parts: list[LaidOut]
+    numbers_html: str
+    stamp_html: str | None
+
+
+def _assemble(assembly: _Assembly) -> bytes | None:
+    """A document finished in a child; None when its front came out longer than counted (it is
+    then made here the long way)."""
+    document = layout(assembly.front_html)
+    if len(document.pages) != assembly.front_pages:
+        return None
+    return _finish(
+        document, assembly.numbers, assembly.parts, lambda _total: assembly.numbers_html, assembly.stamp_html
+    )
+
+
+def print_many(
+    jobs: Sequence[PrintJob], *, processes: int, cache: PartCache | None = None
+) -> list[Printed | Exception]:
+    """Many documents that share body parts (the packs of one meeting): every distinct part, and
+    every front before its page numbers are known, is laid out once, all at once in forked
+    processes; then each document's front is laid out with its page numbers, stamped and joined,
+    again several at once. Each document succeeds or fails on its own: a failure is returned in
+    its place, not raised."""
+    cache = {} if cache is None else cache
+    fronts: list[str | None] = []
+    for job in jobs:
+        try:
+            fronts.append(job.front(None) if job.front_shows_page_numbers else None)
+        except Exception as error:  # this document fails (below), the others go on
+            raise_if_given_up(error)
+            fronts.append(None)
+            logger.warning("print: a document's front failed: %s", type(error).__name__)
+    every = [*(html for job in jobs for html in job.body), *(html for html in fronts if html is not None)]
+    wanted = [html for html in dict.fromkeys(every) if html not in cache]
+    batch = _AtOnce(lay_out_part, wanted, processes, len)
+    try:
+        cache.update(zip(wanted, batch.results(), strict=True))
+    except RenderProcessError:
+        logger.warning("print: laying out the shared parts failed; each document is made on its own")
+    finally:
+        batch.close()
+    peaks, private = batch.peaks()
+    results: list[Printed | Exception | None] = []
+    assemblies: list[tuple[int, _Assembly]] = []
+    for index, (job, front_none) in enumerate(zip(jobs, fronts, strict=True)):
+        try:
+            if front_none not in cache or any(html not in cache for html in job.body):
+                results.append(None)  # made the long way below (the minutes, or a part that failed)
+                continue
+            parts = [cache[html] for html in job.body]
+            front_pages = cache[front_none].pages
+            numbers = _numbers(parts, front_pages)
+            total = front_pages + sum(part.pages for part in parts)
+            stamp = job.stamp() if job.stamp else None
+            assembly = _Assembly(job.front(numbers), front_pages, numbers, parts, job.page_numbers(total), stamp)
+        except Exception as error:  # this document fails, the others go on
+            raise_if_given_up(error)
+            results.append(error)
+            continue
+        results.append(None)
+        assemblies.append((index, assembly))
+    finish = _AtOnce(_assemble, [assembly for _, assembly in assemblies], processes, lambda a: len(a.parts) + 1)
+    try:
+        finished = finish.results()
+    except RenderProcessError:
+        finished = [None] * len(assemblies)  # each is made again here, and fails or not on its own
+    finally:
+        finish.close()
+    for (index, assembly), pdf in zip(assemblies, finished, strict=True):
+        if pdf is not None:
+            pages = assembly.front_pages + sum(part.pages for part in assembly.parts)
+            results[index] = Printed(pdf=pdf, pages=pages, processes=batch.processes, child_peak_kb=peaks,
+                                     child_private_kb=private, parts=len(assembly.parts))  # fmt: skip
+    for index, job in enumerate(jobs):
+        if results[index] is None:
+            try:
+                results[index] = print_pdf(front=job.front, body=job.body, page_numbers=job.page_numbers,
+                                           processes=processes, front_shows_page_numbers=job.front_shows_page_numbers,
+                                           cache=cache, stamp=job.stamp)  # fmt: skip
+            except Exception as error:  # this document fails, the others go on
+                raise_if_given_up(error)
+                results[index] = error
+    return [result if result is not None else RenderProcessError("not made") for result in results]
+
+
+def raise_if_given_up(error: Exception) -> None:
+    """A build given up (the task's soft time limit) stops every document, not only this one."""
+    try:
+        from billiard.exceptions import SoftTimeLimitExceeded
+    except ImportError:  # pragma: no cover - Celery is installed wherever packs are made
+        return
+    if isinstance(error, SoftTimeLimitExceeded):
+        raise error
+
+
+def _numbers(parts: Sequence[PartLayout], front_pages: int) -> dict[str, int]:
+    """Each body anchor's page, counting from 1, the body following a front of `front_pages`."""
+    numbers: dict[str, int] = {}
+    start = front_pages
+    for part in parts:
+        for name, index in part.anchors.items():
+            numbers.setdefault(name, start + index + 1)
+        start += part.pages
+    return numbers
 
 
 def _front_with_numbers(
     front: Callable[[Mapping[str, int] | None], str],
-    layouts: list[PartLayout],
+    layouts: Sequence[PartLayout],
     front_pages: int,
     shows_numbers: bool,
 ) -> tuple[Any, dict[str, int]]:
     for _ in range(FRONT_LAYOUT_ATTEMPTS):
-        numbers: dict[str, int] = {}
-        start = front_pages
-        for part in layouts:
-            for name, index in part.anchors.items():
-                numbers.setdefault(name, start + index + 1)
-            start += part.pages
+        numbers = _numbers(layouts, front_pages)
         document = layout(front(numbers))
         if not shows_numbers or len(document.pages) == front_pages:
             break
@@ -319,48 +484,98 @@ def _join(
     links: list[tuple[int, list[float], str]],
     numbers: Mapping[str, int],
     title: str | None,
+    stamp_pdf: bytes | None = None,
 ) -> bytes:
-    """One PDF of the parts, in order, with the page numbers laid over each page (marked as an
-    artifact: not part of the text a screen reader reads), the contents' links, and one structure
-    tree made of the parts' trees (each part's Document becomes a Part), so the result stays
-    tagged."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.annotations import Link
-    from pypdf.generic import Fit
+    """One PDF of the parts, in order, with the page numbers' pages and the stamp's one page laid
+    over each page (marked as an artifact: not part of the text a screen reader reads), the
+    contents' links, the parts' outlines, and one structure tree made of the parts' trees (each
+    part's Document becomes a Part), so the result stays tagged. pikepdf (qpdf) does the copying
+    (ADR 0037)."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, Pdf
 
-    writer = PdfWriter()
-    readers = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]
-    for reader in readers:
-        writer.append(reader)
-    for page, number in zip(writer.pages, PdfWriter(clone_from=io.BytesIO(numbers_pdf)).pages, strict=True):
-        _mark_as_artifact(number)
-        page.merge_page(number)
-        page.compress_content_streams()
-    structure = _StructureJoin(writer, readers)
+    out = Pdf.new()
+    sources = [Pdf.open(io.BytesIO(pdf)) for pdf in pdfs]
+    starts = []
+    for source in sources:
+        starts.append(len(out.pages))
+        out.pages.extend(source.pages)
+    page_numbers = Pdf.open(io.BytesIO(numbers_pdf))
+    stamp_source = Pdf.open(io.BytesIO(stamp_pdf)) if stamp_pdf else None  # held open while copied from
+    stamp = out.copy_foreign(stamp_source.pages[0].as_form_xobject()) if stamp_source else None
+    for page, layer in zip(out.pages, page_numbers.pages, strict=True):
+        _lay_over_as_artifact(out, page, [out.copy_foreign(layer.as_form_xobject()), *([stamp] if stamp else [])])
+    structure = _StructureJoin(out, sources, starts)
     for page_index, rectangle, anchor in links:
-        annotation = writer.add_annotation(
-            page_index, Link(rect=rectangle, target_page_index=numbers[anchor] - 1, fit=Fit.fit_horizontally())
-        )
-        structure.tag_link(page_index, annotation)
+        page = out.pages[page_index].obj
+        annotation = out.make_indirect(Dictionary(
+            Type=Name.Annot, Subtype=Name.Link, Rect=Array(rectangle), Border=Array([0, 0, 0]),
+            Dest=Array([out.pages[numbers[anchor] - 1].obj, Name.FitH, None]),
+        ))  # fmt: skip
+        if "/Annots" not in page:
+            page.Annots = Array()
+        page.Annots.append(annotation)
+        structure.tag_link(page, annotation)
     structure.finish()
+    _join_outlines(out, sources, starts)
     if title:
-        writer.add_metadata({"/Title": title})
-    writer.pdf_header = PDF_VERSION
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        out.docinfo[Name.Title] = title
+    buffer = io.BytesIO()
+    out.save(buffer, min_version=PDF_VERSION.decode()[5:], object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
 
 
-def _mark_as_artifact(page: Any) -> None:
-    """Wrap a page's content in an /Artifact marked-content sequence (page furniture)."""
-    from pypdf.generic import ContentStream
+def _lay_over_as_artifact(out: Any, page: Any, forms: list[Any]) -> None:
+    """Draw form XObjects over a page's content, wrapped in an /Artifact marked-content sequence
+    (page furniture); the page's own content is wrapped in q/Q so its graphics state ends there."""
+    from pikepdf import Name
 
-    contents = page.get_contents()
-    if contents is None:
-        return
-    wrapped = ContentStream(None, None)
-    wrapped.set_data(b"/Artifact BMC\n" + contents.get_data() + b"\nEMC\n")
-    page.replace_contents(wrapped)
+    names = [page.add_resource(form, Name.XObject, prefix="Stamp") for form in forms]
+    drawn = b"".join(b"q " + str(name).encode() + b" Do Q\n" for name in names)
+    page.contents_add(out.make_stream(b"q\n"), prepend=True)
+    page.contents_add(out.make_stream(b"Q\n/Artifact BMC\n" + drawn + b"EMC\n"), prepend=False)
+
+
+def _join_outlines(out: Any, sources: list[Any], starts: list[int]) -> None:
+    """Each part's outline (bookmarks from its headings), in order, pointing at the joined pages."""
+    from pikepdf import OutlineItem
+
+    def copy(item: Any, pages: dict[tuple[int, int], int], start: int) -> Any:
+        destination = item.destination
+        target, location = None, {}
+        if destination is not None and len(destination) >= 2 and destination[0].objgen in pages:
+            target = start + pages[destination[0].objgen]
+            if destination[1] == "/XYZ" and len(destination) >= 5:
+                location = {
+                    "page_location": "XYZ",
+                    "left": destination[2],
+                    "top": destination[3],
+                    "zoom": destination[4],
+                }
+        copied = OutlineItem(item.title, target, **location)
+        copied.is_closed = item.is_closed
+        copied.children.extend(copy(child, pages, start) for child in item.children)
+        return copied
+
+    with out.open_outline() as outline:
+        for source, start in zip(sources, starts, strict=True):
+            pages = {page.obj.objgen: index for index, page in enumerate(source.pages)}
+            with source.open_outline() as part:
+                outline.root.extend(copy(item, pages, start) for item in part.root)
+
+
+def _copied(out: Any, value: Any) -> Any:
+    """A value of another PDF copied into `out` (indirect objects through qpdf's copier, which maps
+    each to one copy: a page already copied is that page)."""
+    from pikepdf import Array, Dictionary
+
+    if getattr(value, "is_indirect", False):
+        return out.copy_foreign(value)
+    if isinstance(value, Array):
+        return Array([_copied(out, item) for item in value])
+    if isinstance(value, Dictionary):
+        return Dictionary({key: _copied(out, item) for key, item in value.items()})
+    return value
 
 
 class _StructureJoin:
@@ -368,118 +583,97 @@ class _StructureJoin:
     Document; the keys pages and annotations use to find their structure (StructParents,
     StructParent, the ParentTree) are renumbered so no two parts share one."""
 
-    def __init__(self, writer: Any, readers: list[Any]) -> None:
-        from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+    def __init__(self, out: Any, sources: list[Any], starts: list[int]) -> None:
+        from pikepdf import Array, Dictionary, Name
 
-        self.writer = writer
+        self.out = out
         self.nums: list[tuple[int, Any]] = []
-        self.document = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
-                                          NameObject("/S"): NameObject("/Document"),
-                                          NameObject("/K"): ArrayObject()})  # fmt: skip
-        self.document_ref = writer._add_object(self.document)
-        self.root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot"),
-                                      NameObject("/K"): ArrayObject([self.document_ref])})  # fmt: skip
-        self.root_ref = writer._add_object(self.root)
-        self.document[NameObject("/P")] = self.root_ref
-        self.front_catalog = readers[0].trailer["/Root"] if readers else {}
+        self.document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+        self.root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([self.document])))
+        self.document.P = self.root
+        self.front_catalog = sources[0].Root if sources else None
         self.untargeted_links: list[Any] = []  # the front's Link elements, whose annotations were taken out
         self.tagged = True
-        first_page, next_key = 0, 0
-        for number, reader in enumerate(readers):
-            pages = writer.pages[first_page : first_page + len(reader.pages)]
-            first_page += len(reader.pages)
-            tree = reader.trailer["/Root"].get("/StructTreeRoot")
+        next_key = 0
+        for number, (source, start) in enumerate(zip(sources, starts, strict=True)):
+            tree = source.Root.get("/StructTreeRoot")
             if tree is None:
                 self.tagged = False
                 continue
-            next_key = self._add_part(reader, tree.get_object(), pages, next_key, front=number == 0)
+            next_key = self._add_part(source, tree, start, next_key, front=number == 0)
         self.next_key = next_key
 
-    def _add_part(self, reader: Any, tree: Any, pages: list[Any], next_key: int, *, front: bool) -> int:
-        from pypdf.generic import NameObject, NumberObject
+    def _add_part(self, source: Any, tree: Any, start: int, next_key: int, *, front: bool) -> int:
+        from pikepdf import Array, Name
 
-        writer = self.writer
-        kids = tree["/K"]
-        kids = kids if isinstance(kids, list) else [kids]
-        for kid in kids:
-            source = kid.get_object()
-            if "/P" in source:
-                del source["/P"]  # not the part's root: it is not cloned, and the element joins ours
-            element = kid.clone(writer)  # pages already cloned by append(): /Pg points at the joined pages
-            element_object = element.get_object()
-            if element_object.get("/S") == "/Document":
-                element_object[NameObject("/S")] = NameObject("/Part")
-            element_object[NameObject("/P")] = self.document_ref
-            self.document["/K"].append(element)
+        out = self.out
+        kids = tree.K
+        for kid in kids if isinstance(kids, Array) else [kids]:
+            if "/P" in kid:
+                del kid.P  # not the part's root: it is not copied, and the element joins ours
+            element = out.copy_foreign(kid)  # pages already copied: /Pg points at the joined pages
+            if element.get("/S") == Name.Document:
+                element.S = Name.Part
+            element.P = self.document
+            self.document.K.append(element)
             if front:
-                self.untargeted_links = [link for link in _outer_links(element_object) if not _has_objr(link)]
-        parent_tree = tree["/ParentTree"].get_object()
-        entries = list(_number_tree(parent_tree))
+                self.untargeted_links = [link for link in _outer_links(element) if not _has_objr(link)]
+        entries = list(_number_tree(tree.ParentTree))
         for key, value in entries:
-            self.nums.append((next_key + key, value.clone(writer) if hasattr(value, "clone") else value))
-        for page, source_page in zip(pages, reader.pages, strict=True):
-            if "/StructParents" in source_page:  # append() leaves it out of the joined page
-                page[NameObject("/StructParents")] = NumberObject(next_key + int(source_page["/StructParents"]))
+            self.nums.append((next_key + key, _copied(out, value)))
+        for index, source_page in enumerate(source.pages):
+            page = out.pages[start + index].obj
+            if "/StructParents" in source_page.obj:
+                page.StructParents = next_key + int(source_page.obj.StructParents)
             for annotation in page.get("/Annots", None) or []:
-                annotation = annotation.get_object()
                 if "/StructParent" in annotation:
-                    annotation[NameObject("/StructParent")] = NumberObject(next_key + int(annotation["/StructParent"]))
+                    annotation.StructParent = next_key + int(annotation.StructParent)
         return next_key + (max((key for key, _ in entries), default=-1) + 1)
 
-    def tag_link(self, page_index: int, annotation: Any) -> None:
+    def tag_link(self, page: Any, annotation: Any) -> None:
         """A contents link added to the joined PDF: its annotation joins the front's Link element for
         that entry (in order), or, failing that, a Link element of its own."""
-        from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+        from pikepdf import Array, Dictionary, Name
 
-        writer = self.writer
-        annotation_ref = annotation.indirect_reference
-        page_ref = writer.pages[page_index].indirect_reference
-        reference = DictionaryObject({NameObject("/Type"): NameObject("/OBJR"), NameObject("/Obj"): annotation_ref,
-                                      NameObject("/Pg"): page_ref})  # fmt: skip
+        reference = Dictionary(Type=Name.OBJR, Obj=annotation, Pg=page)
         if self.untargeted_links:
             element = self.untargeted_links.pop(0)
             kids = element.get("/K")
-            kids = ArrayObject(kids if isinstance(kids, list) else ([kids] if kids is not None else []))
+            kids = Array(list(kids) if isinstance(kids, Array) else ([kids] if kids is not None else []))
             kids.append(reference)
-            element[NameObject("/K")] = kids
-            element_ref = element.indirect_reference
+            element.K = kids
         else:
-            element = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
-                                        NameObject("/S"): NameObject("/Link"), NameObject("/Pg"): page_ref,
-                                        NameObject("/P"): self.document_ref,
-                                        NameObject("/K"): ArrayObject([reference])})  # fmt: skip
-            element_ref = writer._add_object(element)
-            self.document["/K"].append(element_ref)
-        annotation[NameObject("/StructParent")] = NumberObject(self.next_key)
-        self.nums.append((self.next_key, element_ref))
+            element = self.out.make_indirect(
+                Dictionary(Type=Name.StructElem, S=Name.Link, Pg=page, P=self.document, K=Array([reference]))
+            )
+            self.document.K.append(element)
+        annotation.StructParent = self.next_key
+        self.nums.append((self.next_key, element))
         self.next_key += 1
 
     def finish(self) -> None:
-        from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, NumberObject
+        from pikepdf import Array, Dictionary, Name
 
         if not self.tagged:
             return  # a part was untagged: claim nothing
-        nums = ArrayObject()
+        nums = Array()
         for key, value in sorted(self.nums, key=lambda entry: entry[0]):
-            nums.extend([NumberObject(key), value])
-        parent_tree = DictionaryObject({NameObject("/Nums"): nums})
-        self.root[NameObject("/ParentTree")] = self.writer._add_object(parent_tree)
-        self.root[NameObject("/ParentTreeNextKey")] = NumberObject(self.next_key)
-        catalog = self.writer._root_object
-        catalog[NameObject("/StructTreeRoot")] = self.root_ref
-        catalog[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
-        catalog[NameObject("/ViewerPreferences")] = DictionaryObject(
-            {NameObject("/DisplayDocTitle"): BooleanObject(True)}
-        )
+            nums.append(key)
+            nums.append(value)
+        self.root.ParentTree = self.out.make_indirect(Dictionary(Nums=nums))
+        self.root.ParentTreeNextKey = self.next_key
+        catalog = self.out.Root
+        catalog.StructTreeRoot = self.root
+        catalog.MarkInfo = Dictionary(Marked=True)
+        catalog.ViewerPreferences = Dictionary(DisplayDocTitle=True)
         # The front's language and XMP metadata (its title, and that it is PDF/UA) are the document's.
         for key in ("/Lang", "/Metadata"):
-            if key in self.front_catalog:
-                catalog[NameObject(key)] = self.front_catalog.raw_get(key).clone(self.writer)
+            if self.front_catalog is not None and key in self.front_catalog:
+                catalog[Name(key)] = _copied(self.out, self.front_catalog[Name(key)])
 
 
 def _number_tree(node: Any) -> Any:
     """(key, value) of a PDF number tree, leaves and kids alike."""
-    node = node.get_object()
     nums = node.get("/Nums")
     if nums is not None:
         for index in range(0, len(nums), 2):
@@ -491,20 +685,20 @@ def _number_tree(node: Any) -> Any:
 def _outer_links(element: Any) -> Any:
     """The Link elements under a structure element, in document order, leaving out those inside
     another Link (a link's leader and page number are Links of their own inside it)."""
-    if element.get("/S") == "/Link":
+    from pikepdf import Array, Dictionary, Name
+
+    if element.get("/S") == Name.Link:
         yield element
         return
     kids = element.get("/K")
-    for kid in kids if isinstance(kids, list) else [kids]:
-        if kid is None or not hasattr(kid, "get_object"):
-            continue  # a marked-content id: text, not an element
-        child = kid.get_object()
-        if hasattr(child, "get") and "/S" in child:
-            yield from _outer_links(child)
+    for kid in kids if isinstance(kids, Array) else [kids]:
+        if isinstance(kid, Dictionary) and "/S" in kid:  # not a marked-content id (text)
+            yield from _outer_links(kid)
 
 
 def _has_objr(element: Any) -> bool:
+    from pikepdf import Array, Dictionary, Name
+
     kids = element.get("/K")
-    kids = kids if isinstance(kids, list) else [kids]
-    return any(hasattr(kid, "get_object") and getattr(kid.get_object(), "get", lambda _k: None)("/Type") == "/OBJR"
-               for kid in kids)  # fmt: skip
+    kids = kids if isinstance(kids, Array) else [kids]
+    return any(isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR for kid in kids)

@@ -67,6 +67,25 @@ def build_pack(pack_id: str, *, outbox_message: int | None = None) -> str:
     return pack_build(pack_id).status
 
 
+# A meeting's packs for everyone, made at once (meetings/pack_batch.py): the arguments are the
+# packs' ids, nothing else. The same time limits: the packs of a whole meeting take about as long
+# as a few made alone (docs/performance.md), and the sweeper gives up on them at the same age.
+@shared_task(
+    name="meetings.build_packs",
+    soft_time_limit=PACK_SOFT_TIME_LIMIT,
+    time_limit=PACK_TIME_LIMIT,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+@outbox_task
+def build_packs(*pack_ids: str, outbox_message: int | None = None) -> int:
+    """Make a meeting's packs for everyone at once; how many were made ready."""
+    from meetings.models import MeetingPack
+    from meetings.pack_batch import packs_build
+
+    return sum(pack.status == MeetingPack.Status.READY for pack in packs_build(pack_ids))
+
+
 @shared_task(name="meetings.sweep_stale_packs")
 def sweep_stale_packs() -> int:
     """Mark packs queued or being made for longer than the time limit and a margin as failed."""

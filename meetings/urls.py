@@ -57,6 +57,7 @@ urlpatterns = [
     ),
     path("<int:meeting_id>/packs/", views_packs.pack_ask, name="pack-ask"),
     path("<int:meeting_id>/packs/for-someone/", views_packs.pack_for_someone, name="pack-for-someone"),
+    path("<int:meeting_id>/packs/for-everyone/", views_packs.packs_for_everyone, name="packs-for-everyone"),
     path("packs/<uuid:pack_id>/", views_packs.pack_status, name="pack"),
     path("packs/<uuid:pack_id>/download/", views_packs.pack_download, name="pack-download"),
 ]

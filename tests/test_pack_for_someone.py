@@ -217,8 +217,9 @@ def test_the_page_costs_the_same_whatever_the_number_of_people(
         CoChairFactory()
     client = signed_in(coordinator)
     # session, the user, second-factor device, their roles, the meeting, the people who may be
-    # chosen (with their agencies), the coordinator's own agency (header), the packs this
-    # coordinator made for this meeting; then the session saved (savepoint, update, release)
-    with django_assert_num_queries(11):
+    # chosen (with their agencies), who gets a pack for the whole meeting, the coordinator's own
+    # agency (header), the packs this coordinator made for this meeting; then the session saved
+    # (savepoint, update, release)
+    with django_assert_num_queries(12):
         response = client.get(page_url(meeting))
     assert response.status_code == 200

@@ -16,6 +16,7 @@ from cmarac.core.audit import audit_view
 from cmarac.core.files import private_storage
 from meetings.forms import PackForSomeoneForm
 from meetings.models import Meeting, MeetingPack
+from meetings.pack_batch import meeting_pack_recipients, packs_request_for_meeting
 from meetings.packs import (
     may_make_packs_for_others,
     pack_file_exists,
@@ -67,9 +68,32 @@ def pack_for_someone(request: HttpRequest, meeting_id: int) -> HttpResponse:
         .select_related("recipient")
         .order_by("-requested_at")
     )
+    getting_one = {person.pk for person in meeting_pack_recipients(meeting)}  # a subset of the recipients
+    labels = dict(form.fields["recipient"].choices)
+    everyone = [labels[person.pk] for person in recipients if person.pk in getting_one]
     return render(
-        request, "packs/for_someone.html", {"meeting": meeting, "form": form, "recipients": recipients, "made": made}
+        request,
+        "packs/for_someone.html",
+        {"meeting": meeting, "form": form, "recipients": recipients, "made": made, "everyone": everyone},
     )
+
+
+@require_POST
+def packs_for_everyone(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The coordinator makes the meeting pack for every co-chair and the lead (or, where there is
+    none, the deputy) of every invited agency at once: each holds what its recipient may see. The
+    packs are listed, with their status, on the page this is asked from. ADR 0037."""
+    if not may_make_packs_for_others(request.user):
+        raise PermissionDenied
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=meeting_id)
+    try:
+        packs = packs_request_for_meeting(meeting=meeting, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        made = "1 meeting pack is" if len(packs) == 1 else f"{len(packs)} meeting packs are"
+        messages.success(request, f"{made} being made: each one's status is below.")
+    return redirect("meetings:pack-for-someone", meeting_id=meeting.pk)
 
 
 def _pack_for(request: HttpRequest, pack_id: object) -> MeetingPack:

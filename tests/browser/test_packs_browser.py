@@ -96,3 +96,25 @@ def test_coordinator_makes_a_pack_for_an_agency_lead(page: Any, meeting, coordin
     assert first.reference in text
     assert second.reference not in text  # the lead's need to know, not the coordinator's
     assert "Prepared for Harper Housing" in text
+
+
+def test_coordinator_makes_the_packs_for_the_whole_meeting(page: Any, meeting, coordinator, co_chair, housing_lead):
+    """Who gets one is listed before the button; afterwards each pack is listed with its status."""
+    meeting_record, _first, _second = meeting
+    sign_in(page, coordinator.email, TEST_PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(meeting_record.get_absolute_url())
+    page.get_by_role("link", name="Make a pack for a co-chair or an agency lead").click()
+    page.wait_for_url("**/packs/for-someone/")
+    assert page.get_by_role("heading", name="Packs for the whole meeting").is_visible()
+    assert page.get_by_role("listitem").filter(has_text="Harper Housing, lead, Council Housing").is_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+    page.get_by_role("button", name="for the whole meeting").click()
+    page.get_by_text("being made: each one's status is below").wait_for()
+    page.wait_for_url("**/packs/for-someone/")
+    table = page.get_by_role("table", name="Packs you made for others for this meeting")
+    assert table.get_by_role("row").filter(has_text="Harper Housing").count() == 1
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)

@@ -1,4 +1,6 @@
-"""make bench-pack: build a full meeting pack for 25 cases and print the seconds and peak memory.
+"""make bench-pack: build a full meeting pack for 25 cases and print the seconds and peak memory;
+then every pack of that meeting for 15 people at once (3 co-chairs and the leads of 12 invited
+agencies, meetings/pack_batch.py), against the one full pack measured in the same run.
 
 It fills the configured database with an invented meeting (use a scratch database: the
 Makefile target points VAR_DIR at a temporary folder), then builds the pack in a child
@@ -31,6 +33,11 @@ SENTENCES = [
 ]
 
 
+# One full pack of 25 cases (110 pages) before sections were laid out once for a whole meeting
+# (ADR 0037), on an idle 2-core machine: the reference of issue 14's target for all packs.
+TODAY_FULL_PACK_S = 13.5
+
+
 def paragraph(seed: int, sentences: int = 6) -> str:
     return " ".join(SENTENCES[(seed + i) % len(SENTENCES)] for i in range(sentences))
 
@@ -41,10 +48,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cases", type=int, default=25)
         parser.add_argument("--build", help="(internal) build this pack id and exit")
+        parser.add_argument("--build-all", help="(internal) build every pack of this meeting's pack's meeting and exit")
 
-    def handle(self, *args: Any, cases: int, build: str | None, **options: Any) -> None:
+    def handle(self, *args: Any, cases: int, build: str | None, build_all: str | None, **options: Any) -> None:
         if build:
             self._build(build)
+            return
+        if build_all:
+            self._build_all(build_all)
             return
         pack_id = self.set_up(cases)
         child = subprocess.run(  # noqa: S603
@@ -74,6 +85,7 @@ class Command(BaseCommand):
             f"{memory}\n"
             f"targets: under 5 seconds and under 500 MB -> {verdict}"
         )
+        self.whole_meeting(pack_id, single=warm_s)
 
     def _build(self, pack_id: str) -> None:
         """The child is a worker process: Django and WeasyPrint are imported before the clock
@@ -99,6 +111,77 @@ class Command(BaseCommand):
         render_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         figures = [*(f"{t:.3f}" for t in timings), str(worker_kb), str(render_kb), str(processes), str(own_kb)]
         self.stdout.write(" ".join(figures))
+
+    def whole_meeting(self, pack_id: str, *, single: float) -> None:
+        """Every pack of the meeting for 15 people at once, in a worker process, against the one
+        full pack (its next build) measured above in the same run."""
+        recipients = self.set_up_recipients(pack_id)
+        child = subprocess.run(  # noqa: S603
+            [sys.executable, sys.argv[0], "bench_pack", "--build-all", pack_id],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        seconds, built, ready, pages, distinct, placed = child.stdout.strip().splitlines()[-1].split()
+        all_s, ratio = float(seconds), float(seconds) / single
+        self.stdout.write(
+            f"whole meeting: {built} packs for {recipients} people (co-chairs and invited agency leads), {pages} pages,"
+            f" {ready} ready; {distinct} distinct parts laid out for {placed} placed in packs\n"
+            f"seconds: {all_s:.2f} for all of them at once = {ratio:.1f} x the one full pack above ({single:.2f} s);"
+            f" {all_s / TODAY_FULL_PACK_S:.1f} x one full pack before sections were shared ({TODAY_FULL_PACK_S} s)\n"
+            f"targets: all packs under 3 x one full pack -> {'MET' if ratio < 3 else 'NOT MET'};"
+            f" one full pack under 3 seconds -> {'MET' if single < 3 else 'NOT MET'}"
+        )
+
+    def _build_all(self, pack_id: str) -> None:
+        """As _build: a worker process, imports done before the clock starts. Packs for everyone
+        who gets one (made here, not queued), built at once by the batch task's own function."""
+        import weasyprint  # noqa: F401
+
+        from meetings.models import MeetingPack
+        from meetings.pack_batch import meeting_pack_recipients, packs_build
+
+        meeting = MeetingPack.objects.get(pk=pack_id).meeting
+        packs = [MeetingPack.objects.create(meeting=meeting, kind="pack", recipient=person)
+                 for person in meeting_pack_recipients(meeting)]  # fmt: skip
+        cache: dict[str, Any] = {}
+        started = time.perf_counter()
+        built = packs_build([str(pack.pk) for pack in packs], cache=cache)
+        seconds = time.perf_counter() - started
+        ready = sum(pack.status == MeetingPack.Status.READY for pack in built)
+        pages = sum(pack.pages or 0 for pack in built)
+        placed = sum(pack.printed.parts for pack in built if hasattr(pack, "printed"))
+        self.stdout.write(f"{seconds:.3f} {len(packs)} {ready} {pages} {len(cache)} {placed}")
+
+    @transaction.atomic
+    def set_up_recipients(self, pack_id: str) -> int:
+        """The meeting's 15 recipients: 3 co-chairs, and leads for 12 invited agencies (the 5
+        already invited, and 7 more invited to every 7th item)."""
+        from cmarac.accounts.models import Agency
+        from cmarac.accounts.roles import Role
+        from cmarac.accounts.services import agency_save, user_create
+        from meetings import services
+        from meetings.models import AgendaInvitation, MeetingPack
+        from meetings.pack_batch import meeting_pack_recipients
+
+        pack = MeetingPack.objects.select_related("meeting", "recipient").get(pk=pack_id)
+        meeting, chair = pack.meeting, pack.recipient
+        stamp = timezone.now().strftime("%H%M%S%f")
+        for i in range(2):
+            user_create(email=f"bench-chair-{stamp}-{i}@bench.test", full_name=f"Bench Chair {i + 2}", password=None,
+                        roles=[Role.CO_CHAIR], agency=chair.agency)  # fmt: skip
+        items = list(meeting.items.order_by("position", "pk"))
+        invited = list(Agency.objects.filter(pk__in=AgendaInvitation.objects.filter(item__meeting=meeting)
+                                             .values("agency_id")).order_by("pk"))  # fmt: skip
+        for j in range(7):
+            agency = agency_save(agency=Agency(name=f"Bench agency {stamp} extra {j}",
+                                               short_name=f"bench-{stamp}-x{j}", kind="other"))  # fmt: skip
+            for item in items[j::7]:
+                services.invite_agency_to_item(item=item, agency=agency, by=chair)
+            invited.append(agency)
+        for n, agency in enumerate(invited):
+            agency.lead = user_create(email=f"bench-lead-{stamp}-{n}@bench.test", full_name=f"Bench Lead {n}",
+                                      password=None, roles=[Role.AGENCY_MEMBER], agency=agency)  # fmt: skip
+            agency.save(update_fields=["lead"])
+        return len(meeting_pack_recipients(meeting))
 
     @transaction.atomic
     def set_up(self, count: int) -> str:
