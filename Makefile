@@ -9,6 +9,8 @@ CSS := frontend/build/application.css
 SCSS := $(shell find frontend/scss -name '*.scss' 2>/dev/null)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make test` runs the suite in one process per core (pytest-xdist); TEST_PROCESSES=0 runs it in one.
+TEST_PROCESSES ?= auto
 # Local development only: `make run` is never a production server.
 DEV := DEBUG=true
 
@@ -51,7 +53,7 @@ reminders: migrate
 	$(DEV) $(BIN)/python manage.py send_reminders $(if $(DATE),--date $(DATE),)
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.test import Client
 
@@ -37,6 +39,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=left_out)
             items[:] = [item for item in items if item.get_closest_marker("postgresql") is None]
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # `make test` runs the suite in several processes (pytest-xdist, --dist loadgroup). The tests
+    # with a real worker share one Redis database and queue names: one process runs them all.
+    for item in items:
+        if item.get_closest_marker("broker") is not None:
+            item.add_marker(pytest.mark.xdist_group("broker"))
+
+
+@pytest.fixture(scope="class")
+def seeded_demo(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """The demo partnership, seeded once for a class of tests (it takes seconds to seed).
+
+    It is written inside a transaction held open for the class; each test's own transaction is a
+    savepoint within it, rolled back after the test, and the whole is rolled back after the class.
+    Put the class in one xdist group, so one process seeds it once."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

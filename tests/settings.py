@@ -24,3 +24,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # Packs are laid out by two forked processes whatever this machine's number of cores.
 PACK_RENDER_PROCESSES = 2
+
+# `make test` runs the suite in several processes (pytest-xdist): each has its own test database,
+# and with Redis as the cache, its own keys, so that one process's sign-in throttles and cached
+# values never reach another's tests.
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("PYTEST_XDIST_WORKER", "")  # noqa: F405

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -63,39 +62,40 @@ def test_every_package_on_the_readme_map_exists() -> None:
 
 
 @pytest.mark.django_db
-def test_the_demo_sign_ins_are_the_demo_people() -> None:
-    call_command("seed_demo")
-    table = README.split("## Demo sign-ins", 1)[1].split("##", 1)[0]
-    emails = re.findall(r"^\| `([^`]+)` \|", table, flags=re.MULTILINE)
-    assert sorted(emails) == sorted(person.email for person in PEOPLE)
-    assert User.objects.filter(email__in=emails, is_active=True).count() == len(emails)
+@pytest.mark.usefixtures("seeded_demo")
+@pytest.mark.xdist_group("seeded-demo-readme")
+class TestWhatTheReadmeSaysOfTheDemo:
+    """Checked against the demo partnership, seeded once for the class."""
 
+    def test_the_demo_sign_ins_are_the_demo_people(self) -> None:
+        table = README.split("## Demo sign-ins", 1)[1].split("##", 1)[0]
+        emails = re.findall(r"^\| `([^`]+)` \|", table, flags=re.MULTILINE)
+        assert sorted(emails) == sorted(person.email for person in PEOPLE)
+        assert User.objects.filter(email__in=emails, is_active=True).count() == len(emails)
 
-@pytest.mark.django_db
-def test_what_the_readme_says_each_demo_person_sees_is_what_the_demo_shows() -> None:
-    from cmarac.cases.models import Case
-    from meetings.models import AgendaItem, Meeting
+    def test_what_the_readme_says_each_demo_person_sees_is_what_the_demo_shows(self) -> None:
+        from cmarac.cases.models import Case
+        from meetings.models import AgendaItem, Meeting
 
-    call_command("seed_demo")
-    said = re.search(
-        r"a dozen\s+invented cases spread across agencies: the housing lead sees (\w+) of them, the fire lead\s+(\w+),"
-        r" a co-chair all (\w+), the referrer (\w+)\.",
-        README,
-    )
-    assert said, "the README no longer says what each demo person sees"
-    dozen = Case.objects.filter(summary__in=[case.summary for case in CASES])
-    assert dozen.count() == len(CASES) == 12
+        said = re.search(
+            r"a dozen\s+invented cases spread across agencies: the housing lead sees (\w+) of them,"
+            r" the fire lead\s+(\w+), a co-chair all (\w+), the referrer (\w+)\.",
+            README,
+        )
+        assert said, "the README no longer says what each demo person sees"
+        dozen = Case.objects.filter(summary__in=[case.summary for case in CASES])
+        assert dozen.count() == len(CASES) == 12
 
-    def sees(email: str) -> int:
-        return dozen.visible_to(User.objects.get(email=email)).count()
+        def sees(email: str) -> int:
+            return dozen.visible_to(User.objects.get(email=email)).count()
 
-    seen = [sees(f"{who}@demo.cmarac.test") for who in ("lead.housing", "lead.fire", "chair.police", "referrer")]
-    assert seen == [number(word) for word in said.groups()]
+        seen = [sees(f"{who}@demo.cmarac.test") for who in ("lead.housing", "lead.fire", "chair.police", "referrer")]
+        assert seen == [number(word) for word in said.groups()]
 
-    on_agenda = re.search(r"(\w+) cases are already on it", README)
-    assert on_agenda
-    upcoming = Meeting.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
-    assert AgendaItem.objects.filter(meeting=upcoming).count() == number(on_agenda.group(1))
-    before = Meeting.objects.filter(starts_at__lt=upcoming.starts_at).order_by("-starts_at").first()
-    assert before.status == Meeting.Status.HELD  # "already held, with its minutes circulated but not yet approved"
-    assert before.minutes_status == Meeting.MinutesStatus.CIRCULATED
+        on_agenda = re.search(r"(\w+) cases are already on it", README)
+        assert on_agenda
+        upcoming = Meeting.objects.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
+        assert AgendaItem.objects.filter(meeting=upcoming).count() == number(on_agenda.group(1))
+        before = Meeting.objects.filter(starts_at__lt=upcoming.starts_at).order_by("-starts_at").first()
+        assert before.status == Meeting.Status.HELD  # "already held, with its minutes circulated but not yet approved"
+        assert before.minutes_status == Meeting.MinutesStatus.CIRCULATED
