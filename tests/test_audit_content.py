@@ -238,7 +238,10 @@ def month_of_changes(housing_case, co_chair, housing, housing_lead, coordinator)
 
 
 def _found(needle: str, text: str) -> bool:
-    return re.search(rf"(?<![A-Za-z0-9_-]){re.escape(needle)}", text) is not None
+    """Whether the needle is in the text as a word of its own: a number is not found inside a longer
+    number (a year in a timestamp's microseconds, say)."""
+    end = r"(?![0-9])" if needle[-1].isdigit() else ""
+    return re.search(rf"(?<![A-Za-z0-9_-]){re.escape(needle)}{end}", text) is not None
 
 
 def _all_pages(client, url: str) -> str:

@@ -261,6 +261,9 @@ class CaseInvolvement(CaseRecord):
         constraints = [
             models.UniqueConstraint(fields=["case", "agency", "reason", "source"], name="case_involvement_unique"),
         ]
+        # "Newly shared with your agency since your last visit" (home page, case list filter): the
+        # agency's recent involvements only, however many cases it has ever been involved in.
+        indexes = [models.Index(fields=["agency", "created_at"], name="case_involvement_agency_new")]
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.get_reason_display()}"
