@@ -452,6 +452,9 @@ else:
 PACK_RETENTION_DAYS = env_int("PACK_RETENTION_DAYS", 7)
 # How many processes lay out one pack at once (meetings/printing.py); 1 lays it out in the worker alone.
 PACK_RENDER_PROCESSES = max(1, env_int("PACK_RENDER_PROCESSES", min(os.cpu_count() or 1, 4)))
+# A meeting's packs for everyone are made by tasks of at most this many packs each (ADR 0037), so
+# that a large meeting's batch stays well inside one build's time limit (meetings/tasks.py).
+PACK_BATCH_SIZE = max(1, env_int("PACK_BATCH_SIZE", 15))
 CELERY_TASK_ROUTES = {
     "meetings.build_pack": {"queue": "packs"},
     "meetings.build_packs": {"queue": "packs"},

@@ -1,7 +1,8 @@
 """A meeting's packs for everyone at once: every co-chair, and for each agency invited to an item
 its lead (its deputy where it has no lead), in one step by the coordinator. ADR 0037.
 
-One transaction makes a MeetingPack per person and queues one task with the packs' ids. The task
+One transaction makes a MeetingPack per person and queues a task with the packs' ids for every
+PACK_BATCH_SIZE of them (one task for a usual meeting; a large one never outruns the time limit). The task
 works out each person's items as a pack made for them alone does (AgendaItem.visible_to the
 recipient), renders each pack's parts, and lays out every distinct part once for all of them
 (meetings/printing.py print_many): a part is reused only for a pack whose own HTML for it is the
@@ -51,7 +52,8 @@ def meeting_pack_recipients(meeting: Meeting) -> list[User]:
 @transaction.atomic
 def packs_request_for_meeting(*, meeting: Meeting, by: User) -> list[MeetingPack]:
     """The coordinator makes a meeting pack for everyone who gets one (meeting_pack_recipients),
-    each holding what its recipient may see, never the maker's; one task builds them all (ids only)."""
+    each holding what its recipient may see, never the maker's; tasks of up to PACK_BATCH_SIZE packs
+    build them (ids only)."""
     if not may_make_packs_for_others(by):
         raise ValidationError("Only the coordinator can make packs for the meeting.")
     packs = [
@@ -65,7 +67,11 @@ def packs_request_for_meeting(*, meeting: Meeting, by: User) -> list[MeetingPack
         raise ValidationError("There is nobody to make a pack for yet.")
     from meetings.tasks import build_packs
 
-    outbox_enqueue(build_packs, *(str(pack.pk) for pack in packs))
+    # One task per PACK_BATCH_SIZE packs: each lays out its own packs' shared parts once, and a
+    # large meeting's packs never wait on one task that could outrun the build's time limit.
+    size = settings.PACK_BATCH_SIZE
+    for start in range(0, len(packs), size):
+        outbox_enqueue(build_packs, *(str(pack.pk) for pack in packs[start : start + size]))
     return packs
 
 

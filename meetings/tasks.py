@@ -68,8 +68,9 @@ def build_pack(pack_id: str, *, outbox_message: int | None = None) -> str:
 
 
 # A meeting's packs for everyone, made at once (meetings/pack_batch.py): the arguments are the
-# packs' ids, nothing else. The same time limits: the packs of a whole meeting take about as long
-# as a few made alone (docs/performance.md), and the sweeper gives up on them at the same age.
+# packs' ids, nothing else, at most PACK_BATCH_SIZE of them. The same time limits: a batch of 15
+# takes about as long as three packs made alone (docs/performance.md), and the sweeper gives up on
+# them at the same age.
 @shared_task(
     name="meetings.build_packs",
     soft_time_limit=PACK_SOFT_TIME_LIMIT,

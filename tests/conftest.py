@@ -104,6 +104,14 @@ def housing_lead(housing: Agency) -> User:
 
 
 @pytest.fixture
+def housing_deputy(housing: Agency) -> User:
+    deputy = AgencyStaffFactory(email="deputy@housing.example", full_name="Dana Deputy", agency=housing)
+    housing.deputy = deputy
+    housing.save(update_fields=["deputy"])
+    return deputy
+
+
+@pytest.fixture
 def fire_lead(fire: Agency) -> User:
     """The lead of an agency that is not invited to anything."""
     lead = AgencyStaffFactory(email="lead@fire.example", full_name="Finley Fire", agency=fire)

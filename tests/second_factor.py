@@ -24,3 +24,8 @@ def verified_login(client: Client, user: User) -> Client:
     session[DEVICE_ID_SESSION_KEY] = authenticator_app_for(user).persistent_id
     session.save()
     return client
+
+
+def signed_in(user: User) -> Client:
+    """A new test client, signed in as the person with their second factor passed."""
+    return verified_login(Client(), user)

@@ -16,16 +16,10 @@ from referrals.models import Referral
 from tests.factories.accounts import CoordinatorFactory
 from tests.factories.actions import ActionFactory
 from tests.referral_builders import submitted_referral
-from tests.second_factor import verified_login
+from tests.second_factor import signed_in
 
 pytestmark = pytest.mark.django_db
 BANNER = "Your changes have not been saved yet"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    verified_login(client, user)
-    return client
 
 
 def refused(response, words: str) -> str:

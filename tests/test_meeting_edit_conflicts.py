@@ -7,24 +7,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from meetings import services
 from meetings.models import AgendaItem, Attendance, Meeting
 from tests.factories.accounts import CoordinatorFactory
 from tests.factories.meetings import MeetingFactory
-from tests.second_factor import verified_login
+from tests.second_factor import signed_in
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
 REFUSED = "Someone else saved changes here while you were editing"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    verified_login(client, user)
-    return client
 
 
 @pytest.fixture

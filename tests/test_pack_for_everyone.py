@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -25,7 +24,7 @@ from tests.factories.accounts import AgencyFactory, AgencyStaffFactory
 from tests.factories.cases import CaseFactory
 from tests.factories.meetings import MeetingFactory
 from tests.private_files import pdf_copy, stored
-from tests.second_factor import verified_login
+from tests.second_factor import signed_in
 from tests.services import require
 
 pytestmark = pytest.mark.django_db
@@ -39,14 +38,6 @@ def police_lead(police):
     police.lead = lead
     police.save(update_fields=["lead"])
     return lead
-
-
-@pytest.fixture
-def housing_deputy(housing):
-    deputy = AgencyStaffFactory(full_name="Dana Deputy", agency=housing)
-    housing.deputy = deputy
-    housing.save(update_fields=["deputy"])
-    return deputy
 
 
 @pytest.fixture
@@ -72,12 +63,6 @@ def agenda(co_chair, housing, police, police_lead, housing_lead, housing_deputy,
     services.invite_agency_to_item(item=items[1], agency=police, by=co_chair)
     services.invite_agency_to_item(item=items[2], agency=probation_deputy.agency, by=co_chair)
     return meeting, cases
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    verified_login(client, user)
-    return client
 
 
 def page_url(meeting) -> str:
@@ -144,6 +129,20 @@ def test_the_coordinator_makes_them_in_one_step_with_one_task_of_ids(
     message = OutboxMessage.objects.get()  # one task for them all, with the packs' ids only
     assert message.task == "meetings.build_packs"
     assert sorted(message.args) == sorted(str(pack.pk) for pack in packs)
+
+
+def test_a_large_meeting_is_split_into_tasks_that_each_make_a_few(
+    agenda, coordinator, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.PACK_BATCH_SIZE = 3
+    meeting, _ = agenda
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(coordinator).post(everyone_url(meeting))
+    messages = list(OutboxMessage.objects.order_by("pk"))
+    assert [len(message.args) for message in messages] == [3, 1]  # four packs, at most three a task
+    ids = [pack_id for message in messages for pack_id in message.args]
+    assert sorted(ids) == sorted(str(pk) for pk in MeetingPack.objects.values_list("pk", flat=True))
+    assert set(MeetingPack.objects.values_list("status", flat=True)) == {"ready"}
 
 
 def test_each_pack_becomes_ready_and_the_page_lists_them_with_their_status(

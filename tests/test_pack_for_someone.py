@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -18,7 +17,7 @@ from meetings.packs import pack_read
 from tests.factories.accounts import AgencyFactory, AgencyStaffFactory, CoChairFactory, CoordinatorFactory
 from tests.factories.cases import CaseFactory
 from tests.factories.meetings import MeetingFactory
-from tests.second_factor import verified_login
+from tests.second_factor import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,22 +35,8 @@ def agenda(co_chair, housing, police, settings, tmp_path):
 
 
 @pytest.fixture
-def housing_deputy(housing):
-    deputy = AgencyStaffFactory(full_name="Dana Deputy", agency=housing)
-    housing.deputy = deputy
-    housing.save(update_fields=["deputy"])
-    return deputy
-
-
-@pytest.fixture
 def housing_member(housing):
     return AgencyStaffFactory(full_name="Morgan Member", agency=housing)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    verified_login(client, user)
-    return client
 
 
 def page_url(meeting) -> str:

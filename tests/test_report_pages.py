@@ -47,14 +47,6 @@ def pdf_text(response) -> str:
 
 
 @pytest.fixture
-def housing_deputy(housing):
-    deputy = AgencyStaffFactory(email="deputy@housing.example", full_name="Dale Deputy", agency=housing)
-    housing.deputy = deputy
-    housing.save(update_fields=["deputy"])
-    return deputy
-
-
-@pytest.fixture
 def housing_member(housing):
     return AgencyStaffFactory(email="member@housing.example", full_name="Morgan Member", agency=housing)
 
