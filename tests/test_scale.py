@@ -134,6 +134,30 @@ def test_search_finds_only_visible_cases_in_the_lists_order(housing, fire, housi
     assert everyone == {case.reference for case in ours + theirs}
 
 
+def test_an_agencys_search_by_reference_and_by_name_finds_its_own_cases_only(
+    housing, fire, housing_lead, co_chair, as_user
+) -> None:
+    """An agency's search is two sets, each from its visible cases (reference, subjects), joined;
+    those who see every case search with one condition. Both give the same answers."""
+    ours, theirs = _named_cases(2, housing), _named_cases(1, fire)
+    named_otherwise = CaseFactory(involve=[housing])
+    housing_client = as_user(housing_lead)
+
+    def found(client, text: str) -> set[str]:
+        return {case.reference for case in _search(client, text).context["cases"]}
+
+    assert found(housing_client, ours[0].reference) == {ours[0].reference}
+    assert found(housing_client, named_otherwise.reference.lower()) == {named_otherwise.reference}
+    assert found(housing_client, theirs[0].reference) == set()
+    assert found(housing_client, "pennyWHISTLE") == {case.reference for case in ours}
+    # Several words: every word must match, by reference or by a subject.
+    assert found(housing_client, f"whistle {ours[1].reference}") == {ours[1].reference}
+    assert found(housing_client, f"whistle {named_otherwise.reference}") == set()
+    chair_client = as_user(co_chair)  # the same test client, signed in as the co-chair now
+    assert found(chair_client, f"whistle {theirs[0].reference}") == {theirs[0].reference}
+    assert found(chair_client, "Pennywhistle") == {case.reference for case in ours + theirs}
+
+
 def test_too_many_matches_ask_for_a_narrower_search(housing, housing_lead, as_user, monkeypatch) -> None:
     from cmarac.cases import selectors, views
 
