@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -129,6 +129,12 @@ def test_the_generator_pages_and_table_at_a_tiny_size(client) -> None:
     large = Case.objects.visible_to(people["large"]).count()
     assert 0 < large < 50  # the large agency sees some cases, not all
     assert Case.objects.visible_to(people["co-chair"]).count() == 50
+    # Involvements are dated from their case's opening, as on a live database, not from the write.
+    involvements = CaseInvolvement.objects.select_related("case")
+    assert {(i.created_at.astimezone(UTC).date(), i.created_at.astimezone(UTC).hour) for i in involvements} == {
+        (case_opened, 9) for case_opened in Case.objects.values_list("opened_on", flat=True)
+    }
+    assert len({i.created_at.date() for i in involvements}) > 10  # spread over the history
 
     plan, cookies = {}, {}
     for person, user in people.items():

@@ -384,10 +384,35 @@ def _write_batch(specs: list[CaseSpec], by: User) -> int:
             event(CaseEvent.Kind.CLOSED, spec.closed_because)
     ActionUpdate.objects.bulk_create(rows.updates, batch_size=5000)
     CaseInvolvement.objects.bulk_create(rows.involvements, batch_size=5000)
+    _involved_when_opened([case.pk for case in rows.cases])
     CaseGroupObjectPermission.objects.bulk_create(rows.grants, batch_size=5000)
     CaseEvent.objects.bulk_create(rows.events, batch_size=5000)
     # A case's dates as the history says, not today's (created_at is set on insert).
     return len(rows.cases)
+
+
+def _involved_when_opened(case_ids: list[int]) -> None:
+    """Date these cases' involvements from the day each case was opened (09:00 UTC), not from the
+    moment they were written: "newly shared with your agency" then counts what a live database
+    would, the cases of the last days, not every case the agency was ever involved in."""
+    from django.db import connection
+
+    if not case_ids:
+        return
+    first, last = min(case_ids), max(case_ids)
+    if connection.vendor == "postgresql":
+        sql = (
+            "UPDATE cases_caseinvolvement SET created_at = c.opened_on + time '09:00' AT TIME ZONE 'UTC' "
+            "FROM cases_case c WHERE c.id = cases_caseinvolvement.case_id AND c.id BETWEEN %s AND %s"
+        )
+    else:
+        sql = (
+            "UPDATE cases_caseinvolvement SET created_at = "
+            "(SELECT c.opened_on || ' 09:00:00' FROM cases_case c WHERE c.id = cases_caseinvolvement.case_id) "
+            "WHERE case_id BETWEEN %s AND %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, last])
 
 
 # --- The whole history ---------------------------------------------------------------------------
