@@ -95,29 +95,28 @@ def co_chair(police: Agency) -> User:
     return CoChairFactory(email="chair@police.example", full_name="Chris Chair", agency=police)
 
 
+def _appointed(agency: Agency, post: str, *, email: str, full_name: str) -> User:
+    """A member of staff made the agency's lead or deputy (post: "lead" or "deputy")."""
+    person = AgencyStaffFactory(email=email, full_name=full_name, agency=agency)
+    setattr(agency, post, person)
+    agency.save(update_fields=[post])
+    return person
+
+
 @pytest.fixture
 def housing_lead(housing: Agency) -> User:
-    lead = AgencyStaffFactory(email="lead@housing.example", full_name="Harper Housing", agency=housing)
-    housing.lead = lead
-    housing.save(update_fields=["lead"])
-    return lead
+    return _appointed(housing, "lead", email="lead@housing.example", full_name="Harper Housing")
 
 
 @pytest.fixture
 def housing_deputy(housing: Agency) -> User:
-    deputy = AgencyStaffFactory(email="deputy@housing.example", full_name="Dana Deputy", agency=housing)
-    housing.deputy = deputy
-    housing.save(update_fields=["deputy"])
-    return deputy
+    return _appointed(housing, "deputy", email="deputy@housing.example", full_name="Dana Deputy")
 
 
 @pytest.fixture
 def fire_lead(fire: Agency) -> User:
     """The lead of an agency that is not invited to anything."""
-    lead = AgencyStaffFactory(email="lead@fire.example", full_name="Finley Fire", agency=fire)
-    fire.lead = lead
-    fire.save(update_fields=["lead"])
-    return lead
+    return _appointed(fire, "lead", email="lead@fire.example", full_name="Finley Fire")
 
 
 @pytest.fixture
