@@ -387,7 +387,6 @@ def _write_batch(specs: list[CaseSpec], by: User) -> int:
     _involved_when_opened([case.pk for case in rows.cases])
     CaseGroupObjectPermission.objects.bulk_create(rows.grants, batch_size=5000)
     CaseEvent.objects.bulk_create(rows.events, batch_size=5000)
-    # A case's dates as the history says, not today's (created_at is set on insert).
     return len(rows.cases)
 
 
@@ -402,7 +401,7 @@ def _involved_when_opened(case_ids: list[int]) -> None:
     first, last = min(case_ids), max(case_ids)
     if connection.vendor == "postgresql":
         sql = (
-            "UPDATE cases_caseinvolvement SET created_at = c.opened_on + time '09:00' AT TIME ZONE 'UTC' "
+            "UPDATE cases_caseinvolvement SET created_at = (c.opened_on + time '09:00') AT TIME ZONE 'UTC' "
             "FROM cases_case c WHERE c.id = cases_caseinvolvement.case_id AND c.id BETWEEN %s AND %s"
         )
     else:
