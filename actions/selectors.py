@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from actions.models import Action, ActionUpdate
 from cmarac.accounts.models import Agency
 from cmarac.cases.models import Case
+from cmarac.core.pagination import rows_in_order
 
 if TYPE_CHECKING:
     from cmarac.accounts.models import User
@@ -18,8 +19,20 @@ if TYPE_CHECKING:
 def with_latest_update(actions: QuerySet[Action]) -> QuerySet[Action]:
     """Actions with case, owner and officer joined, and their updates prefetched newest first."""
     return actions.select_related("case", "owner", "officer", "agenda_item__meeting").prefetch_related(
-        Prefetch("updates", queryset=ActionUpdate.objects.select_related("by").order_by("-at", "-pk"))
+        _updates_newest_first()
     )
+
+
+def _updates_newest_first() -> Prefetch:
+    return Prefetch("updates", queryset=ActionUpdate.objects.select_related("by").order_by("-at", "-pk"))
+
+
+def action_list_rows(ids: list[int]) -> list[Action]:
+    """A page of the action list, found by id from the person's visible actions: with what a row
+    shows (case, owner, officer, updates newest first), in the order of `ids`. Not the meeting, nor
+    its minutes, which the list does not show."""
+    rows = Action.objects.select_related("case", "owner", "officer").prefetch_related(_updates_newest_first())
+    return rows_in_order(rows, ids)
 
 
 def overdue_actions_for(agency: Agency, *, today: date) -> QuerySet[Action]:

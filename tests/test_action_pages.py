@@ -319,10 +319,10 @@ def test_user_text_is_escaped(housing_case, housing, co_chair, as_user) -> None:
 # --- Query counts ---------------------------------------------------------------------------
 
 # session, user, OTP device, role groups, the person's agency (for visible_to and the page header), the count,
-# the page of actions (with case, owner, officer, agenda item and meeting), their updates with
-# authors (one prefetch), the audit entry (content type cached), the meetings offered in the
-# meeting filter, session save (savepoint, update, release).
-ACTION_LIST_QUERIES = 13
+# the page's action ids, those actions (with case, owner and officer), their updates with authors
+# (one prefetch), the audit entry (content type cached), the meetings offered in the meeting
+# filter, session save (savepoint, update, release).
+ACTION_LIST_QUERIES = 14
 
 
 @pytest.mark.parametrize("person", ["co_chair", "housing_lead"])
@@ -352,10 +352,11 @@ def test_list_query_count_does_not_grow(
     assert "Update 0" not in response.content.decode()  # only the latest update is shown
 
 
-# session, user, OTP device, role groups, the action (with case, owner, officer, meeting, carried-forward-from),
-# its updates with authors (one prefetch), the audit entry, actions carried forward from it, the
-# person's agency (page header), session save (savepoint, update, release).
-ACTION_PAGE_QUERIES = 12
+# session, user, OTP device, role groups, whether the person may see the action, the action (with case,
+# owner, officer, meeting, carried-forward-from), its updates with authors (one prefetch), the audit
+# entry, actions carried forward from it, the person's agency (page header), session save
+# (savepoint, update, release).
+ACTION_PAGE_QUERIES = 13
 
 
 @pytest.mark.parametrize("updates", [1, 15])

@@ -83,6 +83,37 @@ def test_a_bounded_count_stops_at_its_bound_and_still_leads_on(housing, monkeypa
     assert [case.pk for case in last.get_page(8)] == [cases.last().pk]
 
 
+def test_a_page_read_by_id_keeps_the_lists_order_and_reads_only_its_own_rows(housing) -> None:
+    cases = [CaseFactory(involve=[housing]) for _ in range(7)]
+    ordered = Case.objects.order_by("-pk")
+    asked: list[list[int]] = []
+
+    def read(ids: list[int]) -> list[Case]:
+        asked.append(ids)
+        return pagination.rows_in_order(Case.objects.all(), ids)
+
+    page = pagination.BoundedPaginator(ordered, 3, number=2, read=read).get_page(2)
+    expected = [case.pk for case in sorted(cases, key=lambda case: -case.pk)][3:6]
+    assert asked == [expected]  # the ids of page 2 alone, in the list's order...
+    assert [case.pk for case in page.object_list] == expected  # ...and the rows in that order
+    assert all(isinstance(case, Case) for case in page)
+
+
+def test_the_page_of_a_list_is_found_without_its_joins(housing_case, housing_lead, as_user) -> None:
+    """The case and action lists find a page's ids with no join (ADR 0026): the joins the rows
+    need are made only for the 25 rows read by id."""
+    ActionFactory(case=housing_case, owner=housing_case.lead_agency)
+    client = as_user(housing_lead)
+    for address in (CASES, ACTIONS):
+        client.get(address)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(address).status_code == 200
+        ordered = [q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"]]
+        page_ids = [sql for sql in ordered if sql.startswith(('SELECT "cases_case"."id" AS', 'SELECT "actions_action"."id" AS'))]
+        assert len(page_ids) == 1, ordered
+        assert " JOIN " not in page_ids[0]
+
+
 def test_a_long_list_says_more_than_and_pages_on(housing_case, housing, co_chair, as_user, monkeypatch) -> None:
     monkeypatch.setattr(pagination, "COUNT_CAP", 1)
     monkeypatch.setattr(pagination, "PAGES_AHEAD", 0)

@@ -12,6 +12,7 @@ from django.db.models.functions import Replace, Upper
 from cmarac.accounts.models import User
 from cmarac.cases.forms import CaseFilterForm
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, RiskLevel
+from cmarac.core.pagination import rows_in_order
 
 RISK_RANK = When_(
     When(risk_level=RiskLevel.HIGH, then=Value(3)),
@@ -111,11 +112,9 @@ def matching_case_ids(cases: QuerySet[Case]) -> tuple[list[int], bool]:
 
 
 def cases_by_ids(ids: list[int]) -> list[Case]:
-    """These cases, with what the list shows of them, in the order of `ids`."""
-    if not ids:
-        return []
-    found = {case.pk: case for case in Case.objects.with_list_data().filter(pk__in=ids)}
-    return [found[pk] for pk in ids if pk in found]
+    """These cases, with what the list shows of them, in the order of `ids` (found by a search or
+    a page of the list, each from the person's visible cases)."""
+    return rows_in_order(Case.objects.with_list_data(), ids)
 
 
 def shared_with_agency_since(cases: QuerySet[Case], *, user: User, since: datetime) -> QuerySet[Case]:

@@ -85,7 +85,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         page = Paginator(ids, PAGE_SIZE).get_page(number)
         page.object_list = cases_by_ids(list(page.object_list))
     else:
-        page = bounded_page(cases, PAGE_SIZE, number)
+        # The page's ids first, then its cases by id (BoundedPaginator, ADR 0026).
+        page = bounded_page(cases, PAGE_SIZE, number, read=cases_by_ids)
     shown = [case.reference for case in page.object_list]
     audit_list(request=request, model=Case, what="Case list", shown=shown, criteria=criteria)
     query = request.GET.copy()

@@ -8,6 +8,7 @@ pagination still leading on to the next page (ADR 0026).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -30,14 +31,45 @@ def page_number(raw: Any) -> int:
     return min(MAX_PAGE, max(1, int(text)))
 
 
-class BoundedPaginator(Paginator):
-    """A Paginator whose `count` is at most `bound`; `capped` says there are more rows."""
+def rows_in_order(rows: QuerySet[Any], ids: Sequence[int]) -> list[Any]:
+    """Those of `rows` whose ids are `ids`, in the order of `ids`: one query."""
+    if not ids:
+        return []
+    found = {row.pk: row for row in rows.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
 
-    def __init__(self, object_list: Any, per_page: int, *, number: Any = 1, cap: int | None = None) -> None:
+
+class BoundedPaginator(Paginator):
+    """A Paginator whose `count` is at most `bound`; `capped` says there are more rows.
+
+    With `read`, a page of a queryset is found as ids alone (the list's filters and order, none of
+    its joins or prefetches), then its rows are read by those ids with `read(ids)`. PostgreSQL
+    plans the two better than the one: the ids take an index-only walk of the list's order, where
+    the same query with the rows' joins hashed every open case against the person's grants (16 ms
+    against 6 ms at 100k for an agency with 1,000 cases), and five joins cost about 10 ms of
+    planning alone (docs/performance.md)."""
+
+    def __init__(
+        self,
+        object_list: Any,
+        per_page: int,
+        *,
+        number: Any = 1,
+        cap: int | None = None,
+        read: Callable[[list[int]], list[Any]] | None = None,
+    ) -> None:
         super().__init__(object_list, per_page)
         cap = COUNT_CAP if cap is None else cap
         self.bound = max(cap, (page_number(number) + PAGES_AHEAD) * per_page)
         self.capped = False
+        self.read = read
+
+    def page(self, number: Any) -> Page:
+        page = super().page(number)
+        if self.read is not None and isinstance(page.object_list, QuerySet):
+            ids = list(page.object_list.select_related(None).prefetch_related(None).values_list("pk", flat=True))
+            page.object_list = self.read(ids)
+        return page
 
     @cached_property
     def count(self) -> int:
@@ -54,5 +86,12 @@ class BoundedPaginator(Paginator):
         return super().num_pages if not self.capped else -(-counted // self.per_page)
 
 
-def bounded_page(object_list: Any, per_page: int, number: Any, *, cap: int | None = None) -> Page:
-    return BoundedPaginator(object_list, per_page, number=number, cap=cap).get_page(number)
+def bounded_page(
+    object_list: Any,
+    per_page: int,
+    number: Any,
+    *,
+    cap: int | None = None,
+    read: Callable[[list[int]], list[Any]] | None = None,
+) -> Page:
+    return BoundedPaginator(object_list, per_page, number=number, cap=cap, read=read).get_page(number)
