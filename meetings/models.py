@@ -101,6 +101,11 @@ class Meeting(models.Model):
         return reverse("meetings:detail", args=[self.pk])
 
     @property
+    def status_tag_class(self) -> str:
+        """The GOV.UK tag colour of the status (meetings/includes/status_tag.html and the list's rows)."""
+        return MEETING_STATUS_TAG_CLASSES.get(self.status, "govuk-tag--grey")
+
+    @property
     def minutes_locked(self) -> bool:
         return self.minutes_status == self.MinutesStatus.APPROVED
 
@@ -118,6 +123,14 @@ def today_here() -> date:
     from django.utils import timezone
 
     return timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+MEETING_STATUS_TAG_CLASSES = {
+    Meeting.Status.CANCELLED: "govuk-tag--red",
+    Meeting.Status.AGENDA_PUBLISHED: "govuk-tag--blue",
+    Meeting.Status.HELD: "govuk-tag--turquoise",
+    Meeting.Status.MINUTES_APPROVED: "govuk-tag--green",
+}
 
 
 class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):

@@ -231,9 +231,9 @@ def test_the_filter_is_checked_against_its_choices(coordinator, as_user) -> None
 
 
 # session, user, OTP device, role groups, the person's agency, agency choices for the filter, count,
-# the page of cases (with lead agency and officer), their subjects with people, audit entry,
-# session save (savepoint, update, release)
-FILTERED_LIST_QUERIES = 13
+# the page's case ids, those cases (with lead agency and officer), their subjects with people,
+# audit entry, session save (savepoint, update, release)
+FILTERED_LIST_QUERIES = 14
 
 
 @pytest.mark.parametrize("count", [1, 12])

@@ -81,6 +81,7 @@ def _rows(case: Case) -> dict[str, Counter[Any]]:
     return {
         "case": rows(Case.objects.filter(pk=case.pk), "status", "risk_level", "summary", "lead_agency", "lead_officer",
                      "opened_on", "closed_on", "closure_reason", "created_by", "is_repeat", "anonymised_at"),
+        "search": Counter([case.search_text.replace(case.reference, "")]),
         "subjects": rows(CaseSubject.objects.filter(case=case), "role", "person__given_name", "person__family_name",
                          "person__postcode", "person__approximate_age", "person__aliases", "person__gender"),
         "risk": rows(RiskLevelChange.objects.filter(case=case), "risk_level", "reason", "changed_by"),

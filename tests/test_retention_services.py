@@ -252,6 +252,13 @@ def test_a_person_shared_with_a_case_not_due_keeps_their_details_there() -> None
     assert (shared.given_name, shared.postcode) == ("Juniper", "ZJ1 1JJ")
     assert still_open.subjects.get().person == shared
     assert old.subjects.get().person.given_name == ANONYMISED_NAME
+    # The case search no longer finds the anonymised case by the person's name; the other case, yes.
+    old.refresh_from_db()
+    still_open.refresh_from_db()
+    assert "JUNIPER" not in old.search_text
+    assert "OAKHOLLOW" not in old.search_text
+    assert "ZJ11JJ" not in old.search_text
+    assert {"JUNIPER", "OAKHOLLOW", "ZJ11JJ"} <= set(still_open.search_text.split("\n"))
 
     # When the other case is closed and due too, the person record goes.
     with at(2032, 3, 1):

@@ -12,6 +12,9 @@ class CasesConfig(AppConfig):
         from cmarac.cases.access import forget_permission_ids
 
         post_migrate.connect(forget_permission_ids, dispatch_uid="cases.forget_permission_ids")
+        from cmarac.cases.search import connect_signals
+
+        connect_signals()  # each case's search text kept as its subjects change
         from cmarac.cases import models
         from cmarac.core.audit import audit_register
 

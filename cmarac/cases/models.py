@@ -75,6 +75,10 @@ class Case(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Set once, when the retention policy removed the case's personal data and free text.
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the case search matches, in capitals: the reference and each subject's names, other
+    # names and postcode, one to a line. Kept by cmarac.cases.search whenever a subject or a person
+    # changes; never shown, and left out of the audit trail (ADR 0026).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     objects = CaseQuerySet.as_manager()
 

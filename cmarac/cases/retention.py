@@ -10,6 +10,7 @@ keeps their details there; the old person record is deleted once nothing links t
 from __future__ import annotations
 
 from cmarac.cases.models import Case, CaseEvent, CaseSubject, Person, RiskLevelChange
+from cmarac.cases.search import refresh_search_text
 from cmarac.governance.retention_registry import ANONYMISED_NAME, register_case_part
 
 
@@ -49,6 +50,7 @@ def anonymise_case_record(case: Case) -> None:
                 birth_year_band=birth_year_band(person),
             )
         CaseSubject.objects.filter(pk=subject.pk).update(person=replacements[person.pk])
+    refresh_search_text([case.pk])  # the names go from the case's search text too
     for person_id in replacements:
         if not person_in_use(person_id):
             Person.objects.filter(pk=person_id).delete()

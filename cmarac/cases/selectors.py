@@ -7,11 +7,11 @@ from typing import Any
 
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Replace, Upper
 
 from cmarac.accounts.models import User
 from cmarac.cases.forms import CaseFilterForm
-from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, RiskLevel
+from cmarac.cases.models import Case, CaseInvolvement, RiskLevel
+from cmarac.cases.search import search_term
 from cmarac.core.pagination import rows_in_order
 
 RISK_RANK = When_(
@@ -24,34 +24,6 @@ RISK_RANK = When_(
 
 # A search reads at most this many matching case ids; more than that asks for a narrower search.
 SEARCH_LIMIT = 500
-
-
-def _matching_subjects(user: User, term: str) -> QuerySet[CaseSubject]:
-    """Subjects of this person's cases whose name, alias or postcode holds the term. Restricted to
-    the visible cases first; on PostgreSQL each comparison is served by a trigram GIN index on the
-    same expression (migration cases 0006, ADR 0026)."""
-    compact = term.replace(" ", "").upper()
-    return (
-        CaseSubject.objects.visible_to(user)
-        .annotate(postcode_compact=Replace(Upper("person__postcode"), Value(" "), Value("")))
-        .filter(
-            Q(person__given_name__icontains=term)
-            | Q(person__family_name__icontains=term)
-            | Q(person__aliases__icontains=term)
-            | Q(postcode_compact__contains=compact)
-        )
-        .values("case_id")
-    )
-
-
-def _matching_cases(user: User, term: str) -> QuerySet[Case]:
-    """The ids of this person's cases whose reference, or one of whose subjects, holds the term:
-    two sets, each starting from the person's visible cases, joined by UNION. For an agency's
-    staff this reads only the agency's own cases; one condition with OR led PostgreSQL to test the
-    reference of every case in the table first (docs/performance.md). Those who see every case
-    search with the OR, which is faster for them."""
-    by_reference = Case.objects.visible_to(user).filter(reference__icontains=term).order_by().values("pk")
-    return by_reference.union(_matching_subjects(user, term).order_by())
 
 
 def cases_for_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Case]:
@@ -76,10 +48,9 @@ def cases_for_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Case]:
     if filters.get("shared_since"):
         cases = shared_with_agency_since(cases, user=user, since=filters["shared_since"])
     for term in search_terms(filters):
-        if user.sees_all_cases:
-            cases = cases.filter(Q(reference__icontains=term) | Q(pk__in=_matching_subjects(user, term)))
-        else:
-            cases = cases.filter(pk__in=_matching_cases(user, term))
+        # Each term in the case's reference or a subject's name, other names or postcode: one
+        # trigram-indexed text per case (cmarac/cases/search.py), within the visible cases.
+        cases = cases.filter(search_text__contains=search_term(term))
     _, ordering = CaseFilterForm.SORTS.get(filters.get("sort") or "newest", CaseFilterForm.SORTS["newest"])
     return cases.order_by(*ordering)
 
