@@ -88,5 +88,7 @@ def test_the_migration_fills_the_text_of_existing_cases() -> None:
     Case.objects.update(search_text="")
     migration.fill_search_text(apps, None)
     assert _text(case) == search_text_for(case.reference, [("Ivo", "Kestle", person.aliases, "AB1 2CD")])
-    assert _text(other) == search_text_for(other.reference, [(p.given_name, p.family_name, p.aliases, p.postcode)
-                                                              for p in Person.objects.filter(case_roles__case=other)])
+    assert _text(other) == search_text_for(
+        other.reference,
+        [(p.given_name, p.family_name, p.aliases, p.postcode) for p in Person.objects.filter(case_roles__case=other)],
+    )
