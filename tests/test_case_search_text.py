@@ -92,3 +92,17 @@ def test_the_migration_fills_the_text_of_existing_cases() -> None:
         other.reference,
         [(p.given_name, p.family_name, p.aliases, p.postcode) for p in Person.objects.filter(case_roles__case=other)],
     )
+
+
+def test_records_loaded_from_a_fixture_keep_the_text(tmp_path) -> None:
+    from django.core import serializers
+    from django.core.management import call_command
+
+    person = PersonFactory(given_name="Tamsin", family_name="Yelland")
+    case = CaseFactory(subjects=[(person, CaseSubject.Role.VICTIM)])
+    Case.objects.filter(pk=case.pk).update(search_text="")
+    records = [Case.objects.get(pk=case.pk), person, *case.subjects.all()]
+    fixture = tmp_path / "case.json"
+    fixture.write_text(serializers.serialize("json", records))  # a case whose text is missing
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert {"TAMSIN", "YELLAND"} <= set(_text(case).split("\n"))

@@ -57,18 +57,21 @@ def refresh_search_text(case_ids: Iterable[int]) -> None:
             Case.objects.filter(pk=pk).update(search_text=text)
 
 
-def _case_saved(sender: Any, instance: Case, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if created and not raw:
+# Fixtures loaded with loaddata (raw saves) are kept too: a subject or person saved after its case
+# brings the case's text up to date, whatever order the records arrive in.
+
+
+def _case_saved(sender: Any, instance: Case, created: bool, **kwargs: Any) -> None:
+    if created:
         refresh_search_text([instance.pk])
 
 
-def _subject_changed(sender: Any, instance: CaseSubject, raw: bool = False, **kwargs: Any) -> None:
-    if not raw:
-        refresh_search_text([instance.case_id])
+def _subject_changed(sender: Any, instance: CaseSubject, **kwargs: Any) -> None:
+    refresh_search_text([instance.case_id])
 
 
-def _person_saved(sender: Any, instance: Person, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if not created and not raw:
+def _person_saved(sender: Any, instance: Person, created: bool, **kwargs: Any) -> None:
+    if not created:
         refresh_search_text(CaseSubject.objects.filter(person=instance).values_list("case_id", flat=True))
 
 
