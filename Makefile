@@ -10,7 +10,9 @@ SCSS := $(shell find frontend/scss -name '*.scss' 2>/dev/null)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # `make test` runs the suite in one process per core (pytest-xdist); TEST_PROCESSES=0 runs it in one.
+# TEST_ARGS goes to pytest as it is, e.g. TEST_ARGS='-m "not browser"' or TEST_ARGS=tests/test_scale.py.
 TEST_PROCESSES ?= auto
+TEST_ARGS ?=
 # Local development only: `make run` is never a production server.
 DEV := DEBUG=true
 
@@ -53,7 +55,7 @@ reminders: migrate
 	$(DEV) $(BIN)/python manage.py send_reminders $(if $(DATE),--date $(DATE),)
 
 test: install
-	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup $(TEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
