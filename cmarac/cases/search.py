@@ -18,16 +18,17 @@ value of it (masked, as every text field of a case).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cmarac.cases.models import Case, CaseSubject, Person
 
 SEPARATOR = "\n"
-PERSON_FIELDS = ("person__given_name", "person__family_name", "person__aliases", "person__postcode")
+# A subject's fields the search matches, in the order search_text_for takes them.
+SEARCHED_FIELDS = ("given_name", "family_name", "aliases", "postcode")
 
 
-def search_text_for(reference: str, people: Iterable[tuple[str, str, str, str]]) -> str:
+def search_text_for(reference: str, people: Iterable[Sequence[str]]) -> str:
     """The search text of a case with this reference and these subjects' (first name, last name,
     other names, postcode)."""
     parts = [reference]
@@ -47,10 +48,11 @@ def refresh_search_text(case_ids: Iterable[int]) -> None:
     ids = set(case_ids)
     if not ids:
         return
-    people: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)
-    subjects = CaseSubject.objects.filter(case_id__in=ids).order_by("pk").values_list("case_id", *PERSON_FIELDS)
+    people: dict[int, list[Sequence[str]]] = defaultdict(list)
+    person_fields = [f"person__{name}" for name in SEARCHED_FIELDS]
+    subjects = CaseSubject.objects.filter(case_id__in=ids).order_by("pk").values_list("case_id", *person_fields)
     for case_id, *fields in subjects:
-        people[case_id].append((fields[0], fields[1], fields[2], fields[3]))
+        people[case_id].append(fields)
     for pk, reference, saved in Case.objects.filter(pk__in=ids).values_list("pk", "reference", "search_text"):
         text = search_text_for(reference, people[pk])
         if text != saved:

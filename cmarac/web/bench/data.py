@@ -37,7 +37,7 @@ from cmarac.cases.models import (
     RiskLevel,
     RiskLevelChange,
 )
-from cmarac.cases.search import search_text_for
+from cmarac.cases.search import SEARCHED_FIELDS, search_text_for
 from cmarac.cases.services import REFERENCE_PREFIX
 from cmarac.core.dates import long_date
 from meetings.models import AgendaInvitation, AgendaItem, Meeting
@@ -289,8 +289,7 @@ def _write_batch(specs: list[CaseSpec], by: User) -> int:
     references = _reference_numbers(specs)
     for spec, reference in zip(specs, references, strict=True):
         closed = bool(spec.closed_because)
-        named = [(fields.get("given_name", ""), fields.get("family_name", ""), fields.get("aliases", ""),
-                  fields.get("postcode", "")) for fields, _ in spec.subjects]  # fmt: skip
+        named = [tuple(fields.get(name, "") for name in SEARCHED_FIELDS) for fields, _ in spec.subjects]
         rows.cases.append(Case(
             reference=reference, summary=spec.summary, risk_level=spec.risk_level, opened_on=spec.opened_on,
             created_by=by, lead_agency=spec.lead, status=Case.Status.CLOSED if closed else Case.Status.OPEN,
