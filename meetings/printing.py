@@ -283,10 +283,19 @@ def print_pdf(
     finally:
         batch.close()
     parts = [cache[html] for html in body]
-    front_document, numbers = _front_with_numbers(front, parts, front_pages, front_shows_page_numbers)
+    # The layers laid over every page depend only on the page count, known now unless the front
+    # grows once it shows page numbers (it does not in practice): a child lays them out while the
+    # front is laid out here with its numbers.
+    expected = front_pages + sum(part.pages for part in parts) if front_shows_page_numbers else None
+    layers = _Layers(page_numbers, stamp() if stamp else None, expected, processes)
+    try:
+        front_document, numbers = _front_with_numbers(front, parts, front_pages, front_shows_page_numbers)
+        pdf = _finish(front_document, numbers, parts, layers.pdfs)
+    finally:
+        layers.close()
     peaks, private = batch.peaks()
     return Printed(
-        pdf=_finish(front_document, numbers, parts, page_numbers, stamp() if stamp else None),
+        pdf=pdf,
         pages=len(front_document.pages) + sum(part.pages for part in parts),
         processes=batch.processes,
         child_peak_kb=peaks,
@@ -299,17 +308,53 @@ def _finish(
     front_document: Any,
     numbers: dict[str, int],
     parts: Sequence[LaidOut],
-    page_numbers: Callable[[int], str],
-    stamp_html: str | None,
+    layers: Callable[[int], tuple[bytes, bytes | None]],
 ) -> bytes:
-    """The front laid out with its page numbers, the body parts, the page numbers and the stamp, joined."""
+    """The front laid out with its page numbers, the body parts, and the layers for that many
+    pages (`layers(total)`: the page numbers and the stamp), joined."""
     total = len(front_document.pages) + sum(part.pages for part in parts)
     to_body = _take_links_to(front_document, numbers)
     front_pdf = tagged_pdf(front_document)
     title = front_document.metadata.title
-    numbers_pdf = layout(page_numbers(total)).write_pdf()
-    stamp_pdf = layout(stamp_html).write_pdf() if stamp_html else None
+    numbers_pdf, stamp_pdf = layers(total)
     return _join([front_pdf, *(part.pdf for part in parts)], numbers_pdf, to_body, numbers, title, stamp_pdf)
+
+
+def _layer_pdfs(htmls: tuple[str, str | None]) -> tuple[bytes, bytes | None]:
+    """The page numbers' document and the stamp's, laid out and written (untagged: artifacts)."""
+    numbers_html, stamp_html = htmls
+    return layout(numbers_html).write_pdf(), layout(stamp_html).write_pdf() if stamp_html else None
+
+
+class _Layers:
+    """The page numbers and the stamp of a document expected to have `expected` pages, laid out
+    in a forked child from the start, while the parent finishes the front; `pdfs(total)` takes
+    the child's, or lays them out here where there is no child (one process, not single-threaded,
+    no expected count), the child failed, or the document came out with another page count."""
+
+    def __init__(self, page_numbers: Callable[[int], str], stamp_html: str | None, expected: int | None,
+                 processes: int) -> None:  # fmt: skip
+        self.page_numbers, self.stamp_html, self.expected = page_numbers, stamp_html, expected
+        self.child: _Forked | None = None
+        if expected is not None and processes > 1 and may_fork():
+            self.child = _Forked(_layer_pdfs, [(page_numbers(expected), stamp_html)])
+
+    def pdfs(self, total: int) -> tuple[bytes, bytes | None]:
+        child, self.child = self.child, None
+        if child is not None:
+            try:
+                if total == self.expected:
+                    return child.results()[0]  # type: ignore[no-any-return]
+            except RenderProcessError:
+                logger.warning("print: laying out the page numbers in a render process failed; laid out here")
+            finally:
+                child.close()
+        return _layer_pdfs((self.page_numbers(total), self.stamp_html))
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.child.close()
+            self.child = None
 
 
 @dataclass
@@ -341,9 +386,8 @@ def _assemble(assembly: _Assembly) -> bytes | None:
     document = layout(assembly.front_html)
     if len(document.pages) != assembly.front_pages:
         return None
-    return _finish(
-        document, assembly.numbers, assembly.parts, lambda _total: assembly.numbers_html, assembly.stamp_html
-    )
+    layers = (assembly.numbers_html, assembly.stamp_html)
+    return _finish(document, assembly.numbers, assembly.parts, lambda _total: _layer_pdfs(layers))
 
 
 def print_many(

@@ -173,3 +173,38 @@ def test_a_build_given_up_stops_its_render_processes(single_threaded, monkeypatc
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)  # stopped and reaped
     assert no_children_left()
+
+
+def test_the_page_numbers_and_stamp_are_laid_out_in_a_child_while_the_front_is_finished(
+    single_threaded, monkeypatch
+) -> None:
+    forks, real_forked = [], printing._Forked
+
+    def counted(work: object, inputs: list[object]) -> printing._Forked:
+        forks.append(work)
+        return real_forked(work, inputs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(printing, "_Forked", counted)
+    stamp = SHELL.format(title="stamp", body="<p>For: A Reader</p>")
+    forked = print_pdf(front=front, body=body(2), page_numbers=numbers_layer, processes=2, stamp=lambda: stamp)
+    assert forks.count(printing._layer_pdfs) == 1
+    here = print_pdf(front=front, body=body(2), page_numbers=numbers_layer, processes=1, stamp=lambda: stamp)
+    assert texts(forked) == texts(here)
+    assert all("For: A Reader" in text for text in texts(forked))
+    assert no_children_left()
+
+
+def test_a_front_that_grows_once_numbered_still_gets_the_right_page_count(single_threaded) -> None:
+    """The child's layers were laid out for the page count expected before the front had its
+    numbers; a front that came out a page longer gets layers for the count it has."""
+
+    def growing(numbers: Mapping[str, int] | None) -> str:
+        filler = "" if numbers is None else "<p style='break-before: page'>Notes</p>"
+        return front(numbers).replace("</ol>", "</ol>" + filler)
+
+    printed = print_pdf(front=growing, body=body(2), page_numbers=numbers_layer, processes=2)
+    pages = texts(printed)
+    assert "Notes" in pages[1]
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+    assert no_children_left()
