@@ -821,12 +821,17 @@ def test_meeting_page_query_count_does_not_grow(
 # visible item counts (one subquery), the count and the page of past meetings; session save
 # (savepoint, update, release)
 MEETING_LIST_QUERIES = 11
+# ?show=upcoming: the same, less the past meetings (the upcoming ones are counted and paged instead)
+MEETING_LIST_UPCOMING_QUERIES = 10
 
 
 @pytest.mark.parametrize("count", [2, 14])
 def test_meeting_list_query_count_does_not_grow(
-    count, co_chair, housing, housing_lead, as_user, django_assert_num_queries
+    count, co_chair, housing, housing_lead, as_user, django_assert_num_queries, monkeypatch
 ) -> None:
+    from meetings.views import meetings as views
+
+    monkeypatch.setattr(views, "UPCOMING_SHOWN", 10)  # 14 upcoming: more than the list shows
     for month in range(1, count + 1):
         when = datetime(2020 + month // 12, month % 12 + 1, 10, 10, tzinfo=LONDON)
         _add_items(MeetingFactory(starts_at=when), 1, co_chair, housing, housing_lead)
@@ -834,7 +839,48 @@ def test_meeting_list_query_count_does_not_grow(
     client = as_user(housing_lead)
     with django_assert_num_queries(MEETING_LIST_QUERIES):
         response = client.get(url("list"))
-    assert len(response.context["upcoming"]) == count
+    assert len(response.context["upcoming"]) == min(count, 10)
+    assert response.context["more_upcoming"] == (count > 10)
+    with django_assert_num_queries(MEETING_LIST_UPCOMING_QUERIES):
+        assert client.get(url("list"), {"show": "upcoming", "page": 2}).status_code == 200
+
+
+@pytest.mark.parametrize("person", ["co_chair", "coordinator", "housing_lead", "police_referrer"])
+def test_the_list_shows_the_soonest_upcoming_meetings_and_pages_the_rest(person, request, monkeypatch) -> None:
+    """A host with many meetings: the list shows a year's worth, soonest first, and a page of
+    their own holds the rest, a page at a time, with nothing else on it."""
+    from meetings.views import meetings as views
+
+    monkeypatch.setattr(views, "UPCOMING_SHOWN", 2)
+    soonest = [MeetingFactory(starts_at=datetime(2031, month, 10, 10, tzinfo=LONDON)) for month in (5, 1, 3, 2, 4)]
+    soonest.sort(key=lambda meeting: meeting.starts_at)
+    past = MeetingFactory(starts_at=datetime(2020, 1, 9, 10, tzinfo=LONDON))
+    client = request.getfixturevalue("as_user")(request.getfixturevalue(person))
+    response = client.get(url("list"))
+    assert response.context["upcoming"] == soonest[:2]
+    page = response.content.decode()
+    assert "See more upcoming meetings" in page
+    assert f'href="{url("list")}?show=upcoming&amp;page=2"' in page
+    assert past.get_absolute_url() in page  # the past meetings are still listed below
+    pages = []
+    for number in (1, 2, 3):
+        response = client.get(url("list"), {"show": "upcoming", "page": number})
+        assert response.status_code == 200
+        pages.append(list(response.context["all_upcoming"].object_list))
+        shown = response.content.decode()
+        assert "Showing upcoming meetings only." in shown
+        assert past.get_absolute_url() not in shown
+        assert "See more upcoming meetings" not in shown
+    assert pages == [soonest[:2], soonest[2:4], soonest[4:]]
+    assert 'href="?show=upcoming&amp;page=2"' in shown  # the pager keeps to the upcoming meetings
+
+
+def test_a_list_with_no_more_upcoming_meetings_offers_no_more(co_chair, as_user) -> None:
+    MeetingFactory(starts_at=datetime(2031, 1, 10, 10, tzinfo=LONDON))
+    page = as_user(co_chair).get(url("list")).content.decode()
+    assert "See more upcoming meetings" not in page
+    response = as_user(co_chair).get(url("list"), {"show": "upcoming", "page": "99"})
+    assert response.status_code == 200  # a page past the end is the last page, not an error
 
 
 def test_the_agenda_shows_each_cases_actions_since_the_last_meeting(co_chair, housing, as_user) -> None:

@@ -16,6 +16,10 @@ from meetings import services
 from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting
 
 PAST_PAGE_SIZE = 12
+# The meetings list shows this many upcoming meetings, soonest first: a year of monthly meetings
+# (Celery beat keeps twelve months scheduled) and their extraordinary ones. Past that, the rest are
+# a page of their own (?show=upcoming), so the list does not grow with a host's many meetings.
+UPCOMING_SHOWN = 24
 CHANGEABLE = (Meeting.Status.SCHEDULED, Meeting.Status.AGENDA_PUBLISHED)
 
 

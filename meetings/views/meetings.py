@@ -40,6 +40,7 @@ from meetings.models import AgendaItem, Meeting
 from meetings.views.helpers import (
     CHANGEABLE,
     PAST_PAGE_SIZE,
+    UPCOMING_SHOWN,
     _add_service_error,
     _invitation_rows,
     _is_chair,
@@ -68,14 +69,21 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         visible_items=Coalesce(Subquery(visible_items, output_field=IntegerField()), 0)
     )
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    upcoming_meetings = meetings.filter(starts_at__gte=today).order_by("starts_at", "pk")
     minutes = request.GET.get("minutes", "")
+    more_upcoming, all_upcoming = False, None
     if minutes in MINUTES_FILTERS:
         # From the home page: the meetings whose minutes wait for the coordinator or the chairs.
         upcoming = []
         past_meetings = meetings.filter(MINUTES_FILTERS[minutes][1])
+    elif request.GET.get("show") == "upcoming":
+        # Every upcoming meeting, a page at a time (the list itself shows the soonest).
+        minutes, upcoming, past_meetings = "", [], meetings.none()
+        all_upcoming = Paginator(upcoming_meetings, UPCOMING_SHOWN).get_page(request.GET.get("page"))
     else:
         minutes = ""
-        upcoming = list(meetings.filter(starts_at__gte=today).order_by("starts_at"))
+        upcoming = list(upcoming_meetings[: UPCOMING_SHOWN + 1])
+        more_upcoming, upcoming = len(upcoming) > UPCOMING_SHOWN, upcoming[:UPCOMING_SHOWN]
         past_meetings = meetings.filter(starts_at__lt=today)
     past = Paginator(past_meetings.order_by("-starts_at"), PAST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -85,6 +93,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "minutes_filter": MINUTES_FILTERS[minutes][0] if minutes else "",
             "query_string": f"minutes={minutes}" if minutes else "",
             "upcoming": upcoming,
+            "more_upcoming": more_upcoming,
+            "all_upcoming": all_upcoming,
             "past": past,
             "is_chair": _is_chair(user),
             "is_coordinator": user.has_role(Role.COORDINATOR),

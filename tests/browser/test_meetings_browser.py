@@ -43,6 +43,8 @@ def test_a_co_chair_runs_a_meeting_and_an_invited_lead_sees_only_their_item(
 
     page.goto("/meetings/")
     assert_accessible(page)
+    page.goto("/meetings/?show=upcoming")
+    assert_accessible(page)
 
     # Build the agenda: three cases by reference, keyboard-friendly forms all the way.
     page.goto(f"{base}agenda/")
