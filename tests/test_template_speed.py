@@ -1,15 +1,18 @@
 """What keeps pages cheap without changing them (ADR 0039): the cached template loader, select
-options written in one pass, and choices read without model instances. Each test compares the
+options and whole fields written in one pass, and choices read without model instances. Each test compares the
 fast path with what Django (or the template it replaced) writes."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django import forms
-from django.template import Context, Template, engines
+from django.template import Context, Engine, Template, engines
 
 from cmarac.accounts.models import Agency
-from cmarac.core.forms import NamedChoiceField
+from cmarac.core.forms import GovukDateField, NamedChoiceField
 from cmarac.core.templatetags.govuk_fields import select_options
 from tests.factories.accounts import AgencyFactory
 
@@ -123,3 +126,77 @@ def test_the_action_lists_rows_show_what_the_tag_includes_show(
     assert page.count(">Overdue</strong>") == 1
     assert "Visited &lt;twice&gt; &amp; called" in page
     assert "No updates yet" in page
+
+
+# --- Fields written in Python show what includes/field.html showed ----------------------------
+
+# The template and its includes as they were (tests/field_template/), in an engine of their own.
+OLD_FIELD = Engine(
+    dirs=[str(Path(__file__).parent / "field_template")],
+    libraries={"govuk_fields": "cmarac.core.templatetags.govuk_fields"},
+).get_template("includes/field.html")
+NEW_FIELD = engines["django"].from_string('{% include "includes/field.html" %}')
+
+
+def _tags(html: str) -> str:
+    """The HTML with the whitespace between and around tags taken out, which the tag leaves out."""
+    return re.sub(r"\s*(<[^>]*>)\s*", r"\1", re.sub(r"\s+", " ", str(html))).strip()
+
+
+class EveryWidget(forms.Form):
+    name = forms.CharField(label="Full <name>", help_text="As on a passport & visa", max_length=20)
+    email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "x"}))
+    count = forms.IntegerField(required=False, min_value=0)
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    agree = forms.BooleanField(required=False, help_text="Tick to agree")
+    colour = forms.ChoiceField(choices=[("", "None"), ("r", "Red"), ("g", "Green")], widget=forms.RadioSelect)
+    tags = forms.MultipleChoiceField(
+        choices=[("a", "A & B"), ("c", "C")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+    pick = forms.ChoiceField(choices=[("", "Any"), ("1", "One")], required=False)
+    picks = forms.MultipleChoiceField(choices=[("1", "One"), ("2", "Two")], required=False)
+    maybe = forms.NullBooleanField(required=False)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "true"}))
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=True))
+    upload = forms.FileField(required=False)
+    when = GovukDateField(name="Date", required=False)
+    split = forms.SplitDateTimeField(required=False)
+    fixed = forms.CharField(required=False, disabled=True, initial="Kept")
+
+
+OPTION_SETS = [
+    {},
+    {"label_size": "m", "input_classes": "govuk-input--width-20", "choices_classes": "govuk-radios--inline"},
+    {"label_is_page_heading": True, "field_label": "Asked <here>", "field_hint": "A hint & more"},
+    {"input_type": "search", "input_spellcheck": "false", "input_autocomplete": "off", "hide_optional": True},
+    {"extra_error": "Enter <both> parts"},
+]
+POSTED = [
+    None,
+    {"name": "<Ann>", "email": "not an email", "count": "-1", "agree": "on", "colour": "g", "tags": ["a", "c"],
+     "pick": "1", "picks": ["1", "2"], "maybe": "true", "notes": "Line & <one>", "secret": "s3cret",
+     "when_day": "31", "when_month": "2", "when_year": "2026", "split_0": "2026-01-01", "split_1": "xx"},
+    {"name": "Ann", "colour": "", "when_day": "1", "when_month": "", "when_year": "2020"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("options", OPTION_SETS)
+@pytest.mark.parametrize("data", POSTED)
+def test_every_field_writes_what_the_template_wrote(data: dict | None, options: dict) -> None:
+    form = EveryWidget(data)
+    form.is_valid()
+    for name in form.fields:
+        context = {"field": form[name], **options}
+        assert _tags(NEW_FIELD.render(context)) == _tags(OLD_FIELD.render(Context(context))), name
+
+
+def test_a_field_escapes_what_it_is_given() -> None:
+    form = EveryWidget({"name": '"><script>', "notes": "</textarea><b>"})
+    form.is_valid()
+    html = NEW_FIELD.render({"field": form["name"], "extra_error": "<i>x</i>"})
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "Full &lt;name&gt;" in html
+    assert "<i>" not in html
+    assert "</textarea><b>" not in NEW_FIELD.render({"field": form["notes"]})
+    assert NEW_FIELD.render({}).strip() == ""  # no field: nothing
