@@ -27,11 +27,23 @@ def _updates_newest_first() -> Prefetch:
     return Prefetch("updates", queryset=ActionUpdate.objects.select_related("by").order_by("-at", "-pk"))
 
 
+# The columns a row of the action list shows (actions/action_list.html), and nothing else: not the
+# case's summary or search text, not the officer's password hash, not who wrote each update.
+ACTION_LIST_COLUMNS = (
+    "case__reference", "owner__name", "officer__full_name", "description", "due_on", "status",
+)  # fmt: skip
+
+
 def action_list_rows(ids: list[int]) -> list[Action]:
     """A page of the action list, found by id from the person's visible actions: with what a row
     shows (case, owner, officer, updates newest first), in the order of `ids`. Not the meeting, nor
     its minutes, which the list does not show."""
-    rows = Action.objects.select_related("case", "owner", "officer").prefetch_related(_updates_newest_first())
+    updates = ActionUpdate.objects.only("action_id", "text", "at").order_by("-at", "-pk")
+    rows = (
+        Action.objects.select_related("case", "owner", "officer")
+        .only(*ACTION_LIST_COLUMNS)
+        .prefetch_related(Prefetch("updates", queryset=updates))
+    )
     return rows_in_order(rows, ids)
 
 

@@ -169,3 +169,14 @@ def test_the_reference_page_is_only_served_in_bench_mode(co_chair, as_user) -> N
 def test_percentiles() -> None:
     timing = Timing(server_ms=[float(n) for n in range(1, 101)])
     assert (timing.p50, round(timing.p95, 2)) == (50.5, 95.05)
+
+
+def test_the_benchmark_measures_postgresql_as_the_compose_stack_runs_it() -> None:
+    """The scratch databases get the random_page_cost production is advised to use, the one the
+    compose stack's PostgreSQL runs with (docs/performance.md)."""
+    from pathlib import Path
+
+    from cmarac.web.bench.run import RANDOM_PAGE_COST
+
+    compose = (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
+    assert f'"-c", "random_page_cost={RANDOM_PAGE_COST}"' in compose

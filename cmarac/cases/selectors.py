@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from cmarac.accounts.models import User
 from cmarac.cases.forms import CaseFilterForm
-from cmarac.cases.models import Case, CaseInvolvement, RiskLevel
+from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, RiskLevel
 from cmarac.cases.search import search_term
 from cmarac.core.pagination import rows_in_order
 
@@ -82,10 +82,26 @@ def matching_case_ids(cases: QuerySet[Case]) -> tuple[list[int], bool]:
     return ids[:SEARCH_LIMIT], len(ids) > SEARCH_LIMIT
 
 
+# The columns a row of the case list shows (cases/case_list.html), and nothing else: not the
+# summary or search text, not the lead officer, not a subject's date of birth or address.
+CASE_LIST_COLUMNS = (
+    "reference", "status", "risk_level", "opened_on", "is_repeat", "asb_case_review_potential",
+    "asb_case_review_threshold_reached", "lead_agency__name",
+)  # fmt: skip
+
+
 def cases_by_ids(ids: list[int]) -> list[Case]:
     """These cases, with what the list shows of them, in the order of `ids` (found by a search or
     a page of the list, each from the person's visible cases)."""
-    return rows_in_order(Case.objects.with_list_data(), ids)
+    subjects = CaseSubject.objects.select_related("person").only(
+        "case_id", "role", "person__given_name", "person__family_name"
+    )
+    rows = (
+        Case.objects.select_related("lead_agency")
+        .only(*CASE_LIST_COLUMNS)
+        .prefetch_related(Prefetch("subjects", queryset=subjects.order_by("pk")))
+    )
+    return rows_in_order(rows, ids)
 
 
 def shared_with_agency_since(cases: QuerySet[Case], *, user: User, since: datetime) -> QuerySet[Case]:
