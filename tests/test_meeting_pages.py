@@ -845,7 +845,9 @@ def test_meeting_list_query_count_does_not_grow(
         assert client.get(url("list"), {"show": "upcoming", "page": 2}).status_code == 200
 
 
-@pytest.mark.parametrize("person", ["co_chair", "coordinator", "housing_lead", "police_referrer"])
+@pytest.mark.parametrize(
+    "person", ["co_chair", "coordinator", "housing_lead", "police_referrer", "auditor", "administrator"]
+)
 def test_the_list_shows_the_soonest_upcoming_meetings_and_pages_the_rest(person, request, monkeypatch) -> None:
     """A host with many meetings: the list shows a year's worth, soonest first, and a page of
     their own holds the rest, a page at a time, with nothing else on it."""
