@@ -6,8 +6,9 @@ WeasyPrint lays out one document on one core, and layout is nearly all of a docu
 a document is made of a front part (the cover and contents) and body parts (a pack's sections,
 each starting a page; runs of the minutes' items). The body parts are laid out in child
 processes at the same time; once their page counts are known, the front is laid out with real
-page numbers in its contents, and the parts are joined with pikepdf (qpdf), the stamp laid over
-every page as an artifact. A laid-out part is kept by its exact HTML (PartCache): the packs of
+page numbers in its contents (while a child lays out the page numbers and the stamp for that
+many pages), and the parts are joined with pikepdf (qpdf), the stamp laid over every page as an
+artifact. A laid-out part is kept by its exact HTML (PartCache): the packs of
 one meeting (print_many) lay out each distinct part once, and finish each document (its front,
 stamp and join) several at once too.
 
