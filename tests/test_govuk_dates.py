@@ -37,6 +37,7 @@ def test_dates_have_no_leading_zero_and_are_in_london() -> None:
     assert long_date(date(2026, 12, 5)) == "5 December 2026"
     assert long_date(date(2026, 12, 5), "day") == "Saturday 5 December 2026"
     assert long_date(date(2026, 12, 5), "short") == "5 Dec 2026"
+    assert long_date(date(2026, 12, 5), "short_day") == "Sat 5 Dec 2026"
     assert long_date(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == "1 July 2026"  # already tomorrow in London
     assert date_and_time(datetime(2026, 12, 10, 10, 0, tzinfo=LONDON), "day") == "Thursday 10 December 2026 at 10am"
     assert long_date("2026-12-05") == ""  # not a date: nothing, as Django's own filters
@@ -63,3 +64,17 @@ def test_no_template_writes_a_24_hour_clock_or_a_leading_zero() -> None:
         and re.search(r"""\|(date|time):["'](|[^"']*[ ,])(H|H:i|d|G)[ :,"']""", path.read_text())
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("style", ["", "day", "short", "short_day"])
+def test_each_style_writes_what_djangos_date_filter_wrote(style) -> None:
+    """The templates' dates moved from Django's `date` filter to these: the same text, every day of
+    a year, summer time included."""
+    from datetime import timedelta
+
+    formats = {"": "j F Y", "day": "l j F Y", "short": "j M Y", "short_day": "D j M Y"}
+    template = Template(f"{{{{ moment|date:'{formats[style]}' }}}}")
+    first = datetime(2026, 1, 1, 23, 30, tzinfo=UTC)
+    for offset in range(366):
+        moment = first + timedelta(days=offset)
+        assert long_date(moment, style) == template.render(Context({"moment": moment})), moment

@@ -15,14 +15,17 @@ def _local(value: datetime) -> datetime:
 
 
 def long_date(value: date | datetime | None, style: str = "") -> str:
-    """10 December 2026; style "day": Thursday 10 December 2026; style "short": 10 Dec 2026."""
+    """10 December 2026; style "day": Thursday 10 December 2026; style "short": 10 Dec 2026;
+    style "short_day": Thu 10 Dec 2026 (tables of meetings)."""
     if not isinstance(value, date):
         return ""
     if isinstance(value, datetime):
         value = _local(value).date()
-    month = f"{value:%b}" if style == "short" else f"{value:%B}"
+    month = f"{value:%b}" if style in ("short", "short_day") else f"{value:%B}"
     text = f"{value.day} {month} {value.year}"
-    return f"{value:%A} {text}" if style == "day" else text
+    if style == "day":
+        return f"{value:%A} {text}"
+    return f"{value:%a} {text}" if style == "short_day" else text
 
 
 def clock_time(value: time | datetime | None) -> str:

@@ -4,6 +4,7 @@ to every template (settings.TEMPLATES "builtins"):
     {{ day|govuk_date }}             10 December 2026
     {{ day|govuk_date:"day" }}       Thursday 10 December 2026
     {{ day|govuk_date:"short" }}     10 Dec 2026 (tables)
+    {{ day|govuk_date:"short_day" }} Thu 10 Dec 2026 (tables of meetings)
     {{ moment|govuk_time }}          10am, 12:35pm, midday
     {{ moment|govuk_datetime }}      10 December 2026 at 10am ("day" and "short" as govuk_date)
 """
