@@ -1,15 +1,18 @@
 """What keeps pages cheap without changing them (ADR 0039): the cached template loader, select
-options and whole fields written in one pass, and choices read without model instances. Each test compares the
-fast path with what Django (or the template it replaced) writes."""
+options, whole fields and summary rows written in one pass, and choices read without model
+instances. Each test compares the fast path with what Django (or the template it replaced) writes."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
 from django.template import Context, Engine, Template, engines
+from django.utils.safestring import mark_safe
 
 from cmarac.accounts.models import Agency
 from cmarac.core.forms import GovukDateField, NamedChoiceField
@@ -200,3 +203,36 @@ def test_a_field_escapes_what_it_is_given() -> None:
     assert "<i>" not in html
     assert "</textarea><b>" not in NEW_FIELD.render({"field": form["notes"]})
     assert NEW_FIELD.render({}).strip() == ""  # no field: nothing
+
+
+# --- Summary list rows written in Python show what includes/summary_list_row.html showed -------
+
+OLD_ROW = Engine(dirs=[str(Path(__file__).parent / "field_template")]).get_template("includes/summary_list_row.html")
+NEW_ROW = engines["django"].from_string('{% include "includes/summary_list_row.html" %}')
+ROWS = [
+    {"row_key": "Agency", "row_value": "Borough <Housing> & Care"},
+    {"row_key": "Summary", "row_value": mark_safe("Line one<br>line two")},
+    {"row_key": "Count", "row_value": 0},
+    {"row_key": "Count", "row_value": 1234},
+    {"row_key": "Flag", "row_value": False},
+    {"row_key": "Nothing", "row_value": None},
+    {"row_key": "Nothing", "row_value": "", "row_empty": "Not <recorded>"},
+    {"row_key": "Nothing"},
+    {"row_key": "When", "row_value": date(2026, 12, 1)},
+    {"row_key": "Moment", "row_value": datetime(2026, 7, 1, 9, 30, tzinfo=ZoneInfo("UTC"))},
+    {"row_key": "People", "row_values": ["Ann <A>", "Bob & co"]},
+    {"row_key": "People", "row_values": ["Only one"]},
+    {"row_key": "People", "row_values": [], "row_value": "fallback"},
+    {"row_key": "Email", "row_value": "a@b.example", "row_action_url": "/change/?x=1&y=<2>"},
+    {"row_key": "Email", "row_value": "x", "row_action_url": "/c/", "row_action_text": "Edit",
+     "row_action_hidden": "the <email>"},
+    {"row_key": "Email", "row_value": "x", "row_no_actions": True},
+    {"row_key": "Email", "row_value": "x", "row_no_actions": True, "row_action_url": "/c/"},
+    {"row_key": None, "row_value": None, "row_action_url": "/c/"},
+    {"row_value": "no key", "row_action_url": "/c/"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_every_summary_row_writes_what_the_template_wrote(row: dict) -> None:
+    assert _tags(NEW_ROW.render(row)) == _tags(OLD_ROW.render(Context(row)))

@@ -22,6 +22,7 @@ from typing import Any
 from django import template
 from django.forms import BoundField
 from django.template import Context
+from django.template.base import render_value_in_context
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 register = template.Library()
@@ -308,3 +309,50 @@ def govuk_field(context: Context) -> SafeString:
         return mark_safe("")  # nothing to show (as the template showed next to nothing)
     options = {name: context.get(name) for name in _CONTEXT_NAMES}
     return mark_safe(_Field(field, options).render())  # noqa: S308 (every value is escaped above)
+
+
+# --- A summary list row -------------------------------------------------------------------------
+
+_MISSING = object()
+_ROW_NAMES = (
+    "row_key", "row_value", "row_values", "row_empty", "row_action_url", "row_action_text", "row_action_hidden",
+    "row_no_actions",
+)  # fmt: skip
+
+
+@register.simple_tag(takes_context=True)
+def govuk_summary_row(context: Context) -> SafeString:
+    """includes/summary_list_row.html: one GOV.UK summary list row from the include's values (see
+    that file), written as the template wrote it; values shown as `{{ }}` shows them."""
+    got = {name: context.get(name, _MISSING) for name in _ROW_NAMES}
+
+    def given(name: str) -> Any:
+        return None if got[name] is _MISSING else got[name]
+
+    def shown(item: Any) -> str:
+        """As {{ item }}: a value not in the context is nothing (None itself is "None")."""
+        return str(render_value_in_context("" if item is _MISSING else item, context))
+
+    key, value, values = got["row_key"], given("row_value"), given("row_values")
+    if values:
+        listed = list(values)
+        held = shown(listed[0]) if len(listed) == 1 else (
+            '<ul class="govuk-list">' + "".join(f"<li>{shown(item)}</li>" for item in listed) + "</ul>"
+        )  # fmt: skip
+    elif value or value == 0:
+        held = shown(value)
+    else:
+        held = shown(given("row_empty") or "Not given")
+    url, action = given("row_action_url"), ""
+    if url:
+        hidden = given("row_action_hidden") or str(given("row_key")).lower()  # as {% firstof ... row_key|lower %}
+        action = (
+            f'<dd class="govuk-summary-list__actions"><a class="govuk-link" href="{shown(url)}">'
+            f'{shown(given("row_action_text") or "Change")}<span class="govuk-visually-hidden"> {shown(hidden)}'
+            f"</span></a></dd>"
+        )
+    modifier = " govuk-summary-list__row--no-actions" if given("row_no_actions") and not url else ""
+    return mark_safe(  # noqa: S308 (every value is escaped by render_value_in_context)
+        f'<div class="govuk-summary-list__row{modifier}"><dt class="govuk-summary-list__key">{shown(key)}</dt>'
+        f'<dd class="govuk-summary-list__value">{held}</dd>{action}</div>'
+    )
