@@ -82,6 +82,14 @@ class Action(CaseRecord):
                 condition=Q(status__in=["not-started", "in-progress"]),
                 name="action_open_by_owner_due",
             ),
+            # An agency's own open actions in case order, with what they are counted by: merged with
+            # its grants (in case order) by index alone, for the home page's overdue and due-soon
+            # counts and the action list's count (ADR 0026).
+            models.Index(
+                fields=["owner", "case", "due_on", "id"],
+                condition=Q(status__in=["not-started", "in-progress"]),
+                name="action_open_by_owner_case",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -264,6 +264,23 @@ def test_an_agencys_bounded_count_merges_its_grants_with_one_status_in_id_order(
     assert "case_status_id" in plan, plan
 
 
+@postgres_only
+def test_an_agencys_own_open_actions_are_counted_from_an_index(housing_case, housing, housing_lead) -> None:
+    """The home page's overdue and due-soon counts of an agency's own open actions merge them, in
+    case order from action_open_by_owner_case, with its grants: neither table's rows are read (at
+    100k, 8 ms to 4 ms for the agency in 45% of cases, which holds 45,000 grants)."""
+    ActionFactory(case=housing_case, owner=housing)
+    counted = Action.objects.visible_to(housing_lead).open().filter(owner_id=housing.pk).values("pk")
+    sql, params = counted.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE actions_action")
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_hashjoin", "enable_nestloop"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using action_open_by_owner_case" in plan, plan
+
+
 # --- Choices that do not grow with history -------------------------------------------------
 
 
