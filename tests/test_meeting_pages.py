@@ -881,8 +881,9 @@ def test_a_list_with_no_more_upcoming_meetings_offers_no_more(co_chair, as_user)
     MeetingFactory(starts_at=datetime(2031, 1, 10, 10, tzinfo=LONDON))
     page = as_user(co_chair).get(url("list")).content.decode()
     assert "See more upcoming meetings" not in page
-    response = as_user(co_chair).get(url("list"), {"show": "upcoming", "page": "99"})
-    assert response.status_code == 200  # a page past the end is the last page, not an error
+    for page in ("99", "abc", "-1", "0", "9" * 40, "１"):
+        response = as_user(co_chair).get(url("list"), {"show": "upcoming", "page": page})
+        assert response.status_code == 200, page  # past the end or not a number: a page, not an error
 
 
 def test_the_agenda_shows_each_cases_actions_since_the_last_meeting(co_chair, housing, as_user) -> None:
