@@ -881,7 +881,7 @@ def test_a_list_with_no_more_upcoming_meetings_offers_no_more(co_chair, as_user)
     MeetingFactory(starts_at=datetime(2031, 1, 10, 10, tzinfo=LONDON))
     page = as_user(co_chair).get(url("list")).content.decode()
     assert "See more upcoming meetings" not in page
-    for page in ("99", "abc", "-1", "0", "9" * 40, "１"):
+    for page in ("99", "abc", "-1", "0", "9" * 40, "\uff11"):  # the last: a full-width one
         response = as_user(co_chair).get(url("list"), {"show": "upcoming", "page": page})
         assert response.status_code == 200, page  # past the end or not a number: a page, not an error
 
