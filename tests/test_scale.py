@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -265,18 +265,28 @@ def test_an_agencys_bounded_count_merges_its_grants_with_one_status_in_id_order(
 
 
 @postgres_only
-def test_an_agencys_own_open_actions_are_counted_from_an_index(housing_case, housing, housing_lead) -> None:
-    """The home page's overdue and due-soon counts of an agency's own open actions merge them, in
-    case order from action_open_by_owner_case, with its grants: neither table's rows are read (at
-    100k, 8 ms to 4 ms for the agency in 45% of cases, which holds 45,000 grants)."""
+@pytest.mark.django_db(transaction=True)  # VACUUM, which no transaction may hold, sets the visibility map
+def test_an_agencys_own_open_actions_are_counted_from_an_index(housing_case, housing, police, housing_lead) -> None:
+    """The home page's overdue and due-soon counts of an agency's own open actions read them, in
+    case order, from action_open_by_owner_case alone and merge them with its grants (at 100k, 8 ms
+    to 4 ms for the agency in 45% of cases, which holds 45,000 grants), not the case's other
+    actions."""
+    from actions.work import agency_action_lines
+
     ActionFactory(case=housing_case, owner=housing)
-    counted = Action.objects.visible_to(housing_lead).open().filter(owner_id=housing.pk).values("pk")
-    sql, params = counted.query.sql_with_params()
+    # What the count must not read: the case's other actions, another agency's, open and closed.
+    ActionFactory.create_batch(60, case=housing_case, owner=police)
+    closed = list(Action.objects.filter(owner=police).values_list("pk", flat=True)[:30])
+    Action.objects.filter(pk__in=closed).update(status=Action.Status.COMPLETED, closed_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        agency_action_lines(housing_lead, today=timezone.localdate())
+    (sql,) = [q["sql"] for q in queries.captured_queries if '"actions_action"' in q["sql"] and "FILTER" in q["sql"]]
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE actions_action")
-        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_hashjoin", "enable_nestloop"):
+        cursor.execute("VACUUM ANALYZE actions_action")  # as autovacuum leaves a live table
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan"):
             cursor.execute(f"SET LOCAL {setting} = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
+        cursor.execute(f"EXPLAIN {sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using action_open_by_owner_case" in plan, plan
 
