@@ -132,6 +132,11 @@ class _Field:
     def invalid(self) -> str:
         return ' aria-invalid="true"' if self.error else ""
 
+    def closing(self, attrs: dict[str, Any]) -> str:
+        """What every input, select and textarea ends with: aria-describedby, aria-invalid and the
+        widget's other attributes."""
+        return f"{self.described_by()}{self.invalid()}{self.attrs(attrs)}"
+
     def attrs(self, attrs: dict[str, Any]) -> str:
         """The widget's other attributes, as Django's attrs.html writes them: True bare, False left out."""
         skip_autocomplete = bool(self.o["input_autocomplete"])
@@ -234,8 +239,7 @@ class _Field:
             f'<select class="govuk-select{_class(self.o["input_classes"])}{_class(static.get("class"))}'
             f'{self.error_class("govuk-select")}" id="{_escaped(field.id_for_label)}"'
             f' name="{_escaped(field.html_name)}"{" multiple" if multiple else ""}'
-            f"{' disabled' if field.field.disabled else ''}{self.described_by()}{self.invalid()}"
-            f"{self.attrs(static)}>{select_options(field)}</select>"
+            f"{' disabled' if field.field.disabled else ''}{self.closing(static)}>{select_options(field)}</select>"
         )
 
     def textarea(self, widget: dict[str, Any]) -> str:
@@ -244,7 +248,7 @@ class _Field:
             f"{self.heading()}"
             f'<textarea class="govuk-textarea{self.classes(widget)}{self.error_class("govuk-textarea")}"'
             f' {self.ids(widget)} rows="{_escaped(own.get("rows") or "5")}"{self.spellcheck(widget)}'
-            f"{self.described_by()}{self.invalid()}{self.attrs(own)}>\n{_escaped(value) if value else ''}</textarea>"
+            f"{self.closing(own)}>\n{_escaped(value) if value else ''}</textarea>"
         )
 
     def password(self, widget: dict[str, Any]) -> str:
@@ -260,7 +264,7 @@ class _Field:
             f'<input class="govuk-input govuk-password-input__input govuk-js-password-input-input'
             f'{self.classes(widget)}{self.error_class("govuk-input")}" {self.ids(widget)} type="password"'
             f'{self.value(widget)} spellcheck="false"{capitalize}{autocomplete}'
-            f"{self.described_by()}{self.invalid()}{self.attrs(own)}>"
+            f"{self.closing(own)}>"
             f'<button type="button" class="govuk-button govuk-button--secondary govuk-password-input__toggle'
             f' govuk-js-password-input-toggle" data-module="govuk-button" aria-controls="{_escaped(own.get("id", ""))}"'
             f' aria-label="Show password" hidden>Show</button></div>',
@@ -272,7 +276,7 @@ class _Field:
         return self.group(
             f"{self.heading()}"
             f'<input class="govuk-file-upload{self.classes(widget)}{self.error_class("govuk-file-upload")}"'
-            f' {self.ids(widget)} type="file"{self.described_by()}{self.invalid()}{self.attrs(widget["attrs"])}>'
+            f' {self.ids(widget)} type="file"{self.closing(widget["attrs"])}>'
         )
 
     def text_input(self, widget: dict[str, Any]) -> str:
@@ -282,7 +286,7 @@ class _Field:
             f"{self.heading()}"
             f'<input class="govuk-input{self.classes(widget)}{self.error_class("govuk-input")}" {self.ids(widget)}'
             f' type="{_escaped(self.o["input_type"] or widget.get("type"))}"{self.value(widget)}'
-            f"{self.spellcheck(widget)}{autocomplete}{self.described_by()}{self.invalid()}{self.attrs(widget['attrs'])}>"
+            f"{self.spellcheck(widget)}{autocomplete}{self.closing(widget['attrs'])}>"
         )
 
     def date(self, widget: dict[str, Any]) -> str:
