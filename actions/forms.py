@@ -164,7 +164,7 @@ class ActionFilterForm(forms.Form):
             (self.DUE_ESCALATED, f"Overdue for more than {settings.ACTION_ESCALATION_DAYS} days"),
         ]
         # Meetings hold no case data (Meeting.visible_to: every signed-in person).
-        meetings = Meeting.objects.visible_to(user)
+        meetings = Meeting.objects.visible_to(user).without_minutes()
         chosen = parse_id(data.get("meeting", ""))
         field = self.fields["meeting"]
         # The most recent meetings at which actions were set, newest first, found by walking the

@@ -11,6 +11,7 @@ from actions.models import Action, ActionUpdate
 from cmarac.accounts.models import Agency
 from cmarac.cases.models import Case
 from cmarac.core.pagination import rows_in_order
+from meetings.models import AgendaItem, Meeting
 
 if TYPE_CHECKING:
     from cmarac.accounts.models import User
@@ -18,9 +19,18 @@ if TYPE_CHECKING:
 
 def with_latest_update(actions: QuerySet[Action]) -> QuerySet[Action]:
     """Actions with case, owner and officer joined, and their updates prefetched newest first."""
-    return actions.select_related("case", "owner", "officer", "agenda_item__meeting").prefetch_related(
-        _updates_newest_first()
+    return (
+        actions.select_related("case", "owner", "officer", "agenda_item__meeting")
+        .defer(*_MINUTES_COLUMNS)
+        .prefetch_related(_updates_newest_first())
     )
+
+
+# An action shows the meeting it was set at as a link, never that meeting's minutes.
+_MINUTES_COLUMNS = [
+    *(f"agenda_item__{name}" for name in AgendaItem.MINUTES_COLUMNS),
+    *(f"agenda_item__meeting__{name}" for name in Meeting.MINUTES_COLUMNS),
+]
 
 
 def _updates_newest_first() -> Prefetch:

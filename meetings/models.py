@@ -32,6 +32,11 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
             return self.none()
         return self.all()
 
+    def without_minutes(self) -> MeetingQuerySet:
+        """Without the minutes' text and record (Meeting.MINUTES_COLUMNS): for lists and joins,
+        which show when and where a meeting is, not what was said."""
+        return self.defer(*Meeting.MINUTES_COLUMNS)
+
 
 class Meeting(models.Model):
     class Kind(models.TextChoices):
@@ -81,6 +86,10 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MeetingQuerySet.as_manager()
+
+    # Read only by the minutes, their corrections and the packs: the general business and, once
+    # approved, the record of every action agreed at the meeting (tens of kilobytes for 25 cases).
+    MINUTES_COLUMNS = ("general_minutes", "minutes_snapshot")
 
     class Meta:
         ordering = ["starts_at"]
@@ -146,6 +155,10 @@ class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
             return self.none()
         return self.filter(pk__in=AgendaInvitation.objects.filter(agency_id=user.agency_id).values("item_id"))
 
+    def without_minutes(self) -> AgendaItemQuerySet:
+        """Without what was said at the item (AgendaItem.MINUTES_COLUMNS)."""
+        return self.defer(*AgendaItem.MINUTES_COLUMNS)
+
 
 class AgendaItem(CaseRecord):
     class ItemType(models.TextChoices):
@@ -188,6 +201,9 @@ class AgendaItem(CaseRecord):
     minutes_draft = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = AgendaItemQuerySet.as_manager()
+
+    # What was said at the item: read by the meeting screen, the minutes and the packs only.
+    MINUTES_COLUMNS = ("discussion", "decision_detail", "minutes_draft")
 
     class Meta:
         ordering = ["position", "pk"]

@@ -93,7 +93,7 @@ def cases_with_actions_due(meeting: Meeting) -> list[tuple[Case, str]]:
     return cases_with_actions_due_by(_meeting_day(meeting))
 
 
-def _action_row(action: Any) -> dict[str, Any]:
+def action_row(action: Any) -> dict[str, Any]:
     return {
         "id": action.pk,
         "description": action.description,
@@ -116,7 +116,7 @@ def _actions_by_item(items: list[AgendaItem]) -> dict[str, list[dict[str, Any]]]
         .order_by("due_on", "pk")
     )
     for action in actions:
-        rows[str(action.agenda_item_id)].append(_action_row(action))
+        rows[str(action.agenda_item_id)].append(action_row(action))
     return rows
 
 

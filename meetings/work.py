@@ -53,6 +53,7 @@ def _upcoming(user: User, today: date):  # type: ignore[no-untyped-def]
     )
     return (
         Meeting.objects.visible_to(user)
+        .without_minutes()
         .filter(starts_at__gte=_start_of(today))
         .exclude(status=Meeting.Status.CANCELLED)
         .annotate(

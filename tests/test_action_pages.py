@@ -18,6 +18,7 @@ from django.utils import timezone
 from actions import services
 from actions.models import Action, ActionUpdate
 from actions.selectors import with_latest_update
+from cmarac.core.dates import long_date
 from meetings import services as meeting_services
 from tests.conftest import CAST
 from tests.factories.accounts import AgencyStaffFactory
@@ -353,9 +354,8 @@ def test_list_query_count_does_not_grow(
 
 
 # session, user, OTP device, role groups, whether the person may see the action, the action (with case,
-# owner, officer, meeting, carried-forward-from), its updates with authors (one prefetch), the audit
-# entry, actions carried forward from it, the person's agency (page header), session save
-# (savepoint, update, release).
+# owner, officer, meeting), its updates with authors (one prefetch), the audit entry, actions carried
+# forward from it, the person's agency (page header), session save (savepoint, update, release).
 ACTION_PAGE_QUERIES = 13
 
 
@@ -367,6 +367,19 @@ def test_action_page_query_count_does_not_grow(updates, ours, co_chair, as_user,
     client.get(ours.get_absolute_url())
     with django_assert_num_queries(ACTION_PAGE_QUERIES):
         client.get(ours.get_absolute_url())
+
+
+def test_an_action_carried_forward_reads_the_earlier_one_on_its_own(
+    ours, housing_case, housing, co_chair, as_user, django_assert_num_queries
+) -> None:
+    """The earlier action is one more query when there is one, not a sixth join on every page."""
+    later = ActionFactory(case=housing_case, owner=housing, by=co_chair, description="Visit again")
+    Action.objects.filter(pk=later.pk).update(carried_forward_from=ours)
+    client = as_user(co_chair)
+    client.get(later.get_absolute_url())
+    with django_assert_num_queries(ACTION_PAGE_QUERIES + 1):
+        page = client.get(later.get_absolute_url()).content.decode()
+    assert f'href="{ours.get_absolute_url()}">An earlier action, due {long_date(ours.due_on)}</a>' in page
 
 
 # --- Setting an action ----------------------------------------------------------------------

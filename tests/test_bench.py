@@ -26,7 +26,8 @@ from cmarac.cases.models import (
 )
 from cmarac.web.bench import data
 from cmarac.web.bench.pages import PEOPLE, Timing, page_rows, pages_for, render_table, signed_in_session, time_pages
-from meetings.models import AgendaInvitation, AgendaItem
+from meetings.models import AgendaInvitation, AgendaItem, Meeting
+from meetings.selectors import agreed_actions_now
 from tests.factories.accounts import AgencyFactory, CoChairFactory
 from tests.factories.meetings import MeetingFactory
 
@@ -136,6 +137,20 @@ def test_the_generator_pages_and_table_at_a_tiny_size(client) -> None:
         (case_opened, 9) for case_opened in Case.objects.values_list("opened_on", flat=True)
     }
     assert len({i.created_at.date() for i in involvements}) > 10  # spread over the history
+    # Past meetings carry their minutes as minutes_approve leaves them: the record of the actions
+    # agreed at each item, the discussion of every case, and the general business.
+    approved = Meeting.objects.filter(minutes_status=Meeting.MinutesStatus.APPROVED)
+    assert approved.filter(items__isnull=False).exists()
+    for meeting in approved:
+        assert meeting.minutes_snapshot == agreed_actions_now(meeting)
+        assert meeting.general_minutes
+        assert not meeting.items.filter(discussion="").exists()
+    assert any(rows for meeting in approved for rows in meeting.minutes_snapshot.values())
+    assert (
+        not Meeting.objects.exclude(minutes_status=Meeting.MinutesStatus.APPROVED)
+        .filter(minutes_snapshot__isnull=False)
+        .exists()
+    )
 
     plan, cookies = {}, {}
     for person, user in people.items():

@@ -65,8 +65,10 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    meetings = Meeting.objects.visible_to(user).annotate(
-        visible_items=Coalesce(Subquery(visible_items, output_field=IntegerField()), 0)
+    meetings = (
+        Meeting.objects.visible_to(user)
+        .without_minutes()
+        .annotate(visible_items=Coalesce(Subquery(visible_items, output_field=IntegerField()), 0))
     )
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     upcoming_meetings = meetings.filter(starts_at__gte=today).order_by("starts_at", "pk")

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from actions.models import Action, ActionUpdate
@@ -41,6 +41,7 @@ from cmarac.cases.search import SEARCHED_FIELDS, search_text_for
 from cmarac.cases.services import REFERENCE_PREFIX
 from cmarac.core.dates import long_date
 from meetings.models import AgendaInvitation, AgendaItem, Meeting
+from meetings.selectors import action_row
 
 GIVEN = ["Ada", "Bram", "Cleo", "Dev", "Esme", "Finn", "Gwen", "Hal", "Iris", "Jude", "Kit", "Lena", "Milo", "Nia"]
 FAMILY = ["Ashdown", "Brackley", "Corrow", "Dunmere", "Elsworth", "Farrant", "Gilliard", "Hesketh", "Illsley",
@@ -52,6 +53,31 @@ SUMMARIES = [
     "Hate incidents on the estate aimed at one household.",
 ]
 UPDATES = ["Visited; no answer. Card left.", "Spoke to the tenant; agreed a plan.", "Referred on for support."]
+# Minutes as a panel writes them: a paragraph or two per case, a page of general business.
+DISCUSSIONS = [
+    "Police reported two further calls since referral, both about shouting and threats on the stairwell late "
+    "at night. Housing confirmed the tenancy warning letter was delivered and a home visit is booked. The "
+    "victim service said the household feels unsafe leaving the flat after dark and has asked for a move. "
+    "The panel agreed the risk remains high until the visit has taken place and the warning has been "
+    "discussed with the tenant in person. Fire service offered a home safety check while agencies visit.",
+    "Adult social care confirmed the occupant is known to them and has refused two assessments. The council "
+    "has received photographs from a neighbour showing items piled against the front door. The fire service "
+    "will attempt a joint visit with the housing officer. The panel noted that the occupant responds better "
+    "to a single named worker and agreed that one officer should lead contact. Health will check whether "
+    "the GP surgery has a recent contact that can be used to offer support.",
+    "The youth service reported that the group gathering outside the shops has grown over the summer and "
+    "includes two young people already known to the panel. Police have issued dispersal orders twice this "
+    "month. Housing asked for patrols near the entrance to the block where residents have complained of "
+    "intimidation. The panel agreed to invite the school's safeguarding lead to the next meeting and to "
+    "keep the case under review while diversionary activity is put in place.",
+]
+GENERAL_MINUTES = (
+    "Apologies were received from two agencies; deputies attended for both. The minutes of the previous "
+    "meeting were agreed as a true record. The coordinator reported on actions carried forward: most are "
+    "complete and the remainder have new dates agreed with their owners. The co-chairs reminded attendees "
+    "that information shared at the meeting is for the purpose of reducing risk only and must not be "
+    "passed on outside the agencies present. Date of the next meeting confirmed."
+)
 OPEN, CLOSED = Action.Status.NOT_STARTED, Action.Status.COMPLETED
 
 
@@ -126,9 +152,54 @@ def make_meetings(*, count: int, first: date, last: date) -> list[Meeting]:
     for n in range(count):
         day = first + timedelta(days=span * n // max(count - 1, 1))
         starts = datetime.combine(day, time(10, 0), tzinfo=zone) + timedelta(minutes=n % 600)
-        status = Meeting.Status.MINUTES_APPROVED if day < last - timedelta(days=60) else Meeting.Status.SCHEDULED
-        meetings.append(Meeting(kind=Meeting.Kind.EXTRAORDINARY, starts_at=starts, status=status))
+        if day < last - timedelta(days=60):
+            # Held, with minutes approved at the next month's meeting (their record: approve_minutes).
+            meetings.append(Meeting(
+                kind=Meeting.Kind.EXTRAORDINARY, starts_at=starts, status=Meeting.Status.MINUTES_APPROVED,
+                minutes_status=Meeting.MinutesStatus.APPROVED, minutes_approved_at=starts + timedelta(days=28),
+                general_minutes=GENERAL_MINUTES,
+            ))  # fmt: skip
+        else:
+            meetings.append(Meeting(kind=Meeting.Kind.EXTRAORDINARY, starts_at=starts, status=Meeting.Status.SCHEDULED))
     return Meeting.objects.bulk_create(meetings, batch_size=2000)
+
+
+def approve_minutes(meetings: list[Meeting]) -> int:
+    """The record of each meeting whose minutes were approved, as minutes_approve leaves it: every
+    case discussed (discussion and decision) and the actions agreed at each item as they stand
+    (`minutes_snapshot`, what meetings.selectors.agreed_actions_now stores). Written after the
+    cases, in bulk: one pass over the actions, not a query per meeting. Returns the meetings done."""
+    approved = [meeting for meeting in meetings if meeting.minutes_status == Meeting.MinutesStatus.APPROVED]
+    if not approved:
+        return 0
+    ids = [meeting.pk for meeting in approved]
+    for n, text in enumerate(DISCUSSIONS):
+        # An item's discussion by its id, so neighbouring items read differently.
+        AgendaItem.objects.filter(meeting__in=ids).annotate(turn=F("pk") % len(DISCUSSIONS)).filter(turn=n).update(
+            discussion=text, decision=AgendaItem.Decision.KEEP_UNDER_REVIEW
+        )
+    snapshots: dict[int, dict[str, list[dict[str, Any]]]] = {meeting.pk: {} for meeting in approved}
+    for item_id, meeting_id in AgendaItem.objects.filter(meeting__in=ids).values_list("pk", "meeting_id"):
+        snapshots[meeting_id][str(item_id)] = []
+    actions = (
+        Action.objects.filter(agenda_item__meeting__in=ids)
+        .select_related("owner", "officer", "agenda_item")
+        .only(*SNAPSHOT_COLUMNS)
+        .order_by("due_on", "pk")
+    )
+    for action in actions.iterator(chunk_size=5000):
+        item = action.agenda_item
+        snapshots[item.meeting_id][str(item.pk)].append(action_row(action))  # type: ignore[union-attr]
+    for meeting in approved:
+        meeting.minutes_snapshot = snapshots[meeting.pk]
+    Meeting.objects.bulk_update(approved, ["minutes_snapshot"], batch_size=500)
+    return len(approved)
+
+
+# What an action's row in the minutes' record reads (meetings.selectors.action_row).
+SNAPSHOT_COLUMNS = (
+    "description", "due_on", "status", "agenda_item__meeting_id", "owner__name", "officer__full_name",
+)  # fmt: skip
 
 
 def describe_cases(
@@ -434,6 +505,7 @@ def generate(count: int, *, agencies: int | None = None) -> dict[str, int]:
         count=max(count // 25, 2), first=today - timedelta(days=5 * 365), last=today + timedelta(days=30)
     )
     written = write_cases_in_bulk(describe_cases(count, cast, meetings, today=today), by=cast.co_chair)
+    approve_minutes(meetings)
     if connection.vendor == "postgresql":
         # A live database's tables have been vacuumed by autovacuum (which also sets the visibility
         # map that index-only scans of the grants need); rows written in bulk a moment ago have
