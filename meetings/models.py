@@ -153,7 +153,11 @@ class AgendaItemQuerySet(models.QuerySet["AgendaItem"]):
             return self.all()
         if not agency_sees_cases(user):
             return self.none()
-        return self.filter(pk__in=AgendaInvitation.objects.filter(agency_id=user.agency_id).values("item_id"))
+        return self.invited(user.agency_id)
+
+    def invited(self, agency_id: int | None) -> AgendaItemQuerySet:
+        """The items this agency is invited to."""
+        return self.filter(pk__in=AgendaInvitation.objects.filter(agency_id=agency_id).values("item_id"))
 
     def without_minutes(self) -> AgendaItemQuerySet:
         """Without what was said at the item (AgendaItem.MINUTES_COLUMNS)."""

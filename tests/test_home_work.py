@@ -19,7 +19,8 @@ from cmarac.audit.tasks import record_check
 from cmarac.cases.models import Case
 from cmarac.governance.subject_access_models import SubjectAccessExport
 from meetings import services as meeting_services
-from meetings.models import Meeting, MeetingPack
+from meetings.models import AgendaInvitation, AgendaItem, Meeting, MeetingPack
+from meetings.work import information_needed_line
 from referrals import services as referral_services
 from referrals.models import Referral
 from tests.conftest import CAST
@@ -219,6 +220,26 @@ def test_an_agencys_queue(housing_lead, as_user, world) -> None:
     assert links[f"Your agency's next meeting: {_long(world.meeting.starts_at)}"] == world.meeting.get_absolute_url()
     new = "2 cases newly shared with your agency in the last 14 days"
     assert links[new].startswith("/cases/?status=all&shared_since=")
+
+
+def test_information_needed_is_the_agencys_items_of_coming_meetings(co_chair, housing_lead, housing, world) -> None:
+    world.add(2)
+    for starts, status in [(timezone.now() - timedelta(days=30), "held"), (world.meeting.starts_at, "cancelled")]:
+        other = Meeting.objects.create(starts_at=starts + timedelta(hours=1), status=status)
+        item = AgendaItem.objects.create(meeting=other, case=CaseFactory(), position=1)
+        AgendaInvitation.objects.create(item=item, agency=housing, invited_by=co_chair)
+    assert information_needed_line(housing_lead, today=today()).count == 2  # not the past or cancelled ones
+    # The co-chair sees every item; their own agency is invited to none of them.
+    assert information_needed_line(co_chair, today=today()).count == 0
+    item = world.meeting.items.order_by("pk").first()
+    meeting_services.invite_agency_to_item(item=item, agency=co_chair.agency, by=co_chair)
+    line = information_needed_line(co_chair, today=today())
+    assert (line.count, [entry.label for entry in line.items]) == (1, [item.case.reference])
+    # The agency's invitations are read once a query: a second, joined copy of the condition made
+    # PostgreSQL start from every invitation the agency ever had (docs/performance.md).
+    with CaptureQueriesContext(connection) as queries:
+        information_needed_line(housing_lead, today=today())
+    assert [q["sql"].count('"meetings_agendainvitation"') for q in queries.captured_queries] == [1, 1]
 
 
 def _long(moment) -> str:
