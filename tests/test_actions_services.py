@@ -79,6 +79,21 @@ def test_an_action_set_at_a_meeting_is_due_before_the_meeting_after_that_one(hou
     assert services.default_due_date(after=date(2031, 3, 13)) == date(2031, 4, 9)
 
 
+@pytest.mark.parametrize("month", [1, 7])  # Greenwich time and British Summer Time
+def test_the_next_meeting_is_the_first_on_a_later_local_day(month) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.factories.meetings import MeetingFactory
+
+    london = ZoneInfo("Europe/London")
+    MeetingFactory(starts_at=datetime(2031, month, 13, 23, 30, tzinfo=london))  # late on the day itself
+    MeetingFactory(starts_at=datetime(2031, month, 14, 0, 15, tzinfo=london), status="cancelled")
+    MeetingFactory(starts_at=datetime(2031, month, 14, 0, 30, tzinfo=london))  # just after local midnight
+    assert services.default_due_date(after=date(2031, month, 13)) == date(2031, month, 13)
+    assert services.default_due_date(after=date(2031, month, 14)) is None
+
+
 def test_an_agency_updates_its_own_actions_only(housing_case, housing, police, housing_lead, co_chair) -> None:
     ours = set_action(housing_case, housing, co_chair)
     theirs = set_action(housing_case, police, co_chair)
