@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from actions.models import Action
-from actions.selectors import with_latest_update
+from actions.selectors import for_action_table
 from cmarac.accounts.models import Agency
 from cmarac.cases.access import agency_sees_cases
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject
@@ -58,7 +58,7 @@ def _actions_since_last_meeting(meeting: Meeting) -> Any:
     recent = Q(status__in=Action.OPEN_STATUSES)
     if previous is not None:
         recent |= Q(updated_at__gte=previous)
-    return with_latest_update(Action.objects.filter(recent).order_by("due_on", "pk"))
+    return for_action_table(Action.objects.filter(recent).order_by("due_on", "pk"))
 
 
 def _agencies_to_invite(item: AgendaItem, agencies: list[Agency]) -> list[Agency]:
