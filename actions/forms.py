@@ -86,12 +86,13 @@ class _OfferedMeetings(ModelChoiceIterator):
         self.queryset = field.offered
 
     def __iter__(self) -> Any:
-        # At most MEETINGS_OFFERED + 1 rows, read in one plain query: ModelChoiceIterator's
-        # iterator() opens a server-side cursor on PostgreSQL (three round trips) for them.
+        # At most MEETINGS_OFFERED + 1 rows, read in one plain query of the two columns a label
+        # needs (no meeting is made): ModelChoiceIterator's iterator() opens a server-side cursor
+        # on PostgreSQL (three round trips) for them.
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for meeting in list(self.queryset):
-            yield self.choice(meeting)
+        for pk, kind, starts_at in list(self.queryset.values_list("pk", "kind", "starts_at")):
+            yield (pk, Meeting.describe(kind, starts_at))
 
 
 # How many meetings the action list's filter offers (two years of monthly meetings).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -100,14 +100,20 @@ class Meeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        from django.utils import timezone
-
-        return f"{self.get_kind_display()}, {timezone.localtime(self.starts_at):%A %-d %B %Y}"
+        return self.describe(self.kind, self.starts_at)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("meetings:detail", args=[self.pk])
+
+    @classmethod
+    def describe(cls, kind: str, starts_at: datetime) -> str:
+        """How a meeting is named: "Monthly meeting, Thursday 10 December 2026" (from two columns,
+        for selects that offer meetings without making them)."""
+        from django.utils import timezone
+
+        return f"{dict(cls.Kind.choices).get(kind, kind)}, {timezone.localtime(starts_at):%A %-d %B %Y}"
 
     @property
     def status_tag_class(self) -> str:
