@@ -238,3 +238,78 @@ ROWS = [
 @pytest.mark.parametrize("row", ROWS)
 def test_every_summary_row_writes_what_the_template_wrote(row: dict) -> None:
     assert _tags(NEW_ROW.render(row)) == _tags(OLD_ROW.render(Context(row)))
+
+
+# --- The action list's rows written in Python show what the template loop showed ---------------
+
+OLD_ACTION_ROWS = Engine(
+    dirs=[str(Path(__file__).parent / "field_template")], builtins=["cmarac.core.templatetags.govuk_dates"]
+).get_template("actions/action_rows.html")
+NEW_ACTION_ROWS = engines["django"].from_string("{% load action_rows %}{% action_rows actions %}")
+
+
+def _as_shown(html: str) -> str:
+    """The HTML as a browser lays it out: runs of whitespace are one space, and none counts at the
+    edges of a table's rows and cells. Spaces between inline elements and text stay."""
+    html = re.sub(r"\s+", " ", str(html))
+    return re.sub(r"\s*(</?t[rd][^>]*>)\s*", r"\1", html).strip()
+
+
+@pytest.mark.django_db
+def test_the_action_lists_rows_written_in_python_show_what_the_loop_showed(
+    housing_case, housing, police, co_chair, housing_lead
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from actions import services
+    from actions.models import Action
+    from actions.selectors import action_list_rows
+    from tests.factories.accounts import AgencyStaffFactory
+    from tests.factories.actions import ActionFactory, CompletedActionFactory
+
+    today = timezone.localdate()
+    officer = AgencyStaffFactory(agency=housing, full_name="Officer <Olu> & Co")
+    made = [
+        ActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today - timedelta(days=3),
+                      description="Visit & check the <door> " + "long " * 30, officer=officer),
+        ActionFactory(case=housing_case, owner=police, by=co_chair, due_on=today, description='Say "hello"'),
+        ActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today + timedelta(days=9)),
+        CompletedActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today - timedelta(days=40)),
+    ]  # fmt: skip
+    services.action_update(
+        action=made[0], by=housing_lead, status=Action.Status.IN_PROGRESS, revision=made[0].revision,
+        text="Visited <twice> & called; " + "then wrote again " * 10,
+    )  # fmt: skip
+    rows = action_list_rows([action.pk for action in made])
+    for action in rows:  # as the list's view leaves them
+        action.overdue = action.is_overdue(today)
+        action.latest_update = next(iter(action.updates.all()), None)
+    assert {a.overdue for a in rows} == {True, False}
+    assert {bool(a.latest_update) for a in rows} == {True, False}
+    assert {bool(a.officer) for a in rows} == {True, False}
+    new = NEW_ACTION_ROWS.render({"actions": rows})
+    assert _as_shown(new) == _as_shown(OLD_ACTION_ROWS.render(Context({"actions": rows})))
+    assert new.count("<tr ") == 4
+    assert "&lt;door&gt;" in new
+    assert "Officer &lt;Olu&gt; &amp; Co" in new
+    assert "<door>" not in new
+    assert NEW_ACTION_ROWS.render({"actions": []}) == ""
+
+
+@pytest.mark.parametrize("prefix", ["/", "/partnership/"])
+def test_a_path_maker_gives_what_reverse_gives(prefix: str) -> None:
+    from django.urls import reverse, set_script_prefix
+
+    from cmarac.core.paths import path_maker
+
+    set_script_prefix(prefix)
+    try:
+        for name, keys in [("cases:detail", ["CM-2026-0001", "cm-1", "A B", "x%y", "é"]),
+                           ("actions:detail", [1, 7039512468, 123456789012])]:  # fmt: skip
+            path = path_maker(name)
+            for key in keys:
+                assert path(key) == reverse(name, args=[key]), (name, key)
+    finally:
+        set_script_prefix("/")
