@@ -250,9 +250,10 @@ NEW_ACTION_ROWS = engines["django"].from_string("{% load action_rows %}{% action
 
 def _as_shown(html: str) -> str:
     """The HTML as a browser lays it out: runs of whitespace are one space, and none counts at the
-    edges of a table's rows and cells. Spaces between inline elements and text stay."""
+    edges of a table's rows and cells or of lists and their items. Spaces between inline elements
+    and text stay."""
     html = re.sub(r"\s+", " ", str(html))
-    return re.sub(r"\s*(</?t[rd][^>]*>)\s*", r"\1", html).strip()
+    return re.sub(r"\s*(</?(?:tr|td|th|ul|li)(?=[\s>])[^>]*>)\s*", r"\1", html).strip()
 
 
 @pytest.mark.django_db
@@ -313,3 +314,41 @@ def test_a_path_maker_gives_what_reverse_gives(prefix: str) -> None:
                 assert path(key) == reverse(name, args=[key]), (name, key)
     finally:
         set_script_prefix("/")
+
+
+# --- The case list's rows written in Python show what the template loop showed -----------------
+
+OLD_CASE_ROWS = Engine(
+    dirs=[str(Path(__file__).parent / "field_template")], builtins=["cmarac.core.templatetags.govuk_dates"]
+).get_template("cases/case_rows.html")
+NEW_CASE_ROWS = engines["django"].from_string("{% load case_rows %}{% case_rows cases %}")
+
+
+@pytest.mark.django_db
+def test_the_case_lists_rows_written_in_python_show_what_the_loop_showed(housing) -> None:
+    from cmarac.cases.models import Case, CaseSubject
+    from cmarac.cases.selectors import cases_by_ids
+    from tests.factories.cases import CaseFactory, PersonFactory
+
+    made = [CaseFactory(risk_level=risk) for risk in ("high", "medium", "standard", "high")]
+    flags = [
+        {"is_repeat": True, "asb_case_review_threshold_reached": True, "lead_agency": housing},
+        {"asb_case_review_potential": True},
+        {"is_repeat": True, "asb_case_review_potential": True, "status": "closed", "closed_on": date(2026, 1, 5)},
+        {},
+    ]
+    for case, changes in zip(made, flags, strict=True):
+        Case.objects.filter(pk=case.pk).update(**changes)
+    CaseSubject.objects.filter(case=made[3]).delete()
+    CaseSubject.objects.create(
+        case=made[0], person=PersonFactory(given_name="Ann <A>", family_name="O'Neil & Co"), role="victim"
+    )
+    rows = cases_by_ids([case.pk for case in made])
+    assert [len(case.subjects.all()) for case in rows][3] == 0
+    assert max(len(case.subjects.all()) for case in rows) >= 2
+    assert {case.lead_agency_id is None for case in rows} == {True, False}
+    new = NEW_CASE_ROWS.render({"cases": rows})
+    assert _as_shown(new) == _as_shown(OLD_CASE_ROWS.render(Context({"cases": rows})))
+    assert new.count("<tr ") == len(made) == Case.objects.count()
+    assert "Ann &lt;A&gt; O&#x27;Neil &amp; Co" in new
+    assert NEW_CASE_ROWS.render({"cases": []}) == ""
