@@ -352,3 +352,41 @@ def test_the_case_lists_rows_written_in_python_show_what_the_loop_showed(housing
     assert new.count("<tr ") == len(made) == Case.objects.count()
     assert "Ann &lt;A&gt; O&#x27;Neil &amp; Co" in new
     assert NEW_CASE_ROWS.render({"cases": []}) == ""
+
+
+# --- The meetings list's rows written in Python show what the template loop showed -------------
+
+OLD_MEETING_ROWS = Engine(
+    dirs=[str(Path(__file__).parent / "field_template")], builtins=["cmarac.core.templatetags.govuk_dates"]
+).get_template("meetings/includes/meeting_rows.html")
+NEW_MEETING_ROWS = engines["django"].from_string(
+    "{% load meeting_rows %}{% meeting_rows meetings is_coordinator changeable %}"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("is_coordinator", [True, False])
+def test_the_meetings_lists_rows_written_in_python_show_what_the_loop_showed(is_coordinator: bool) -> None:
+    from datetime import timedelta
+
+    from meetings.models import Meeting
+    from meetings.views.helpers import CHANGEABLE
+    from tests.factories.meetings import MeetingFactory
+
+    made = [
+        MeetingFactory(venue="Room <2> & annexe"),
+        MeetingFactory(venue="", online_link="https://meet.example/abc", kind="extraordinary", status="held"),
+        MeetingFactory(venue="", status="agenda-published"),
+        MeetingFactory(venue="", status="cancelled"),
+    ]
+    Meeting.objects.filter(pk=made[0].pk).update(starts_at=made[0].starts_at.replace(month=7, hour=12, minute=0))
+    Meeting.objects.filter(pk=made[3].pk).update(starts_at=made[3].starts_at + timedelta(minutes=35))
+    meetings = list(Meeting.objects.filter(pk__in=[m.pk for m in made]).order_by("pk"))
+    for n, meeting in enumerate(meetings):
+        meeting.visible_items = n * 7
+    context = {"meetings": meetings, "is_coordinator": is_coordinator, "changeable": CHANGEABLE}
+    new = NEW_MEETING_ROWS.render(context)
+    assert _as_shown(new) == _as_shown(OLD_MEETING_ROWS.render(Context(context)))
+    assert new.count("<tr ") == 4
+    assert "Room &lt;2&gt; &amp; annexe" in new
+    assert ("/change/" in new) is is_coordinator
