@@ -390,3 +390,48 @@ def test_the_meetings_lists_rows_written_in_python_show_what_the_loop_showed(is_
     assert new.count("<tr ") == 4
     assert "Room &lt;2&gt; &amp; annexe" in new
     assert ("/change/" in new) is is_coordinator
+
+
+# --- A meeting page's agenda rows written in Python show what the template loop showed ----------
+
+OLD_AGENDA_ROWS = Engine(
+    dirs=[str(Path(__file__).parent / "field_template")], builtins=["cmarac.core.templatetags.govuk_dates"]
+).get_template("meetings/includes/agenda_rows.html")
+NEW_AGENDA_ROWS = engines["django"].from_string("{% load meeting_rows %}{% agenda_rows rows meeting is_chair %}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("is_chair", [True, False])
+def test_a_meeting_pages_agenda_rows_written_in_python_show_what_the_loop_showed(
+    is_chair: bool, housing, police
+) -> None:
+    from django.urls import reverse
+
+    from meetings.models import AgendaItem
+    from tests.factories.accounts import AgencyFactory
+    from tests.factories.cases import CaseFactory
+    from tests.factories.meetings import MeetingFactory
+
+    meeting = MeetingFactory()
+    odd = AgencyFactory(name="Tenants <&> Residents")
+    items = [
+        AgendaItem.objects.create(meeting=meeting, case=CaseFactory(), item_type=kind, minutes_allotted=minutes)
+        for kind, minutes in (("new", 10), ("review", 0), ("new", 25))
+    ]
+    rows = [
+        {"item": items[0], "invitations": [{"agency": housing, "shared": True}, {"agency": odd, "shared": False}],
+         "own_invitation": {"agency": housing, "shared": True}},
+        {"item": items[1], "invitations": [{"agency": police, "shared": False}],
+         "own_invitation": {"agency": police, "shared": False}},
+        {"item": items[2], "invitations": [], "own_invitation": None},
+    ]  # fmt: skip
+    context = {"rows": rows, "meeting": meeting, "is_chair": is_chair}
+    new = NEW_AGENDA_ROWS.render(context)
+    assert _as_shown(new) == _as_shown(OLD_AGENDA_ROWS.render(Context(context)))
+    assert new.count("<tr ") == 3
+    assert ("Tenants &lt;&amp;&gt; Residents" in new) is is_chair
+    assert ("View what agencies shared" in new) is is_chair
+    assert new.count("Share what your agency holds") == 2
+    assert reverse("meetings:information", args=[meeting.pk, items[1].pk]) in new
+    assert reverse("cases:detail", args=[items[2].case.reference]) in new
+    assert NEW_AGENDA_ROWS.render({"rows": [], "meeting": meeting, "is_chair": is_chair}) == ""

@@ -234,12 +234,19 @@ def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
 # --- One meeting --------------------------------------------------------------------------
 
 
+# What the meeting page shows of each item (meetings/meeting_detail.html): not its minutes, nor the
+# case's summary and search text. Fewer columns are less for Django to build and read.
+MEETING_PAGE_ITEM_COLUMNS = ("meeting", "case", "item_type", "minutes_allotted", "case__reference")
+
+
 def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting_for(request, meeting_id)
     user = request.user
     is_chair = _is_chair(user)
     own_agency = user.agency_id if agency_sees_cases(user) else None
-    items = list(_items_with_invitations(AgendaItem.objects.visible_to(user).filter(meeting=meeting)))
+    items = list(
+        _items_with_invitations(AgendaItem.objects.visible_to(user).filter(meeting=meeting)).only(*MEETING_PAGE_ITEM_COLUMNS)
+    )
     rows = []
     for item in items:
         invitations = _invitation_rows(item)
@@ -259,7 +266,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
         {
             "meeting": meeting,
             "rows": rows,
-            "co_chairs": meeting.co_chairs.all(),
+            "co_chairs": meeting.co_chairs.only("full_name", "email"),  # as str(user) names them
             "is_chair": is_chair,
             "is_coordinator": user.has_role(Role.COORDINATOR),
             "can_change": meeting.status in CHANGEABLE,
