@@ -97,9 +97,7 @@ _AGENDA_ROW = (
     "</tr>"
 )
 _INVITED = '<li>{} <span class="app-secondary-text">({})</span></li>'
-_NONE_INVITED = mark_safe(
-    '<td class="govuk-table__cell"><span class="app-secondary-text">None invited yet</span></td>'
-)
+_NONE_INVITED = mark_safe('<td class="govuk-table__cell"><span class="app-secondary-text">None invited yet</span></td>')
 _SHARE = (
     '<a class="govuk-link" href="{}">Share what your agency holds<span class="govuk-visually-hidden"> about {}'
     '</span></a><ul class="app-cell-tags"><li>{}</li></ul>'

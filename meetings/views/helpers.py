@@ -101,7 +101,9 @@ def _agenda_open(meeting: Meeting) -> bool:
 def _items_with_invitations(items: Any) -> Any:
     """Items with their case, invitations (and agency) and who has shared information: four queries in all."""
     return items.select_related("case").prefetch_related(
-        Prefetch("invitations", queryset=AgendaInvitation.objects.select_related("agency").only("item", "agency__name")),
+        Prefetch(
+            "invitations", queryset=AgendaInvitation.objects.select_related("agency").only("item", "agency__name")
+        ),
         Prefetch(
             "agency_information",
             queryset=AgencyInformation.objects.only("pk", "item_id", "agency_id", "updated_at"),

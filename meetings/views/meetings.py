@@ -245,7 +245,9 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     is_chair = _is_chair(user)
     own_agency = user.agency_id if agency_sees_cases(user) else None
     items = list(
-        _items_with_invitations(AgendaItem.objects.visible_to(user).filter(meeting=meeting)).only(*MEETING_PAGE_ITEM_COLUMNS)
+        _items_with_invitations(AgendaItem.objects.visible_to(user).filter(meeting=meeting)).only(
+            *MEETING_PAGE_ITEM_COLUMNS
+        )
     )
     rows = []
     for item in items:
