@@ -98,6 +98,15 @@ class Meeting(models.Model):
                 fields=["scheduled_for"], condition=Q(kind="scheduled"), name="meeting_one_per_scheduled_slot"
             ),
         ]
+        indexes = [
+            # The home page counts minutes waiting on every visit: a few meetings among years of
+            # approved ones (meetings.work.minutes_lines).
+            models.Index(
+                fields=["minutes_status"],
+                condition=Q(minutes_status__in=["draft", "circulated"]),
+                name="meeting_minutes_waiting",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.describe(self.kind, self.starts_at)

@@ -135,6 +135,7 @@ def minutes_lines(user: User) -> tuple[WorkLine, WorkLine]:
     One query."""
     counts = (
         Meeting.objects.visible_to(user)
+        .filter(minutes_status__in=[M.DRAFT, M.CIRCULATED])  # as the partial index meeting_minutes_waiting
         .exclude(status=Meeting.Status.CANCELLED)
         .aggregate(
             circulate=Count("pk", filter=Q(status=Meeting.Status.HELD, minutes_status=M.DRAFT)),

@@ -89,7 +89,7 @@ def test_sorting_by_risk_puts_high_first(coordinator, as_user) -> None:
     high = HighRiskCaseFactory()
     CaseFactory(risk_level="medium")
     cases = list(as_user(coordinator).get(LIST, {"sort": "risk"}).context["cases"])
-    assert cases[0] == high
+    assert cases[0].pk == high.pk
     assert [c.risk_level for c in cases] == ["high", "medium", "standard"]
 
 

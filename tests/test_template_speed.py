@@ -245,7 +245,7 @@ def test_every_summary_row_writes_what_the_template_wrote(row: dict) -> None:
 OLD_ACTION_ROWS = Engine(
     dirs=[str(Path(__file__).parent / "field_template")], builtins=["cmarac.core.templatetags.govuk_dates"]
 ).get_template("actions/action_rows.html")
-NEW_ACTION_ROWS = engines["django"].from_string("{% load action_rows %}{% action_rows actions %}")
+NEW_ACTION_ROWS = engines["django"].from_string("{% load action_rows %}{% action_rows actions today %}")
 
 
 def _as_shown(html: str) -> str:
@@ -283,20 +283,31 @@ def test_the_action_lists_rows_written_in_python_show_what_the_loop_showed(
         action=made[0], by=housing_lead, status=Action.Status.IN_PROGRESS, revision=made[0].revision,
         text="Visited <twice> & called; " + "then wrote again " * 10,
     )  # fmt: skip
-    rows = action_list_rows([action.pk for action in made])
-    for action in rows:  # as the list's view leaves them
-        action.overdue = action.is_overdue(today)
-        action.latest_update = next(iter(action.updates.all()), None)
-    assert {a.overdue for a in rows} == {True, False}
+    made[0].refresh_from_db()
+    services.action_update(
+        action=made[0], by=housing_lead, status=Action.Status.IN_PROGRESS, revision=made[0].revision,
+        text="The newest update",
+    )  # fmt: skip
+    ids = [action.pk for action in made]
+    rows = action_list_rows(ids)
+    assert [a.pk for a in rows] == ids
+    assert {a.is_overdue(today) for a in rows} == {True, False}
     assert {bool(a.latest_update) for a in rows} == {True, False}
-    assert {bool(a.officer) for a in rows} == {True, False}
-    new = NEW_ACTION_ROWS.render({"actions": rows})
-    assert _as_shown(new) == _as_shown(OLD_ACTION_ROWS.render(Context({"actions": rows})))
+    assert {a.officer_name is None for a in rows} == {True, False}
+    assert rows[0].latest_update[0] == "The newest update"
+    # The loop was given model instances with `overdue` and `latest_update` set by the view.
+    instances = list(Action.objects.select_related("case", "owner", "officer").order_by("pk"))
+    for action in instances:
+        action.overdue = action.is_overdue(today)
+        action.latest_update = action.updates.order_by("-at", "-pk").first()
+    assert [a.pk for a in instances] == ids
+    new = NEW_ACTION_ROWS.render({"actions": rows, "today": today})
+    assert _as_shown(new) == _as_shown(OLD_ACTION_ROWS.render(Context({"actions": instances})))
     assert new.count("<tr ") == 4
     assert "&lt;door&gt;" in new
     assert "Officer &lt;Olu&gt; &amp; Co" in new
     assert "<door>" not in new
-    assert NEW_ACTION_ROWS.render({"actions": []}) == ""
+    assert NEW_ACTION_ROWS.render({"actions": [], "today": today}) == ""
 
 
 @pytest.mark.parametrize("prefix", ["/", "/partnership/"])
@@ -343,12 +354,17 @@ def test_the_case_lists_rows_written_in_python_show_what_the_loop_showed(housing
     CaseSubject.objects.create(
         case=made[0], person=PersonFactory(given_name="Ann <A>", family_name="O'Neil & Co"), role="victim"
     )
-    rows = cases_by_ids([case.pk for case in made])
-    assert [len(case.subjects.all()) for case in rows][3] == 0
-    assert max(len(case.subjects.all()) for case in rows) >= 2
-    assert {case.lead_agency_id is None for case in rows} == {True, False}
+    ids = [case.pk for case in made]
+    rows = cases_by_ids(ids)
+    assert [case.pk for case in rows] == ids
+    assert len(rows[3].subjects) == 0
+    assert max(len(case.subjects) for case in rows) >= 2
+    assert {case.lead_agency_name is None for case in rows} == {True, False}
+    # The loop was given model instances, its subjects and their people prefetched.
+    instances = Case.objects.select_related("lead_agency").prefetch_related("subjects__person").order_by("pk")
+    assert [case.pk for case in instances] == ids
     new = NEW_CASE_ROWS.render({"cases": rows})
-    assert _as_shown(new) == _as_shown(OLD_CASE_ROWS.render(Context({"cases": rows})))
+    assert _as_shown(new) == _as_shown(OLD_CASE_ROWS.render(Context({"cases": instances})))
     assert new.count("<tr ") == len(made) == Case.objects.count()
     assert "Ann &lt;A&gt; O&#x27;Neil &amp; Co" in new
     assert NEW_CASE_ROWS.render({"cases": []}) == ""

@@ -214,7 +214,11 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.given_name, self.family_name) if part)
+        return self.name_from(self.given_name, self.family_name)
+
+    @staticmethod
+    def name_from(given_name: str, family_name: str) -> str:
+        return " ".join(part for part in (given_name, family_name) if part)
 
 
 class CaseSubject(CaseRecord):

@@ -5,18 +5,19 @@ tests/field_template/.
 
     {% load case_rows %}{% case_rows cases %}
 
-`cases` as the case list's view leaves them (cmarac.cases.selectors.cases_by_ids): the lead
-agency's name joined, subjects with their people prefetched."""
+`cases` as the case list's view leaves them: cmarac.cases.selectors.CaseListRow, read as values by
+cases_by_ids."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from cmarac.cases.models import Case, CaseSubject, RiskLevel
+from cmarac.cases.selectors import CaseListRow
 from cmarac.core.dates import long_date
 from cmarac.core.paths import path_maker
 
@@ -26,6 +27,9 @@ _REPEAT = '<li><strong class="govuk-tag govuk-tag--purple">Repeat</strong></li>'
 _THRESHOLD = '<li><strong class="govuk-tag govuk-tag--magenta">ASB Case Review threshold</strong></li>'
 _POTENTIAL = '<li><strong class="govuk-tag govuk-tag--orange">Potential ASB Case Review</strong></li>'
 _RISK_TAG_CLASSES = {"high": "govuk-tag--red", "medium": "govuk-tag--orange"}  # else grey, as risk_tag.html
+_RISK_LABELS = dict(RiskLevel.choices)
+_STATUS_LABELS = dict(Case.Status.choices)
+_ROLE_LABELS = {value: label.lower() for value, label in CaseSubject.Role.choices}
 _NOT_NOMINATED = mark_safe('<span class="app-secondary-text">Not nominated</span>')
 _ROW = (
     '<tr class="govuk-table__row">'
@@ -39,7 +43,7 @@ _ROW = (
 )
 
 
-def _flags(case: Any) -> SafeString | str:
+def _flags(case: CaseListRow) -> SafeString | str:
     tags = [_REPEAT] if case.is_repeat else []
     if case.asb_case_review_threshold_reached:
         tags.append(_THRESHOLD)
@@ -48,19 +52,18 @@ def _flags(case: Any) -> SafeString | str:
     return mark_safe(f' <ul class="app-cell-tags">{"".join(tags)}</ul>') if tags else ""  # noqa: S308 (constants)
 
 
-def _subjects(case: Any) -> SafeString | str:
-    subjects = list(case.subjects.all())
-    if not subjects:
+def _subjects(case: CaseListRow) -> SafeString | str:
+    if not case.subjects:
         return "None recorded"
     items = format_html_join(
         "",
         '<li>{} <span class="app-secondary-text">({})</span></li>',
-        ((subject.person.full_name, subject.get_role_display().lower()) for subject in subjects),
+        ((name, _ROLE_LABELS.get(role, role)) for name, role in case.subjects),
     )
     return format_html('<ul class="app-cell-list">{}</ul>', items)
 
 
-def _row(case: Any, case_path: Callable[[object], str]) -> SafeString:
+def _row(case: CaseListRow, case_path: Callable[[object], str]) -> SafeString:
     return format_html(
         _ROW,
         case_path(case.reference),  # case.get_absolute_url()
@@ -68,15 +71,15 @@ def _row(case: Any, case_path: Callable[[object], str]) -> SafeString:
         _flags(case),
         _subjects(case),
         _RISK_TAG_CLASSES.get(case.risk_level, "govuk-tag--grey"),
-        case.get_risk_level_display(),
-        case.get_status_display(),
-        case.lead_agency.name if case.lead_agency else _NOT_NOMINATED,
+        _RISK_LABELS.get(case.risk_level, case.risk_level),
+        _STATUS_LABELS.get(case.status, case.status),
+        case.lead_agency_name if case.lead_agency_name is not None else _NOT_NOMINATED,
         long_date(case.opened_on, "short"),
     )
 
 
 @register.simple_tag
-def case_rows(cases: Iterable[Any]) -> SafeString:
+def case_rows(cases: Iterable[CaseListRow]) -> SafeString:
     case_path = path_maker("cases:detail")
     # Each row is format_html: its values escaped, its markup our own.
     return mark_safe("".join(_row(case, case_path) for case in cases))  # noqa: S308
