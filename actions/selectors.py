@@ -11,7 +11,6 @@ from django.db.models import Prefetch, QuerySet
 from actions.models import Action, ActionUpdate
 from cmarac.accounts.models import Agency
 from cmarac.cases.models import Case
-from cmarac.core.pagination import rows_in_order
 from meetings.models import AgendaItem, Meeting
 
 if TYPE_CHECKING:
