@@ -16,6 +16,7 @@ from django.utils import timezone
 from actions.models import Action
 from actions.reminders import send_agency_digests
 from cmarac.cases.models import Case, CaseSubject
+from cmarac.cases.selectors import CaseListRow, cases_by_ids
 from cmarac.core import pagination
 from meetings import services as meeting_services
 from tests.factories.accounts import AgencyStaffFactory
@@ -88,15 +89,15 @@ def test_a_page_read_by_id_keeps_the_lists_order_and_reads_only_its_own_rows(hou
     ordered = Case.objects.order_by("-pk")
     asked: list[list[int]] = []
 
-    def read(ids: list[int]) -> list[Case]:
+    def read(ids: list[int]) -> list[CaseListRow]:
         asked.append(ids)
-        return pagination.rows_in_order(Case.objects.all(), ids)
+        return cases_by_ids(ids)
 
     page = pagination.BoundedPaginator(ordered, 3, number=2, read=read).get_page(2)
     expected = [case.pk for case in sorted(cases, key=lambda case: -case.pk)][3:6]
     assert asked == [expected]  # the ids of page 2 alone, in the list's order...
     assert [case.pk for case in page.object_list] == expected  # ...and the rows in that order
-    assert all(isinstance(case, Case) for case in page)
+    assert all(isinstance(case, CaseListRow) for case in page)
 
 
 def test_the_page_of_a_list_is_found_without_its_joins(housing_case, housing_lead, as_user) -> None:

@@ -8,7 +8,7 @@ pagination still leading on to the next page (ADR 0026).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -29,14 +29,6 @@ def page_number(raw: Any) -> int:
     if not (text.isascii() and text.isdigit()):
         return 1
     return min(MAX_PAGE, max(1, int(text)))
-
-
-def rows_in_order(rows: QuerySet[Any], ids: Sequence[int]) -> list[Any]:
-    """Those of `rows` whose ids are `ids`, in the order of `ids`: one query."""
-    if not ids:
-        return []
-    found = {row.pk: row for row in rows.filter(pk__in=ids)}
-    return [found[pk] for pk in ids if pk in found]
 
 
 class BoundedPaginator(Paginator):
