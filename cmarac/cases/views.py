@@ -21,7 +21,14 @@ from cmarac.cases.access import get_case_for
 from cmarac.cases.forms import AsbThresholdForm, CaseCreateForm, CaseFilterForm, PersonForm, ReasonForm
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject, Person
 from cmarac.cases.panels import case_panels
-from cmarac.cases.selectors import SEARCH_LIMIT, cases_by_ids, cases_for_list, matching_case_ids, search_terms
+from cmarac.cases.selectors import (
+    SEARCH_LIMIT,
+    case_page_history,
+    cases_by_ids,
+    cases_for_list,
+    matching_case_ids,
+    search_terms,
+)
 from cmarac.core.audit import NOT_RECORDED, audit_list, audit_refused, audit_view
 from cmarac.core.csv_download import csv_download
 from cmarac.core.pagination import bounded_page
@@ -169,13 +176,6 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_for(request, reference, Case.objects.select_related("lead_agency", "lead_officer", "created_by"))
     audit_view(request=request, instance=case, what="Case page")
-    involvements = list(case.involvements.select_related("agency").order_by("agency__name", "created_at"))
-    agencies: dict[int, dict[str, Any]] = {}
-    for involvement in involvements:
-        entry = agencies.setdefault(involvement.agency_id, {"agency": involvement.agency, "reasons": []})
-        reason = involvement.get_reason_display()
-        if reason not in entry["reasons"]:  # two agenda items are one reason, said once
-            entry["reasons"].append(reason)
     user = request.user
     return render(
         request,
@@ -184,10 +184,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "case": case,
             "panels": case_panels(user, case),
             "subjects": case.subjects.select_related("person").order_by("pk"),
-            "involved_agencies": list(agencies.values()),
-            "events": case.events.select_related("actor").order_by("-occurred_at", "-pk"),
-            "risk_history": case.risk_history.select_related("changed_by"),
-            "lead_history": case.lead_history.select_related("agency", "officer"),
+            **case_page_history(case),
             "can_edit_subjects": user.has_role(Role.COORDINATOR) and case.is_open,
             "can_close": user.has_role(Role.COORDINATOR, Role.CO_CHAIR) and case.is_open,
             "can_flag_asb": user.has_role(Role.CO_CHAIR) and case.anonymised_at is None,
