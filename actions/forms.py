@@ -175,7 +175,11 @@ class ActionFilterForm(forms.Form):
             .order_by("-starts_at")
             .values("pk")[:MEETINGS_OFFERED]
         )
-        field.offered = meetings.filter(Q(pk__in=recent) | Q(pk=chosen)).order_by("-starts_at")
+        # With none chosen, no "or the chosen one": an "or id is null" made PostgreSQL test every
+        # meeting ever held against the recent ones (1.5 ms at 4,000 meetings) instead of reading
+        # those 24 by id.
+        wanted = Q(pk__in=recent) if chosen is None else Q(pk__in=recent) | Q(pk=chosen)
+        field.offered = meetings.filter(wanted).order_by("-starts_at")
         field.queryset = meetings  # after `offered`: setting the queryset builds the widget's choices
 
     def clean_case(self) -> str:

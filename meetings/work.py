@@ -33,9 +33,10 @@ def _long(moment: datetime) -> str:
     return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
 
 
-def _upcoming(user: User, today: date):  # type: ignore[no-untyped-def]
+def _upcoming(user: User, today: date, *, with_packs: bool = True):  # type: ignore[no-untyped-def]
     """Meetings from today on, not cancelled, soonest first, each with how many of its items this
-    person may see and how many packs are ready for it (one correlated subquery each)."""
+    person may see and (`with_packs`) how many packs are ready for it (one correlated subquery
+    each)."""
     visible_items = (
         AgendaItem.objects.visible_to(user)
         .filter(meeting=OuterRef("pk"))
@@ -51,15 +52,15 @@ def _upcoming(user: User, today: date):  # type: ignore[no-untyped-def]
         .annotate(n=Count("pk"))
         .values("n")
     )
+    counts = {"visible_items": Coalesce(Subquery(visible_items, output_field=IntegerField()), 0)}
+    if with_packs:
+        counts["packs_ready"] = Coalesce(Subquery(packs, output_field=IntegerField()), 0)
     return (
         Meeting.objects.visible_to(user)
         .without_minutes()
         .filter(starts_at__gte=_start_of(today))
         .exclude(status=Meeting.Status.CANCELLED)
-        .annotate(
-            visible_items=Coalesce(Subquery(visible_items, output_field=IntegerField()), 0),
-            packs_ready=Coalesce(Subquery(packs, output_field=IntegerField()), 0),
-        )
+        .annotate(**counts)
         .order_by("starts_at", "pk")
     )
 
@@ -214,7 +215,7 @@ def information_needed_line(user: User, *, today: date) -> WorkLine:
 def agency_next_meeting_line(user: User, agency: Agency, *, today: date) -> WorkLine:
     """The next meeting the agency is expected at: any meeting for a core member, else the next one
     with an item it is invited to. One query."""
-    meetings = _upcoming(user, today)
+    meetings = _upcoming(user, today, with_packs=False)
     if agency.membership != Agency.Membership.CORE:
         meetings = meetings.filter(visible_items__gt=0)
     meeting = meetings.first()
