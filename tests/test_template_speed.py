@@ -240,6 +240,25 @@ def test_every_summary_row_writes_what_the_template_wrote(row: dict) -> None:
     assert _tags(NEW_ROW.render(row)) == _tags(OLD_ROW.render(Context(row)))
 
 
+@pytest.mark.parametrize("row", ROWS)
+def test_the_summary_row_tag_given_values_writes_what_the_include_given_them_wrote(row: dict) -> None:
+    given = " ".join(f"{name}=v.{name}" for name in row)
+    tag = engines["django"].from_string(f"{{% load govuk_fields %}}{{% govuk_summary_row {given} %}}")
+    include = engines["django"].from_string(f'{{% include "includes/summary_list_row.html" with {given} %}}')
+    # The include wrote a line break before and after the row, which a <dl> does not show.
+    assert tag.render({"v": row}) == include.render({"v": row}).strip()
+    # A value not given is read from the context around it, as the include read it.
+    outer = {"v": row, "row_no_actions": True, "row_empty": "From <outside>"}
+    assert tag.render(outer) == include.render(outer).strip()
+
+
+def test_the_summary_row_tags_values_do_not_outlive_the_row() -> None:
+    page = engines["django"].from_string(
+        '{% load govuk_fields %}{% govuk_summary_row row_key="A" row_value="x" %}[{{ row_key }}{{ row_value }}]'
+    )
+    assert page.render({}).endswith("[]")
+
+
 # --- The action list's rows written in Python show what the template loop showed ---------------
 
 OLD_ACTION_ROWS = Engine(
