@@ -54,6 +54,10 @@ from meetings.work import MINUTES_FILTERS
 # --- The list, and adding, moving and cancelling meetings ---------------------------------
 
 
+# What a row of the meetings list shows (meetings/templatetags/meeting_rows.py), and nothing else.
+MEETING_ROW_COLUMNS = ("kind", "starts_at", "status", "venue", "online_link")
+
+
 def meeting_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     # How many items of each meeting this person may see: one correlated subquery, not a query per row.
@@ -67,7 +71,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     )
     meetings = (
         Meeting.objects.visible_to(user)
-        .without_minutes()
+        .only(*MEETING_ROW_COLUMNS)
         .annotate(visible_items=Coalesce(Subquery(visible_items, output_field=IntegerField()), 0))
     )
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
