@@ -165,7 +165,8 @@ MINUTES_FILTERS = {
 
 def information_needed_line(user: User, *, today: date) -> WorkLine:
     """Items of coming meetings the person's agency is invited to and has shared nothing on yet,
-    soonest first, each with its deadline (the meeting). Two queries.
+    soonest first, each with its deadline (the meeting). One query, and one more to list them when
+    there are any.
 
     Found from the coming meetings' items, so the cost follows what is coming, not how many items
     the agency was ever invited to. The agency's invitations are asked once: for agency staff
@@ -182,11 +183,15 @@ def information_needed_line(user: User, *, today: date) -> WorkLine:
     # rows join the meeting they are sorted by, so its date index starts at today.
     coming = Meeting.objects.filter(starts_at__gte=start).exclude(status=cancelled).values("pk")
     count = needed.filter(meeting__in=coming).count()
-    rows = list(
-        needed.filter(meeting__starts_at__gte=start)
-        .exclude(meeting__status=cancelled)
-        .order_by("meeting__starts_at", "position", "pk")
-        .values("pk", "meeting_id", "meeting__starts_at", "case__reference")[:ITEMS_SHOWN]
+    rows = (
+        list(
+            needed.filter(meeting__starts_at__gte=start)
+            .exclude(meeting__status=cancelled)
+            .order_by("meeting__starts_at", "position", "pk")
+            .values("pk", "meeting_id", "meeting__starts_at", "case__reference")[:ITEMS_SHOWN]
+        )
+        if count
+        else []
     )
     items = []
     for row in rows:

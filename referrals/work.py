@@ -86,16 +86,21 @@ REFERRER_LINES = [
 
 
 def referrer_lines(user: User) -> tuple[int, list[WorkLine]]:
-    """The person's own referrals by status, those asking for more information listed. Two queries;
-    returns how many referrals they have in all, and the lines."""
+    """The person's own referrals by status, those asking for more information listed. One query,
+    and one more to list those asking when there are any; returns how many referrals they have in
+    all, and the lines."""
     own = Referral.objects.visible_to(user).filter(referrer=user)
     counts = own.aggregate(
         total=Count("pk"), **{status: Count("pk", filter=Q(status=status)) for status, *_ in REFERRER_LINES}
     )
-    asking = list(
-        own.filter(status=S.MORE_INFORMATION)
-        .order_by("updated_at", "pk")
-        .values_list("reference", flat=True)[:OLDEST_SHOWN]
+    asking = (
+        list(
+            own.filter(status=S.MORE_INFORMATION)
+            .order_by("updated_at", "pk")
+            .values_list("reference", flat=True)[:OLDEST_SHOWN]
+        )
+        if counts[S.MORE_INFORMATION]
+        else []
     )
     lines = []
     for status, words, urgent in REFERRER_LINES:
