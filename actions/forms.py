@@ -170,16 +170,17 @@ class ActionFilterForm(forms.Form):
         field = self.fields["meeting"]
         # The most recent meetings at which actions were set, newest first, found by walking the
         # meetings by date and stopping at the limit: not every agenda item joined to every action.
-        recent = (
-            meetings.filter(Exists(Action.objects.filter(agenda_item__meeting=OuterRef("pk"))))
-            .order_by("-starts_at")
-            .values("pk")[:MEETINGS_OFFERED]
+        recent = meetings.filter(Exists(Action.objects.filter(agenda_item__meeting=OuterRef("pk")))).order_by(
+            "-starts_at"
         )
-        # With none chosen, no "or the chosen one": an "or id is null" made PostgreSQL test every
-        # meeting ever held against the recent ones (1.5 ms at 4,000 meetings) instead of reading
-        # those 24 by id.
-        wanted = Q(pk__in=recent) if chosen is None else Q(pk__in=recent) | Q(pk=chosen)
-        field.offered = meetings.filter(wanted).order_by("-starts_at")
+        # With none chosen, the recent ones themselves: "the recent ones or the chosen one" with
+        # none chosen asked "or id is null", which made PostgreSQL test every meeting ever held
+        # (1.5 ms at 4,000 meetings), and the query around them cost 0.3 ms more.
+        if chosen is None:
+            field.offered = recent[:MEETINGS_OFFERED]
+        else:
+            wanted = Q(pk__in=recent.values("pk")[:MEETINGS_OFFERED]) | Q(pk=chosen)
+            field.offered = meetings.filter(wanted).order_by("-starts_at")
         field.queryset = meetings  # after `offered`: setting the queryset builds the widget's choices
 
     def clean_case(self) -> str:

@@ -298,6 +298,25 @@ def test_case_and_meeting_filters(housing_case, fire_case, housing, fire, co_cha
     assert f'<option value="{meeting.pk}">' in response.content.decode()
 
 
+def test_with_no_meeting_chosen_the_filter_offers_the_latest_meetings_with_actions(
+    fire_case, fire, co_chair, as_user, monkeypatch
+) -> None:
+    from datetime import timedelta
+
+    from actions import forms as action_forms
+
+    monkeypatch.setattr(action_forms, "MEETINGS_OFFERED", 2)
+    first = MeetingFactory()
+    made = [first, *(MeetingFactory(starts_at=first.starts_at + timedelta(days=n)) for n in (1, 2))]
+    for meeting in made:
+        item = meeting_services.agenda_add_item(meeting=meeting, case=fire_case, item_type="review", by=co_chair)
+        ActionFactory(case=fire_case, owner=fire, by=co_chair, agenda_item=item)
+    MeetingFactory(starts_at=first.starts_at + timedelta(days=3))  # the newest, but no action was set at it
+    response = as_user(co_chair).get(LIST)
+    offered = [str(label) for _, label in response.context["form"].fields["meeting"].choices]
+    assert offered == ["Any meeting", str(made[2]), str(made[1])]
+
+
 def test_the_csv_link_carries_the_filters(co_chair, ours, as_user) -> None:
     response = as_user(co_chair).get(LIST, {"due": "overdue", "case": ours.case.reference})
     href = re.search(rf'href="{EXPORT}\?([^"]*)"', response.content.decode()).group(1)
