@@ -116,7 +116,7 @@ class Action(CaseRecord):
     @property
     def status_tag_class(self) -> str:
         """The GOV.UK tag colour of the status, as actions/includes/status_tag.html chooses it."""
-        return STATUS_TAG_CLASSES.get(self.status, "govuk-tag--orange")
+        return status_tag_class(self.status)
 
 
 STATUS_TAG_CLASSES = {
@@ -125,6 +125,11 @@ STATUS_TAG_CLASSES = {
     Action.Status.COMPLETED: "govuk-tag--green",
     Action.Status.NOT_POSSIBLE: "govuk-tag--yellow",
 }
+
+
+def status_tag_class(status: str) -> str:
+    """The GOV.UK tag colour of an action's status (the action list's rows have no instance)."""
+    return STATUS_TAG_CLASSES.get(status, "govuk-tag--orange")
 
 
 class ActionUpdateQuerySet(models.QuerySet["ActionUpdate"]):

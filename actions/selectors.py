@@ -33,6 +33,8 @@ _MINUTES_COLUMNS = [
 ]
 
 
+_ACTION_OWN_COLUMNS = tuple(field.name for field in Action._meta.concrete_fields)
+
 # What the action page shows of the records joined to the action (actions/action_detail.html): not
 # the case's summary and search text, the owner's and officer's other columns, nor the agenda item
 # and meeting beyond the meeting's name. Fewer columns are less for Django to build the query from
@@ -49,7 +51,7 @@ def for_action_page(actions: QuerySet[Action]) -> QuerySet[Action]:
     updates = ActionUpdate.objects.select_related("by").only("action_id", "status", "text", "at", "by__full_name")
     return (
         actions.select_related("case", "owner", "officer", "agenda_item__meeting")
-        .only(*(field.name for field in Action._meta.concrete_fields), *ACTION_PAGE_JOINED_COLUMNS)
+        .only(*_ACTION_OWN_COLUMNS, *ACTION_PAGE_JOINED_COLUMNS)
         .prefetch_related(Prefetch("updates", queryset=updates.order_by("-at", "-pk")))
     )
 
@@ -62,7 +64,7 @@ def for_action_table(actions: QuerySet[Action]) -> QuerySet[Action]:
     updates = ActionUpdate.objects.only("action_id", "text", "at").order_by("-at", "-pk")
     return (
         actions.select_related("owner", "officer")
-        .only(*(field.name for field in Action._meta.concrete_fields), "owner__name", "officer__full_name")
+        .only(*_ACTION_OWN_COLUMNS, "owner__name", "officer__full_name")
         .prefetch_related(Prefetch("updates", queryset=updates))
     )
 

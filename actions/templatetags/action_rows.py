@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from actions.models import STATUS_TAG_CLASSES, Action
+from actions.models import Action, status_tag_class
 from actions.selectors import ActionListRow
 from cmarac.core.dates import long_date
 from cmarac.core.paths import path_maker
@@ -64,7 +64,7 @@ def _row(
         action.officer_name if action.officer_name is not None else _NONE_NAMED,
         long_date(action.due_on, "short"),
         _OVERDUE if action.is_overdue(today) else "",
-        STATUS_TAG_CLASSES.get(action.status, "govuk-tag--orange"),  # as Action.status_tag_class
+        status_tag_class(action.status),
         _STATUS_LABELS.get(action.status, action.status),
         _latest(action.latest_update),
     )
