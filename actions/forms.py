@@ -183,6 +183,12 @@ class ActionFilterForm(forms.Form):
             field.offered = meetings.filter(wanted).order_by("-starts_at")
         field.queryset = meetings  # after `offered`: setting the queryset builds the widget's choices
 
+    @property
+    def own_only(self) -> bool:
+        """Whether the list keeps only the person's agency's actions (few, of a large agency's many
+        cases: Action.objects.visible_to(row_by_row=True))."""
+        return self.is_valid() and self.cleaned_data.get("show") == self.MINE
+
     def clean_case(self) -> str:
         return self.cleaned_data["case"].strip().upper()
 

@@ -15,12 +15,13 @@ if TYPE_CHECKING:
 
 
 class ActionQuerySet(models.QuerySet["Action"]):
-    def visible_to(self, user: User) -> ActionQuerySet:
+    def visible_to(self, user: User, *, row_by_row: bool = False) -> ActionQuerySet:
         """Actions are case data: visible exactly when their case is (co-chairs and coordinators:
-        all; an agency: every action on the cases it is involved in, its own and others')."""
+        all; an agency: every action on the cases it is involved in, its own and others').
+        `row_by_row` when the caller keeps only the agency's own actions (restrict_to_visible_cases)."""
         from cmarac.cases.access import restrict_to_visible_cases
 
-        return restrict_to_visible_cases(self, user)  # type: ignore[return-value]
+        return restrict_to_visible_cases(self, user, row_by_row=row_by_row)  # type: ignore[return-value]
 
     def open(self) -> ActionQuerySet:
         return self.filter(status__in=Action.OPEN_STATUSES)

@@ -109,7 +109,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
     _require_case_access(request.user)
     form = ActionFilterForm(request.GET, user=request.user)
     today = timezone.localdate()
-    actions = form.filter(Action.objects.visible_to(request.user), today=today)
+    actions = form.filter(Action.objects.visible_to(request.user, row_by_row=form.own_only), today=today)
     # The page's ids first, then its actions by id with what a row shows (BoundedPaginator).
     page = bounded_page(actions, PAGE_SIZE, request.GET.get("page"), read=action_list_rows)
     rows = list(page.object_list)

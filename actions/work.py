@@ -25,7 +25,7 @@ def agency_action_lines(user: User, *, today: date) -> list[WorkLine]:
     """The person's agency's open actions: overdue, and due within ACTION_DUE_SOON_DAYS."""
     soon_by = today + timedelta(days=settings.ACTION_DUE_SOON_DAYS)
     counts = (
-        Action.objects.visible_to(user)
+        Action.objects.visible_to(user, row_by_row=True)
         .open()
         .filter(owner_id=user.agency_id)
         .aggregate(

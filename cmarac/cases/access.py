@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from cmarac.accounts.roles import Role
@@ -50,10 +50,17 @@ def visible_case_ids(user: User) -> Any:
     ).values("content_object_id")
 
 
-def restrict_to_visible_cases(queryset: QuerySet[Any], user: User, case_path: str = "case") -> QuerySet[Any]:
+def restrict_to_visible_cases(
+    queryset: QuerySet[Any], user: User, case_path: str = "case", *, row_by_row: bool = False
+) -> QuerySet[Any]:
     """`queryset` (of a model that hangs off a case through `case_path`) narrowed to this person's
     cases. Those who see every case get the queryset unchanged, with no join to the case table at
-    all; agency staff get a semi-join on their agency's grants, not on the case table."""
+    all; agency staff get a semi-join on their agency's grants, not on the case table.
+
+    `row_by_row` is for a queryset the caller narrows to few rows of a large agency (its own
+    actions): each row then looks up its one grant in the grants' unique index, where the semi-join
+    read all of the agency's grants to merge them (45,000 at 100k cases: 5 ms against 1.5 ms).
+    The rule is the same either way: a row is kept exactly when its case is one of the person's."""
     from cmarac.cases.models import ALL
 
     ids = visible_case_ids(user)
@@ -61,7 +68,17 @@ def restrict_to_visible_cases(queryset: QuerySet[Any], user: User, case_path: st
         return queryset.all()
     if ids is None:
         return queryset.none()
+    if row_by_row:
+        return queryset.filter(_GrantProbe(ids.filter(content_object_id=OuterRef(case_path))))
     return queryset.filter(**{f"{case_path}__in": ids})
+
+
+class _GrantProbe(Exists):
+    """EXISTS (the row's grant). PostgreSQL turns a plain EXISTS into the same join as IN; with
+    OFFSET 0 it keeps it as a probe per row (its planner may not pull up a subquery with an OFFSET)."""
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, template="EXISTS(%(subquery)s OFFSET 0)", **extra_context)
 
 
 _permission_ids: dict[str, int] = {}
