@@ -78,3 +78,23 @@ def test_each_style_writes_what_djangos_date_filter_wrote(style) -> None:
     for offset in range(366):
         moment = first + timedelta(days=offset)
         assert long_date(moment, style) == template.render(Context({"moment": moment})), moment
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 7, 1, 9, 0, tzinfo=UTC),  # summer time: 10:00+01:00 in London
+        datetime(2026, 12, 10, 23, 59, 58, 123456, tzinfo=UTC),  # microseconds kept, as Django keeps them
+        datetime(2026, 12, 10, 10, 0),  # naive: left as it is
+        date(2026, 12, 5),
+        None,
+        "",
+    ],
+)
+def test_a_times_machine_readable_value_is_what_djangos_date_c_wrote(value) -> None:
+    """<time datetime="..."> moved from Django's `date:'c'` to `iso`: the same text."""
+    context = Context({"value": value})
+    assert Template("{{ value|iso }}").render(context) == Template("{{ value|date:'c' }}").render(context)
+    assert Template("{{ value|iso }}").render(Context({"value": datetime(2026, 7, 1, 9, 0, tzinfo=UTC)})) == (
+        "2026-07-01T10:00:00+01:00"
+    )

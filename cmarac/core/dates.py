@@ -47,3 +47,11 @@ def date_and_time(value: datetime | None, style: str = "") -> str:
     if not isinstance(value, datetime):
         return ""
     return f"{long_date(value, style)} at {clock_time(value)}"
+
+
+def machine_readable(value: date | datetime | None) -> str:
+    """The `datetime` attribute of a <time>: ISO 8601, aware datetimes in the service's time zone.
+    What Django's `date:'c'` writes, at a tenth of its cost (a case's timeline has one per event)."""
+    if isinstance(value, datetime):
+        return _local(value).isoformat()
+    return value.isoformat() if isinstance(value, date) else ""
