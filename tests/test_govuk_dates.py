@@ -85,7 +85,7 @@ def test_each_style_writes_what_djangos_date_filter_wrote(style) -> None:
     [
         datetime(2026, 7, 1, 9, 0, tzinfo=UTC),  # summer time: 10:00+01:00 in London
         datetime(2026, 12, 10, 23, 59, 58, 123456, tzinfo=UTC),  # microseconds kept, as Django keeps them
-        datetime(2026, 12, 10, 10, 0),  # naive: left as it is
+        datetime(2026, 12, 10, 10, 0),  # noqa: DTZ001 (naive: left as it is)
         date(2026, 12, 5),
         None,
         "",
