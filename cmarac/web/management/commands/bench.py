@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", action="append", choices=list(SIZES), help="10k, 100k or 1m; repeat for more")
-        parser.add_argument("--repeat", type=int, default=15, help="timed requests per page and person")
+        parser.add_argument("--repeat", type=int, default=Settings.repeat, help="timed requests per page and person")
         parser.add_argument("--load-seconds", type=int, default=15)
         parser.add_argument("--no-load", action="store_true", help="skip the locust mixed load")
         parser.add_argument("--no-pack", action="store_true", help="skip the meeting pack benchmark")
