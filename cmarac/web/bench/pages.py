@@ -30,6 +30,10 @@ SEARCH_TEXT = "ashd"  # part of a family name about one case in eighteen has
 # Targets (issue 14): p95 within these multiples of the reference page's p95.
 PAGE_TARGET, SEARCH_TARGET = 3.0, 5.0
 THROUGHPUT_TARGET = 0.40
+# The least a page of the service costs: the layout and navigation (the person's roles and agency)
+# around a few paragraphs. Reported beside the reference, without a target, so a page's ratio can
+# be read as the floor every page pays plus what the page itself does.
+FLOOR = ("layout only (the accessibility statement)", "/accessibility/")
 
 
 def signed_in_session(user: User, *, search_text: str = SEARCH_TEXT) -> tuple[str, str]:
@@ -108,6 +112,56 @@ def time_pages(
     return timings
 
 
+def time_pages_against(
+    old: Fetch, new: Fetch, plan: dict[str, dict[str, str]], *, repeat: int, warm: int = 2
+) -> tuple[dict[tuple[str, str], Timing], dict[tuple[str, str], Timing]]:
+    """Each page from two servers (two versions of the code on one database), one request to each
+    in turn, the first of the two alternating from round to round: a busy moment of the machine
+    falls on both alike, which two runs one after the other cannot promise."""
+    timings: tuple[dict[tuple[str, str], Timing], dict[tuple[str, str], Timing]] = ({}, {})
+    for n in range(warm + repeat):
+        order = ((0, old), (1, new)) if n % 2 == 0 else ((1, new), (0, old))
+        for person, pages in plan.items():
+            for page, path in pages.items():
+                for side, fetch in order:
+                    status, server_ms, queries = fetch(person, path)
+                    timing = timings[side].setdefault((person, page), Timing())
+                    timing.statuses.add(status)
+                    if n >= warm:
+                        timing.server_ms.append(server_ms)
+                        timing.queries = max(timing.queries, queries)
+    return timings
+
+
+def compare_table(
+    old: dict[tuple[str, str], Timing], new: dict[tuple[str, str], Timing], *, names: tuple[str, str]
+) -> str:
+    """Each page's p50 and p95 under the two versions, and the change (negative: quicker)."""
+
+    def change(before: float, after: float) -> str:
+        return f"{(after - before) / before * 100:+.0f}%" if before else ""
+
+    cells = [("page", f"{names[0]} p50", f"{names[1]} p50", "change", f"{names[0]} p95", f"{names[1]} p95",
+              "change", "queries")]  # fmt: skip
+    for key, before in old.items():
+        after = new[key]
+        person, page = key
+        statuses = ""
+        if not before.statuses == after.statuses == {200}:
+            statuses = f" (HTTP {sorted(before.statuses)} and {sorted(after.statuses)})"
+        what = {"reference": "reference page", "floor": FLOOR[0]}[page] if person == "reference" else None
+        cells.append((
+            f"{what or f'{page}, {PEOPLE.get(person, person)}'}{statuses}",
+            f"{before.p50:.1f} ms", f"{after.p50:.1f} ms", change(before.p50, after.p50),
+            f"{before.p95:.1f} ms", f"{after.p95:.1f} ms", change(before.p95, after.p95),
+            f"{before.queries} to {after.queries}",
+        ))  # fmt: skip
+    widths = [max(len(cell[i]) for cell in cells) for i in range(len(cells[0]))]
+    lines = [" | ".join(cell[i].ljust(widths[i]) for i in range(len(cell))).rstrip() for cell in cells]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
 # --- The table -----------------------------------------------------------------------------
 
 
@@ -123,9 +177,15 @@ class Row:
         return "" if self.met is None else ("MET" if self.met else "NOT MET")
 
 
-def page_rows(size: str, timings: dict[tuple[str, str], Timing], reference: Timing) -> list[Row]:
+def page_rows(
+    size: str, timings: dict[tuple[str, str], Timing], reference: Timing, floor: Timing | None = None
+) -> list[Row]:
     rows = [Row(f"{size} reference page", f"p50 {reference.p50:.1f} ms, p95 {reference.p95:.1f} ms, "
                 f"{reference.queries} queries", "", None)]  # fmt: skip
+    if floor is not None:
+        p50, p95 = floor.p50 / max(reference.p50, 0.01), floor.p95 / max(reference.p95, 0.01)
+        measured = f"p50 {floor.p50:.1f} ms ({p50:.1f}x), p95 {floor.p95:.1f} ms ({p95:.1f}x), {floor.queries} queries"
+        rows.append(Row(f"{size} {FLOOR[0]}", measured, "", None))
     base = max(reference.p95, 0.01)
     for (person, page), timing in timings.items():
         limit = SEARCH_TARGET if page == "case search" else PAGE_TARGET

@@ -27,10 +27,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cmarac.web.bench.pages import Row, Timing, growth_rows, load_rows, page_rows, render_table, time_pages
+from cmarac.web.bench.pages import (
+    FLOOR,
+    Row,
+    Timing,
+    compare_table,
+    growth_rows,
+    load_rows,
+    page_rows,
+    render_table,
+    time_pages,
+    time_pages_against,
+)
 
 SIZES = {"tiny": 50, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
-MANAGE = str(Path(__file__).resolve().parents[3] / "manage.py")
+ROOT = Path(__file__).resolve().parents[3]
+MANAGE = str(ROOT / "manage.py")
 LOCUSTFILE = str(Path(__file__).with_name("locustfile.py"))
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 # PostgreSQL's cost of a random page read against a sequential one. Its default (4) is for spinning
@@ -132,13 +144,15 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
+    def __init__(self, env: dict[str, str], folder: Path, *, root: Path = ROOT) -> None:
+        """gunicorn serving the code in `root` (this checkout, or another commit's for --against)."""
         self.port = free_port()
         self.log = folder / f"gunicorn-{self.port}.log"
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gunicorn", "cmarac.wsgi:application", "--workers", "2",
+            [sys.executable, "-m", "gunicorn", "cmarac.wsgi:application", "--workers", "2", "--chdir", str(root),
              "--bind", f"127.0.0.1:{self.port}", "--timeout", "30", "--error-logfile", str(self.log)],
-            env={**env, "BENCH": "true"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**env, "BENCH": "true", "PYTHONPATH": str(root)}, cwd=root,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
@@ -231,10 +245,9 @@ def run_pack_bench(folder: Path) -> list[Row]:
 # --- One size ---------------------------------------------------------------------------------------
 
 
-def bench_size(
-    label: str, options: Settings, folder: Path
-) -> tuple[list[Row], dict[tuple[str, str], Timing], dict[str, Any]]:
-    started = time.monotonic()
+def generated_database(label: str, folder: Path) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """A scratch database of this size, migrated and filled, and what the benchmark asks of it
+    (people's session cookies and pages): (database URL, environment, plan)."""
     database_url = scratch_database(label, folder)
     env = child_env(database_url, folder)
     say(f"[{label}] migrating a scratch database ({database_url.split('://')[0]})")
@@ -242,20 +255,35 @@ def bench_size(
     say(f"[{label}] generating {SIZES[label]:,} cases")
     generated = step(env, "--step", "generate", "--size", label)
     say(f"[{label}] generated in {generated['seconds']:.0f} s: {generated['counts']}")
-    plan = step(env, "--step", "prepare")
+    return database_url, env, step(env, "--step", "prepare")
+
+
+def page_plan(plan: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """(session cookie per person, pages per person), the reference and the layout-only page
+    among them as the co-chair's."""
+    cookies = {person: entry["cookie"] for person, entry in plan["people"].items()}
+    cookies[REFERENCE] = cookies["co-chair"]
+    pages = {REFERENCE: {"reference": "/bench/reference/", "floor": FLOOR[1]}}
+    pages.update({person: entry["pages"] for person, entry in plan["people"].items()})
+    return cookies, pages
+
+
+def bench_size(
+    label: str, options: Settings, folder: Path
+) -> tuple[list[Row], dict[tuple[str, str], Timing], dict[str, Any]]:
+    started = time.monotonic()
+    database_url, env, plan = generated_database(label, folder)
     plan_file = folder / f"plan-{label}.json"
     plan_file.write_text(json.dumps(plan))
     rows: list[Row] = []
     server = Server(env, folder)
     try:
-        cookies = {person: entry["cookie"] for person, entry in plan["people"].items()}
+        cookies, pages = page_plan(plan)
         say(f"[{label}] timing pages")
-        cookies[REFERENCE] = cookies["co-chair"]
-        pages = {REFERENCE: {"reference": "/bench/reference/"}}
-        pages.update({person: entry["pages"] for person, entry in plan["people"].items()})
         timings = time_pages(lambda person, path: server.fetch(cookies[person], path), pages, repeat=options.repeat)
         reference = timings.pop((REFERENCE, "reference"))
-        rows += page_rows(label, timings, reference)
+        floor = timings.pop((REFERENCE, "floor"))
+        rows += page_rows(label, timings, reference, floor)
         command = locust_command()
         for users in options.load_users if command else ():
             say(f"[{label}] mixed load, {users} users, {options.load_seconds} s (and the reference alone)")
@@ -299,4 +327,60 @@ def bench(labels: list[str], options: Settings) -> str:
             rows += run_pack_bench(folder)
         return render_table(rows)
     finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- Code against code ------------------------------------------------------------------------------
+
+
+def git(*args: str) -> str:
+    done = subprocess.run(["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True)  # noqa: S603,S607
+    return done.stdout.strip()
+
+
+def other_checkout(commit: str, folder: Path) -> tuple[Path, str]:
+    """The code of `commit` in a folder of its own, and its short name. Refused when its migrations
+    differ from this checkout's: both versions are served from one database."""
+    try:
+        name = git("rev-parse", "--short", f"{commit}^{{commit}}")
+    except (subprocess.CalledProcessError, FileNotFoundError) as error:
+        raise ValueError(f"{commit!r} is not a commit of this git checkout") from error
+    pattern = ":(glob)**/migrations/*.py"
+    migrations = git("diff", "--name-only", name, "--", pattern)
+    migrations = migrations or git("ls-files", "--others", "--exclude-standard", "--", pattern)  # new, not added
+    if migrations:
+        raise ValueError(
+            f"the migrations of {name} differ from this checkout's ({migrations.splitlines()[0]}, ...): both "
+            "versions are served from one database, so compare commits with the same schema"
+        )
+    root = folder / f"code-{name}"
+    root.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", name], check=True, capture_output=True)  # noqa: S603,S607
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)  # noqa: S603,S607
+    return root, name
+
+
+def compare(against: str, label: str, options: Settings) -> str:
+    """This checkout's pages against another commit's: both served by gunicorn from one scratch
+    database, each request sent to one and then the other (docs/performance.md)."""
+    folder = Path(tempfile.mkdtemp(prefix="cmarac-bench-"))
+    servers: list[Server] = []
+    try:
+        root, name = other_checkout(against, folder)
+        database_url, env, plan = generated_database(label, folder)
+        cookies, pages = page_plan(plan)
+        servers = [Server(env, folder, root=root), Server(env, folder)]
+        say(f"[{label}] timing pages: {name} and this checkout, in turn, {options.repeat} rounds")
+        old, new = time_pages_against(
+            lambda person, path: servers[0].fetch(cookies[person], path),
+            lambda person, path: servers[1].fetch(cookies[person], path),
+            pages,
+            repeat=options.repeat,
+        )
+        if not options.keep:
+            drop_database(database_url)
+        return f"{label}: {name} against this checkout\n\n" + compare_table(old, new, names=(name, "this"))
+    finally:
+        for server in servers:
+            server.stop()
         shutil.rmtree(folder, ignore_errors=True)

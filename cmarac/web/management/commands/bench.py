@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from cmarac.web.bench.run import SIZES, Settings, bench
+from cmarac.web.bench.run import SIZES, Settings, bench, compare
 
 
 class Command(BaseCommand):
@@ -25,6 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-load", action="store_true", help="skip the locust mixed load")
         parser.add_argument("--no-pack", action="store_true", help="skip the meeting pack benchmark")
         parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+        parser.add_argument(
+            "--against",
+            metavar="COMMIT",
+            help="time every page under this commit's code and this checkout's, in turn, on one database (one size)",
+        )
         parser.add_argument("--step", choices=["generate", "prepare", "reminders"], help="(internal)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -32,7 +37,7 @@ class Command(BaseCommand):
             result = getattr(self, f"step_{options['step']}")(options)
             self.stdout.write(json.dumps(result))
             return
-        labels = options["size"] or ["10k", "100k"]
+        labels = options["size"] or (["100k"] if options["against"] else ["10k", "100k"])
         settings = Settings(
             repeat=options["repeat"],
             load_seconds=options["load_seconds"],
@@ -41,7 +46,15 @@ class Command(BaseCommand):
             pack=not options["no_pack"],
         )
         started = time.monotonic()
-        table = bench(labels, settings)
+        if options["against"]:
+            if len(labels) != 1:
+                raise CommandError("--against compares at one size: give one --size")
+            try:
+                table = compare(options["against"], labels[0], settings)
+            except ValueError as error:
+                raise CommandError(str(error)) from None
+        else:
+            table = bench(labels, settings)
         self.stdout.write(table)
         self.stdout.write(f"\n{timezone.now():%Y-%m-%d %H:%M} UTC, {time.monotonic() - started:.0f} s in all")
 
