@@ -123,9 +123,12 @@ def test_the_action_lists_rows_show_what_the_tag_includes_show(
     )  # fmt: skip
     page = _squeezed(as_user(co_chair).get(reverse("actions:list")).content.decode())
     for action in Action.objects.filter(pk__in=[late.pk, quiet.pk]).prefetch_related("updates"):
-        for include in ("status_tag", "overdue_tag", "latest_update"):
+        for include in ("status_tag", "overdue_tag"):
             shown = _squeezed(render_to_string(f"actions/includes/{include}.html", {"action": action}))
             assert shown in page, (action.pk, include)
+        # latest_update.html was the case's actions' include: it is kept under tests/field_template/.
+        old = OLD_CASE_ACTION_ROWS.engine.get_template("actions/includes/latest_update.html")
+        assert _squeezed(old.render(Context({"action": action}))) in page, (action.pk, "latest_update")
     assert page.count(">Overdue</strong>") == 1
     assert "Visited &lt;twice&gt; &amp; called" in page
     assert "No updates yet" in page
@@ -470,3 +473,106 @@ def test_a_meeting_pages_agenda_rows_written_in_python_show_what_the_loop_showed
     assert reverse("meetings:information", args=[meeting.pk, items[1].pk]) in new
     assert reverse("cases:detail", args=[items[2].case.reference]) in new
     assert NEW_AGENDA_ROWS.render({"rows": [], "meeting": meeting, "is_chair": is_chair}) == ""
+
+
+# --- A case's timeline written in Python shows what the template loop showed -------------------
+
+
+def _blocks_as_shown(html: str) -> str:
+    """As _as_shown, and no whitespace counts at the edges of blocks (divisions, paragraphs, headings)."""
+    return re.sub(r"\s*(</?(?:div|p|h3)(?=[\s>])[^>]*>)\s*", r"\1", _as_shown(html))
+
+
+OLD_TIMELINE = Engine(
+    dirs=[str(Path(__file__).parent / "field_template")], builtins=["cmarac.core.templatetags.govuk_dates"]
+).get_template("cases/timeline.html")
+NEW_TIMELINE = engines["django"].from_string("{% load case_timeline %}{% case_timeline events %}")
+
+
+@pytest.mark.django_db
+def test_a_cases_timeline_written_in_python_shows_what_the_loop_showed(co_chair) -> None:
+    from cmarac.cases.models import CaseEvent
+    from cmarac.cases.selectors import case_page_history
+    from tests.factories.cases import CaseFactory
+
+    case = CaseFactory()
+    london = ZoneInfo("Europe/London")
+    made = [
+        # An actor and a description of several lines holding markup; summer time; midday.
+        (
+            "discussed",
+            "First line <b>&</b>\nsecond line\n\nafter a blank",
+            co_chair,
+            datetime(2026, 7, 1, 12, 0, tzinfo=london),
+        ),
+        ("risk-changed", "", co_chair, datetime(2026, 1, 5, 9, 30, tzinfo=london)),  # no description
+        ("added-to-agenda", "By nobody", None, datetime(2025, 12, 31, 0, 0, tzinfo=london)),  # no actor; midnight
+    ]
+    for kind, description, actor, moment in made:
+        CaseEvent.objects.create(case=case, kind=kind, description=description, actor=actor, occurred_at=moment)
+    events = case_page_history(case)["events"]
+    assert len(events) >= len(made)
+    new = NEW_TIMELINE.render({"events": events})
+    assert _blocks_as_shown(new) == _blocks_as_shown(OLD_TIMELINE.render(Context({"events": events})))
+    assert new.count('class="moj-timeline__item"') == len(events)
+    assert "First line &lt;b&gt;&amp;&lt;/b&gt;<br>second line<br><br>after a blank" in new
+    assert '<time datetime="2026-07-01T12:00:00+01:00">1 July 2026 at midday</time>' in new
+    assert new.count("moj-timeline__byline") == sum(1 for event in events if event["actor"])
+    assert new.count("moj-timeline__description") == sum(1 for event in events if event["description"])
+    assert NEW_TIMELINE.render({"events": []}) == ""
+
+
+# --- A table of one case's actions written in Python shows what the template loop showed --------
+
+OLD_CASE_ACTION_ROWS = Engine(
+    dirs=[str(Path(__file__).parent / "field_template"), str(TEMPLATES)],
+    builtins=["cmarac.core.templatetags.govuk_dates"],
+).get_template("actions/case_action_rows.html")
+NEW_CASE_ACTION_ROWS = engines["django"].from_string(
+    "{% load action_rows %}{% case_action_rows actions show_review review_next %}"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("show_review", "review_next"), [(False, ""), (True, ""), (True, "/meetings/3/screen/?item=7&x=a b")]
+)
+def test_a_cases_actions_written_in_python_show_what_the_loop_showed(
+    housing_case, housing, police, co_chair, housing_lead, show_review: bool, review_next: str
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from actions import services
+    from actions.models import Action
+    from actions.selectors import for_action_table
+    from tests.factories.accounts import AgencyStaffFactory
+    from tests.factories.actions import ActionFactory, CompletedActionFactory
+
+    today = timezone.localdate()
+    officer = AgencyStaffFactory(agency=housing, full_name="Officer <Olu> & Co")
+    made = [
+        ActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today - timedelta(days=3),
+                      description="Visit & check the <door> " + "long " * 30, officer=officer),
+        ActionFactory(case=housing_case, owner=police, by=co_chair, due_on=today, description='Say "hello"'),
+        CompletedActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today - timedelta(days=40)),
+    ]  # fmt: skip
+    for text in ("Visited <twice> & called; " + "then wrote again " * 10, "The newest update"):
+        made[0].refresh_from_db()
+        services.action_update(
+            action=made[0], by=housing_lead, status=Action.Status.IN_PROGRESS, revision=made[0].revision, text=text
+        )
+    actions = list(for_action_table(Action.objects.filter(case=housing_case).order_by("pk")))
+    assert [action.pk for action in actions] == [action.pk for action in made]
+    assert {action.is_overdue(today) for action in actions} == {True, False}
+    assert {action.is_open for action in actions} == {True, False}
+    context = {"actions": actions, "show_review": show_review, "review_next": review_next}
+    new = NEW_CASE_ACTION_ROWS.render(context)
+    assert _as_shown(new) == _as_shown(OLD_CASE_ACTION_ROWS.render(Context(context)))
+    assert new.count("<tr ") == 3
+    assert new.count(">Review<") == (2 if show_review else 0)
+    assert "The newest update" in new
+    assert "Visit &amp; check the &lt;door&gt;" in new
+    assert "Officer &lt;Olu&gt; &amp; Co" in new
+    assert NEW_CASE_ACTION_ROWS.render({**context, "actions": []}) == ""

@@ -5,7 +5,15 @@ that. tests/test_template_speed.py compares the two, the loop kept under tests/f
     {% load action_rows %}{% action_rows actions today %}
 
 `actions` as the action list's view leaves them: actions.selectors.ActionListRow, read as values
-by action_list_rows; `today` the day the view counted overdue actions by."""
+by action_list_rows; `today` the day the view counted overdue actions by.
+
+And the rows of a table of one case's actions (actions/includes/case_actions.html, on the case
+page, the agenda builder and the meeting screen), where each action's row took three includes:
+
+    {% case_action_rows actions show_review review_next %}
+
+`actions` as actions.selectors.for_action_table leaves them: Actions with their owner and officer,
+and their updates prefetched newest first."""
 
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from django import template
-from django.template.defaultfilters import truncatechars
+from django.template.defaultfilters import truncatechars, urlencode
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -75,3 +83,57 @@ def action_rows(actions: Iterable[ActionListRow], today: date) -> SafeString:
     case_path, action_path = path_maker("cases:detail"), path_maker("actions:detail")
     # Each row is format_html: its values escaped, its markup our own.
     return mark_safe("".join(_row(action, today, case_path, action_path) for action in actions))  # noqa: S308
+
+
+_CASE_ACTION_ROW = (
+    '<tr class="govuk-table__row">'
+    '<td class="govuk-table__cell"><a class="govuk-link" href="{}">{}</a></td>'
+    '<td class="govuk-table__cell">{}{}</td>'
+    '<td class="govuk-table__cell"><span class="app-nowrap">{}</span>{}</td>'
+    '<td class="govuk-table__cell"><strong class="govuk-tag {}">{}</strong></td>'
+    '<td class="govuk-table__cell">{}</td>'
+    "{}"
+    "</tr>"
+)
+_OFFICER = ' <br><span class="app-secondary-text">{}</span>'
+_REVIEW = (
+    '<td class="govuk-table__cell"><a class="govuk-link" href="{}">Review'
+    '<span class="govuk-visually-hidden"> action: {}</span></a></td>'
+)
+_NO_REVIEW = mark_safe('<td class="govuk-table__cell"></td>')
+
+
+def _case_action_row(
+    action: Action, today: date, paths: dict[str, Callable[[object], str]], review_next: str | None
+) -> SafeString:
+    updates = action.updates.all()  # prefetched newest first: no query
+    latest = (updates[0].text, updates[0].at) if updates else None
+    review: SafeString | str = ""
+    if review_next is not None:
+        review = _NO_REVIEW
+        if action.is_open:
+            link = paths["review"](action.pk) + (f"?next={urlencode(review_next)}" if review_next else "")
+            review = format_html(_REVIEW, link, truncatechars(action.description, 60))
+    return format_html(
+        _CASE_ACTION_ROW,
+        paths["detail"](action.pk),  # action.get_absolute_url()
+        truncatechars(action.description, 80),
+        action.owner.name,
+        format_html(_OFFICER, action.officer.full_name) if action.officer else "",
+        long_date(action.due_on, "short"),
+        _OVERDUE if action.is_overdue(today) else "",  # as overdue_tag.html
+        action.status_tag_class,
+        action.get_status_display(),
+        _latest(latest),
+        review,
+    )
+
+
+@register.simple_tag
+def case_action_rows(actions: Iterable[Action], show_review: bool = False, review_next: str = "") -> SafeString:
+    """`show_review`: a Review link on each open action, back to `review_next` if given."""
+    paths = {"detail": path_maker("actions:detail"), "review": path_maker("actions:review")}
+    today = timezone.localdate()  # the local day, as overdue_tag.html's {% now %}
+    rows = (_case_action_row(action, today, paths, (review_next or "") if show_review else None) for action in actions)
+    # Each row is format_html: its values escaped, its markup our own.
+    return mark_safe("".join(rows))  # noqa: S308

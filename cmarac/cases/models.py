@@ -36,6 +36,16 @@ class CaseQuerySet(models.QuerySet["Case"]):
             return self.none()
         return self.filter(pk__in=ids)
 
+    def with_names(self) -> CaseQuerySet:
+        """With the names the case page shows of its lead agency, lead officer and opener
+        (`lead_agency_name`, `lead_officer_name`, `created_by_name`), not their whole rows: three
+        joined models' columns cost 0.3 ms more to build the query from and the rows (ADR 0039)."""
+        return self.annotate(
+            lead_agency_name=models.F("lead_agency__name"),
+            lead_officer_name=models.F("lead_officer__full_name"),
+            created_by_name=models.F("created_by__full_name"),
+        )
+
     def with_list_data(self) -> CaseQuerySet:
         return self.select_related("lead_agency", "lead_officer").prefetch_related(
             models.Prefetch("subjects", queryset=CaseSubject.objects.select_related("person").order_by("pk"))

@@ -174,7 +174,7 @@ def case_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case_for(request, reference, Case.objects.select_related("lead_agency", "lead_officer", "created_by"))
+    case = _case_for(request, reference, Case.objects.with_names())
     audit_view(request=request, instance=case, what="Case page")
     user = request.user
     return render(
