@@ -278,38 +278,46 @@ def _as_shown(html: str) -> str:
     return re.sub(r"\s*(</?(?:tr|td|th|ul|li)(?=[\s>])[^>]*>)\s*", r"\1", html).strip()
 
 
-@pytest.mark.django_db
-def test_the_action_lists_rows_written_in_python_show_what_the_loop_showed(
-    housing_case, housing, police, co_chair, housing_lead
-) -> None:
+def _actions_of_every_kind(case, housing, police, co_chair, housing_lead) -> list:  # type: ignore[no-untyped-def]
+    """Four actions on the case: overdue with an officer and two updates (markup in its text),
+    due today, due in nine days, and completed long ago."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from actions import services
     from actions.models import Action
-    from actions.selectors import action_list_rows
     from tests.factories.accounts import AgencyStaffFactory
     from tests.factories.actions import ActionFactory, CompletedActionFactory
 
     today = timezone.localdate()
     officer = AgencyStaffFactory(agency=housing, full_name="Officer <Olu> & Co")
     made = [
-        ActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today - timedelta(days=3),
+        ActionFactory(case=case, owner=housing, by=co_chair, due_on=today - timedelta(days=3),
                       description="Visit & check the <door> " + "long " * 30, officer=officer),
-        ActionFactory(case=housing_case, owner=police, by=co_chair, due_on=today, description='Say "hello"'),
-        ActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today + timedelta(days=9)),
-        CompletedActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today - timedelta(days=40)),
+        ActionFactory(case=case, owner=police, by=co_chair, due_on=today, description='Say "hello"'),
+        ActionFactory(case=case, owner=housing, by=co_chair, due_on=today + timedelta(days=9)),
+        CompletedActionFactory(case=case, owner=housing, by=co_chair, due_on=today - timedelta(days=40)),
     ]  # fmt: skip
-    services.action_update(
-        action=made[0], by=housing_lead, status=Action.Status.IN_PROGRESS, revision=made[0].revision,
-        text="Visited <twice> & called; " + "then wrote again " * 10,
-    )  # fmt: skip
-    made[0].refresh_from_db()
-    services.action_update(
-        action=made[0], by=housing_lead, status=Action.Status.IN_PROGRESS, revision=made[0].revision,
-        text="The newest update",
-    )  # fmt: skip
+    for text in ("Visited <twice> & called; " + "then wrote again " * 10, "The newest update"):
+        made[0].refresh_from_db()
+        services.action_update(
+            action=made[0], by=housing_lead, status=Action.Status.IN_PROGRESS, revision=made[0].revision, text=text
+        )
+    return made
+
+
+@pytest.mark.django_db
+def test_the_action_lists_rows_written_in_python_show_what_the_loop_showed(
+    housing_case, housing, police, co_chair, housing_lead
+) -> None:
+    from django.utils import timezone
+
+    from actions.models import Action
+    from actions.selectors import action_list_rows
+
+    today = timezone.localdate()
+    made = _actions_of_every_kind(housing_case, housing, police, co_chair, housing_lead)
     ids = [action.pk for action in made]
     rows = action_list_rows(ids)
     assert [a.pk for a in rows] == ids
@@ -540,29 +548,13 @@ NEW_CASE_ACTION_ROWS = engines["django"].from_string(
 def test_a_cases_actions_written_in_python_show_what_the_loop_showed(
     housing_case, housing, police, co_chair, housing_lead, show_review: bool, review_next: str
 ) -> None:
-    from datetime import timedelta
-
     from django.utils import timezone
 
-    from actions import services
     from actions.models import Action
     from actions.selectors import for_action_table
-    from tests.factories.accounts import AgencyStaffFactory
-    from tests.factories.actions import ActionFactory, CompletedActionFactory
 
     today = timezone.localdate()
-    officer = AgencyStaffFactory(agency=housing, full_name="Officer <Olu> & Co")
-    made = [
-        ActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today - timedelta(days=3),
-                      description="Visit & check the <door> " + "long " * 30, officer=officer),
-        ActionFactory(case=housing_case, owner=police, by=co_chair, due_on=today, description='Say "hello"'),
-        CompletedActionFactory(case=housing_case, owner=housing, by=co_chair, due_on=today - timedelta(days=40)),
-    ]  # fmt: skip
-    for text in ("Visited <twice> & called; " + "then wrote again " * 10, "The newest update"):
-        made[0].refresh_from_db()
-        services.action_update(
-            action=made[0], by=housing_lead, status=Action.Status.IN_PROGRESS, revision=made[0].revision, text=text
-        )
+    made = _actions_of_every_kind(housing_case, housing, police, co_chair, housing_lead)
     actions = list(for_action_table(Action.objects.filter(case=housing_case).order_by("pk")))
     assert [action.pk for action in actions] == [action.pk for action in made]
     assert {action.is_overdue(today) for action in actions} == {True, False}
@@ -570,8 +562,8 @@ def test_a_cases_actions_written_in_python_show_what_the_loop_showed(
     context = {"actions": actions, "show_review": show_review, "review_next": review_next}
     new = NEW_CASE_ACTION_ROWS.render(context)
     assert _as_shown(new) == _as_shown(OLD_CASE_ACTION_ROWS.render(Context(context)))
-    assert new.count("<tr ") == 3
-    assert new.count(">Review<") == (2 if show_review else 0)
+    assert new.count("<tr ") == 4
+    assert new.count(">Review<") == (3 if show_review else 0)
     assert "The newest update" in new
     assert "Visit &amp; check the &lt;door&gt;" in new
     assert "Officer &lt;Olu&gt; &amp; Co" in new

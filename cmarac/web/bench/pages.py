@@ -80,6 +80,13 @@ class Timing:
     queries: int = 0
     statuses: set[int] = field(default_factory=set)
 
+    def record(self, status: int, server_ms: float, queries: int, *, counted: bool = True) -> None:
+        """One response; its time and query count are kept unless it was a warm-up (`counted`)."""
+        self.statuses.add(status)
+        if counted:
+            self.server_ms.append(server_ms)
+            self.queries = max(self.queries, queries)
+
     @property
     def p50(self) -> float:
         return statistics.median(self.server_ms) if self.server_ms else 0.0
@@ -103,12 +110,7 @@ def time_pages(
     for n in range(warm + repeat):
         for person, pages in plan.items():
             for page, path in pages.items():
-                status, server_ms, queries = fetch(person, path)
-                timing = timings[(person, page)]
-                timing.statuses.add(status)
-                if n >= warm:
-                    timing.server_ms.append(server_ms)
-                    timing.queries = max(timing.queries, queries)
+                timings[(person, page)].record(*fetch(person, path), counted=n >= warm)
     return timings
 
 
@@ -124,12 +126,7 @@ def time_pages_against(
         for person, pages in plan.items():
             for page, path in pages.items():
                 for side, fetch in order:
-                    status, server_ms, queries = fetch(person, path)
-                    timing = timings[side].setdefault((person, page), Timing())
-                    timing.statuses.add(status)
-                    if n >= warm:
-                        timing.server_ms.append(server_ms)
-                        timing.queries = max(timing.queries, queries)
+                    timings[side].setdefault((person, page), Timing()).record(*fetch(person, path), counted=n >= warm)
     return timings
 
 
