@@ -195,3 +195,39 @@ def test_the_benchmark_measures_postgresql_as_the_compose_stack_runs_it() -> Non
 
     compose = (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
     assert f'"-c", "random_page_cost={RANDOM_PAGE_COST}"' in compose
+
+
+def test_the_retention_step_at_a_tiny_size() -> None:
+    """The nightly run finds nothing due (the services close cases today); on the day every closed
+    case falls due, the dry run finds them all and changes none; the sample is anonymised."""
+    from cmarac.web.management.commands.bench import RETENTION_SAMPLE, Command
+
+    data.generate(50)
+    closed = Case.objects.filter(status=Case.Status.CLOSED).count()
+    assert closed > 0
+    result = Command().step_retention({})
+    assert result["nightly"]["changed"] == 0
+    assert result["found"]["due"] == closed
+    assert result["anonymised"]["cases"] == min(closed, RETENTION_SAMPLE)
+    assert Case.objects.filter(anonymised_at__isnull=False).count() == min(closed, RETENTION_SAMPLE)
+    assert all(part["seconds"] >= 0 and part["peak_mb"] >= 0 for part in result.values())
+
+
+def test_the_retention_rows_and_their_growth() -> None:
+    from cmarac.web.bench.pages import retention_growth_rows, retention_rows
+
+    def result(nightly: float, per_case: float) -> dict[str, Any]:
+        return {
+            "nightly": {"seconds": nightly, "peak_mb": 1.0, "changed": 0},
+            "found": {"seconds": 1.5, "peak_mb": 5.6, "due": 80001},
+            "anonymised": {"seconds": per_case * 200, "peak_mb": 0.4, "cases": 200},
+        }
+
+    rows = retention_rows("100k", result(0.04, 0.063))
+    assert [row.met for row in rows] == [None, None, None]
+    assert "80,001 due found" in rows[1].measured
+    assert rows[2].measured.startswith("63 ms a case (200 cases)")
+    flat = retention_growth_rows(result(0.04, 0.06), result(0.05, 0.07), ("10k", "100k"))
+    assert [row.met for row in flat] == [True, True]
+    grown = retention_growth_rows(result(0.04, 0.06), result(0.5, 0.2), ("10k", "100k"))
+    assert [row.met for row in grown] == [False, False]

@@ -228,6 +228,34 @@ def load_rows(size: str, users: int, mixed: dict[str, Any], reference: dict[str,
     return [Row(f"{size} mixed load, {users} users", measured, ">= 40% of reference, no errors", ok)]
 
 
+def retention_rows(size: str, retention: dict[str, Any]) -> list[Row]:
+    """The retention job (manage.py bench --step retention): reported, no target of its own."""
+    nightly, found, anonymised = retention["nightly"], retention["found"], retention["anonymised"]
+    per_case = anonymised["seconds"] / max(anonymised["cases"], 1) * 1000
+    return [
+        Row(f"{size} retention run, nothing due", f"{nightly['seconds']:.2f} s, {nightly['peak_mb']:.0f} MB peak "
+            f"Python memory, {nightly['changed']} records changed", "", None),
+        Row(f"{size} retention run finding every closed case due", f"{found['due']:,} due found in "
+            f"{found['seconds']:.1f} s (a dry run), {found['peak_mb']:.0f} MB peak Python memory", "", None),
+        Row(f"{size} retention: anonymising a case", f"{per_case:.0f} ms a case ({anonymised['cases']} cases), "
+            f"{anonymised['peak_mb']:.0f} MB peak Python memory", "", None),
+    ]  # fmt: skip
+
+
+def retention_growth_rows(small: dict[str, Any], large: dict[str, Any], sizes: tuple[str, str]) -> list[Row]:
+    """What a nightly run with nothing due costs, and what anonymising one case costs, must not grow
+    with the history (as the reminders)."""
+    rows = []
+    nightly = large["nightly"]["seconds"] / max(small["nightly"]["seconds"], 0.001)
+    rows.append(Row(f"retention run, nothing due: {sizes[1]} against {sizes[0]}", f"x{nightly:.1f} time",
+                    "flat (<= 2x)", large["nightly"]["seconds"] <= 2 * small["nightly"]["seconds"] + 0.05))  # fmt: skip
+    per_case = [side["anonymised"]["seconds"] / max(side["anonymised"]["cases"], 1) for side in (small, large)]
+    rows.append(Row(f"retention, anonymising a case: {sizes[1]} against {sizes[0]}",
+                    f"x{per_case[1] / max(per_case[0], 0.000001):.1f} time", "flat (<= 2x)",
+                    per_case[1] <= 2 * per_case[0] + 0.002))  # fmt: skip
+    return rows
+
+
 def render_table(rows: list[Row]) -> str:
     headings = ("measure", "result", "target", "")
     cells = [headings, *[(row.what, row.measured, row.target, row.verdict) for row in rows]]

@@ -3,7 +3,8 @@
 For each size: a fresh database (PostgreSQL on 127.0.0.1 as postgres if it answers, else SQLite,
 said so), migrated; history generated in bulk; gunicorn (2 workers, 127.0.0.1, a free port) in
 benchmark mode; each page timed for three people against the reference page; a mixed load with
-locust at 50 and 200 users against the same with the reference page alone; the reminders job. Then
+locust at 50 and 200 users against the same with the reference page alone; the reminders job and
+the retention job. Then
 the meeting pack benchmark, and one table with targets. The steps that need the scratch database
 run as child processes of this one, with DATABASE_URL pointing at it.
 """
@@ -36,6 +37,8 @@ from cmarac.web.bench.pages import (
     load_rows,
     page_rows,
     render_table,
+    retention_growth_rows,
+    retention_rows,
     time_pages,
     time_pages_against,
 )
@@ -301,6 +304,10 @@ def bench_size(
         f"{reminders['closed_actions']:,} closed actions"
     )
     rows.append(Row(f"{label} reminders job", measured, "", None))
+    say(f"[{label}] the retention job")
+    retention = step(env, "--step", "retention")
+    rows += retention_rows(label, retention)
+    reminders["retention"] = retention
     if not options.keep:
         drop_database(database_url)
     say(f"[{label}] done in {time.monotonic() - started:.0f} s")
@@ -322,6 +329,7 @@ def bench(labels: list[str], options: Settings) -> str:
             before, after = results[first][1]["seconds"], results[last][1]["seconds"]
             rows.append(Row(f"reminders: {last} against {first}", f"x{after / max(before, 0.001):.1f} time",
                             "flat (<= 2x)", after <= 2 * before + 0.05))  # fmt: skip
+            rows += retention_growth_rows(results[first][1]["retention"], results[last][1]["retention"], (first, last))
         if options.pack:
             say("meeting pack benchmark")
             rows += run_pack_bench(folder)

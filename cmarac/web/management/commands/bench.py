@@ -30,7 +30,7 @@ class Command(BaseCommand):
             metavar="COMMIT",
             help="time every page under this commit's code and this checkout's, in turn, on one database (one size)",
         )
-        parser.add_argument("--step", choices=["generate", "prepare", "reminders"], help="(internal)")
+        parser.add_argument("--step", choices=["generate", "prepare", "reminders", "retention"], help="(internal)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["step"]:
@@ -91,3 +91,38 @@ class Command(BaseCommand):
         tracemalloc.stop()
         closed = Action.objects.exclude(status__in=Action.OPEN_STATUSES).count()
         return {"seconds": seconds, "peak_mb": peak / 2**20, "rss_kb": before, "sent": sent, "closed_actions": closed}
+
+    def step_retention(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The retention job on the benchmark's history (every closed case closed today, as the
+        services close them): the nightly run, with nothing due; on the day every closed case
+        falls due, what a run finds (a dry run, which reads the due cases in batches as the run
+        does); and the cost of anonymising a case, for RETENTION_SAMPLE of them."""
+        from cmarac.governance.retention_policy import case_due_on
+        from cmarac.governance.retention_selectors import cases_due
+        from cmarac.governance.retention_services import case_anonymise, retention_apply
+
+        nightly, nightly_run = _measured(retention_apply)
+        day = case_due_on(timezone.localdate())
+        found, found_run = _measured(lambda: retention_apply(today=day, dry_run=True))
+        ids = list(cases_due(through=day).order_by("pk").values_list("pk", flat=True)[:RETENTION_SAMPLE])
+        anonymising, done = _measured(lambda: sum(case_anonymise(case_id=pk, by=None, today=day) for pk in ids))
+        return {
+            "nightly": {**nightly, "changed": len(nightly_run.anonymised) + len(nightly_run.removed)},
+            "found": {**found, "due": len(found_run.anonymised) + len(found_run.removed)},
+            "anonymised": {**anonymising, "cases": done},
+        }
+
+
+# How many cases the benchmark anonymises to measure what one costs.
+RETENTION_SAMPLE = 200
+
+
+def _measured(work: Any) -> tuple[dict[str, float], Any]:
+    """What `work()` returns, with its time and its peak Python memory."""
+    tracemalloc.start()
+    started = time.monotonic()
+    result = work()
+    seconds = time.monotonic() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"seconds": seconds, "peak_mb": peak / 2**20}, result
