@@ -101,6 +101,13 @@ class Case(models.Model):
             models.Index(fields=["status", "-opened_on", "-id"], name="case_list_by_status"),
             models.Index(fields=["-opened_on", "-id"], name="case_list_newest"),
             models.Index(fields=["status", "id"], name="case_status_id"),
+            # The closed cases not yet anonymised, by closing date: the retention job's nightly
+            # question ("any due?") and its batches start here, not from every closed case.
+            models.Index(
+                fields=["closed_on", "id"],
+                name="case_retention_due",
+                condition=Q(status="closed", anonymised_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,6 +7,7 @@ Each case is anonymised in one transaction: every app's part runs, or none does.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -97,6 +98,23 @@ class RetentionRun:
     audit_entries_deleted: int = 0
 
 
+def _due_in_batches(today: date, batch_size: int) -> Iterator[tuple[int, str]]:
+    """(id, reference) of each case due by the day, oldest closure first, read `batch_size` at a
+    time from where the last batch ended: within its closing day by id, then from the next days.
+    Each read is one range of the due cases' index (case_retention_due), so neither the nightly
+    question ("any due?") nor a long run's later batches read every closed case again."""
+    due = cases_due(through=today).order_by("closed_on", "pk").values_list("pk", "reference", "closed_on")
+    batch = list(due[:batch_size])
+    while batch:
+        yield from ((pk, reference) for pk, reference, _ in batch)
+        if len(batch) < batch_size:
+            return  # the read asked for everything after the last one: there is no more
+        last_pk, _, day = batch[-1]
+        batch = list(due.filter(closed_on=day, pk__gt=last_pk)[:batch_size])
+        if len(batch) < batch_size:  # that day is done: the rest from the days after it
+            batch += list(due.filter(closed_on__gt=day)[: batch_size - len(batch)])
+
+
 def retention_apply(
     *, today: date | None = None, by: User | None = None, dry_run: bool = False, batch_size: int | None = None
 ) -> RetentionRun:
@@ -106,22 +124,18 @@ def retention_apply(
     today = today or timezone.localdate()
     batch_size = batch_size or settings.RETENTION_BATCH_SIZE
     run = RetentionRun()
-    due = cases_due(through=today).order_by("pk")
-    last_pk = 0
-    while batch := list(due.filter(pk__gt=last_pk).values_list("pk", "reference")[:batch_size]):
-        for pk, reference in batch:
-            if dry_run:
-                run.anonymised.append(reference)
-                continue
-            try:
-                done = case_anonymise(case_id=pk, by=by, today=today)
-            except Exception:
-                logger.exception("retention: anonymising case %s failed; it is left as it was", pk)
-                run.failed.append(reference)
-                continue
-            if done:
-                run.anonymised.append(reference)
-        last_pk = batch[-1][0]
+    for pk, reference in _due_in_batches(today, batch_size):
+        if dry_run:
+            run.anonymised.append(reference)
+            continue
+        try:
+            done = case_anonymise(case_id=pk, by=by, today=today)
+        except Exception:
+            logger.exception("retention: anonymising case %s failed; it is left as it was", pk)
+            run.failed.append(reference)
+            continue
+        if done:
+            run.anonymised.append(reference)
     for sweep in registry.sweeps():
         held = set(_held(sweep.kind).values_list("reference", flat=True))
         for record in sweep.due(today):

@@ -246,9 +246,12 @@ def retention_growth_rows(small: dict[str, Any], large: dict[str, Any], sizes: t
     """What a nightly run with nothing due costs, and what anonymising one case costs, must not grow
     with the history (as the reminders)."""
     rows = []
-    nightly = large["nightly"]["seconds"] / max(small["nightly"]["seconds"], 0.001)
-    rows.append(Row(f"retention run, nothing due: {sizes[1]} against {sizes[0]}", f"x{nightly:.1f} time",
-                    "flat (<= 2x)", large["nightly"]["seconds"] <= 2 * small["nightly"]["seconds"] + 0.05))  # fmt: skip
+    before, after = small["nightly"]["seconds"], large["nightly"]["seconds"]
+    # Within 50 ms counts as flat: a run with nothing to do takes a few milliseconds, and a busy
+    # moment of the machine doubles that.
+    rows.append(Row(f"retention run, nothing due: {sizes[1]} against {sizes[0]}",
+                    f"x{after / max(before, 0.001):.1f} time ({before:.3f} s to {after:.3f} s)",
+                    "flat (<= 2x)", after <= 2 * before + 0.05))  # fmt: skip
     per_case = [side["anonymised"]["seconds"] / max(side["anonymised"]["cases"], 1) for side in (small, large)]
     rows.append(Row(f"retention, anonymising a case: {sizes[1]} against {sizes[0]}",
                     f"x{per_case[1] / max(per_case[0], 0.000001):.1f} time", "flat (<= 2x)",
