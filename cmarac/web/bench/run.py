@@ -307,11 +307,10 @@ def bench_size(
     say(f"[{label}] the retention job")
     retention = step(env, "--step", "retention")
     rows += retention_rows(label, retention)
-    reminders["retention"] = retention
     if not options.keep:
         drop_database(database_url)
     say(f"[{label}] done in {time.monotonic() - started:.0f} s")
-    return rows, timings, reminders
+    return rows, timings, {"reminders": reminders, "retention": retention}
 
 
 def bench(labels: list[str], options: Settings) -> str:
@@ -320,16 +319,17 @@ def bench(labels: list[str], options: Settings) -> str:
         rows: list[Row] = []
         results: dict[str, tuple[dict[tuple[str, str], Timing], dict[str, Any]]] = {}
         for label in labels:
-            size_rows, timings, reminders = bench_size(label, options, folder)
+            size_rows, timings, jobs = bench_size(label, options, folder)
             rows += size_rows
-            results[label] = (timings, reminders)
+            results[label] = (timings, jobs)
         if len(labels) >= 2:
             first, last = labels[0], labels[-1]
             rows += growth_rows(results[first][0], results[last][0], (first, last))
-            before, after = results[first][1]["seconds"], results[last][1]["seconds"]
+            small, large = results[first][1], results[last][1]
+            before, after = small["reminders"]["seconds"], large["reminders"]["seconds"]
             rows.append(Row(f"reminders: {last} against {first}", f"x{after / max(before, 0.001):.1f} time",
                             "flat (<= 2x)", after <= 2 * before + 0.05))  # fmt: skip
-            rows += retention_growth_rows(results[first][1]["retention"], results[last][1]["retention"], (first, last))
+            rows += retention_growth_rows(small["retention"], large["retention"], (first, last))
         if options.pack:
             say("meeting pack benchmark")
             rows += run_pack_bench(folder)
