@@ -200,8 +200,8 @@ def pack_print_job(pack: MeetingPack, context: dict[str, Any]) -> PrintJob:
         entries = [{"label": label, "anchor": anchor, "page": pages.get(anchor)} for label, anchor in contents]
         return render_to_string(front_template, {**context, "contents": entries})
 
-    def page_numbers(total: int) -> str:
-        return render_to_string("packs/page_numbers.html", {"numbers": range(1, total + 1), "total": total})
+    def page_numbers(total: int, pages: range) -> str:
+        return render_to_string("packs/page_numbers.html", {"numbers": pages, "total": total})
 
     return PrintJob(
         front=front,

@@ -262,7 +262,7 @@ def print_pdf(
     *,
     front: Callable[[Mapping[str, int] | None], str],
     body: Sequence[str],
-    page_numbers: Callable[[int], str],
+    page_numbers: Callable[[int, range], str],
     processes: int,
     front_shows_page_numbers: bool = True,
     cache: PartCache | None = None,
@@ -270,10 +270,11 @@ def print_pdf(
 ) -> Printed:
     """Lay out and join: `front(None)` is the front part before page numbers are known and
     `front(numbers)` after (numbers maps each body anchor to its page, counting from 1); `body`
-    is the body parts' HTML, in order; `page_numbers(total)` is a document of `total` pages
-    (the stamp: page numbers and whatever else is laid over every page), laid over the joined
-    pages; `stamp()`, if given, is a one-page document laid over every page too (what names the
-    recipient). Body parts found in `cache` are not laid out again; those laid out are added to it."""
+    is the body parts' HTML, in order; `page_numbers(total, pages)` is a document of one page for
+    each number in `pages` of `total` (the page numbers, and whatever else is laid over every
+    page), laid over the joined pages; `stamp()`, if given, is a one-page document laid over every
+    page too (what names the recipient). Body parts found in `cache` are not laid out again; those
+    laid out are added to it."""
     cache = {} if cache is None else cache
     wanted = list(dict.fromkeys(html for html in body if html not in cache))
     batch = _AtOnce(lay_out_part, wanted, processes, len)
@@ -309,16 +310,16 @@ def _finish(
     front_document: Any,
     numbers: dict[str, int],
     parts: Sequence[LaidOut],
-    layers: Callable[[int], tuple[bytes, bytes | None]],
+    layers: Callable[[int], tuple[list[bytes], bytes | None]],
 ) -> bytes:
     """The front laid out with its page numbers, the body parts, and the layers for that many
-    pages (`layers(total)`: the page numbers and the stamp), joined."""
+    pages (`layers(total)`: the page numbers, in one or more runs of pages, and the stamp), joined."""
     total = len(front_document.pages) + sum(part.pages for part in parts)
     to_body = _take_links_to(front_document, numbers)
     front_pdf = tagged_pdf(front_document)
     title = front_document.metadata.title
-    numbers_pdf, stamp_pdf = layers(total)
-    return _join([front_pdf, *(part.pdf for part in parts)], numbers_pdf, to_body, numbers, title, stamp_pdf)
+    numbers_pdfs, stamp_pdf = layers(total)
+    return _join([front_pdf, *(part.pdf for part in parts)], numbers_pdfs, to_body, numbers, title, stamp_pdf)
 
 
 def _layer_pdfs(htmls: tuple[str, str | None]) -> tuple[bytes, bytes | None]:
@@ -327,35 +328,47 @@ def _layer_pdfs(htmls: tuple[str, str | None]) -> tuple[bytes, bytes | None]:
     return layout(numbers_html).write_pdf(), layout(stamp_html).write_pdf() if stamp_html else None
 
 
+def page_runs(total: int, parts: int) -> list[range]:
+    """Pages 1 to `total` in at most `parts` runs of about the same length."""
+    return [range(run[0], run[-1] + 1) for run in _runs(range(1, total + 1), parts, lambda _page: 1)]
+
+
 class _Layers:
     """The page numbers and the stamp of a document expected to have `expected` pages, laid out
-    in a forked child from the start, while the parent finishes the front; `pdfs(total)` takes
-    the child's, or lays them out here where there is no child (one process, not single-threaded,
-    no expected count), the child failed, or the document came out with another page count."""
+    in forked children from the start (the page numbers in runs of pages, one child each: each
+    page costs WeasyPrint as much as a page of text), while the parent finishes the front;
+    `pdfs(total)` takes the children's, or lays them out here where there are no children (one
+    process, not single-threaded, no expected count), a child failed, or the document came out
+    with another page count."""
 
-    def __init__(self, page_numbers: Callable[[int], str], stamp_html: str | None, expected: int | None,
+    def __init__(self, page_numbers: Callable[[int, range], str], stamp_html: str | None, expected: int | None,
                  processes: int) -> None:  # fmt: skip
         self.page_numbers, self.stamp_html, self.expected = page_numbers, stamp_html, expected
-        self.child: _Forked | None = None
+        self.children: list[_Forked] = []
         if expected is not None and processes > 1 and may_fork():
-            self.child = _Forked(_layer_pdfs, [(page_numbers(expected), stamp_html)])
+            for n, pages in enumerate(page_runs(expected, processes)):
+                # The first run's child lays out the stamp too: one page.
+                layers = (page_numbers(expected, pages), stamp_html if n == 0 else None)
+                self.children.append(_Forked(_layer_pdfs, [layers]))
 
-    def pdfs(self, total: int) -> tuple[bytes, bytes | None]:
-        child, self.child = self.child, None
-        if child is not None:
-            try:
-                if total == self.expected:
-                    return child.results()[0]  # type: ignore[no-any-return]
-            except RenderProcessError:
-                logger.warning("print: laying out the page numbers in a render process failed; laid out here")
-            finally:
+    def pdfs(self, total: int) -> tuple[list[bytes], bytes | None]:
+        children, self.children = self.children, []
+        try:
+            if children and total == self.expected:
+                runs = [child.results()[0] for child in children]
+                return [numbers for numbers, _ in runs], runs[0][1]
+        except RenderProcessError:
+            logger.warning("print: laying out the page numbers in a render process failed; laid out here")
+        finally:
+            for child in children:
                 child.close()
-        return _layer_pdfs((self.page_numbers(total), self.stamp_html))
+        numbers, stamp = _layer_pdfs((self.page_numbers(total, range(1, total + 1)), self.stamp_html))
+        return [numbers], stamp
 
     def close(self) -> None:
-        if self.child is not None:
-            self.child.close()
-            self.child = None
+        children, self.children = self.children, []
+        for child in children:
+            child.close()
 
 
 @dataclass
@@ -364,7 +377,7 @@ class PrintJob:
 
     front: Callable[[Mapping[str, int] | None], str]
     body: Sequence[str]
-    page_numbers: Callable[[int], str]
+    page_numbers: Callable[[int, range], str]
     front_shows_page_numbers: bool = True
     stamp: Callable[[], str] | None = None
 
@@ -387,8 +400,8 @@ def _assemble(assembly: _Assembly) -> bytes | None:
     document = layout(assembly.front_html)
     if len(document.pages) != assembly.front_pages:
         return None
-    layers = (assembly.numbers_html, assembly.stamp_html)
-    return _finish(document, assembly.numbers, assembly.parts, lambda _total: _layer_pdfs(layers))
+    numbers, stamp = _layer_pdfs((assembly.numbers_html, assembly.stamp_html))
+    return _finish(document, assembly.numbers, assembly.parts, lambda _total: ([numbers], stamp))
 
 
 def print_many(
@@ -430,7 +443,8 @@ def print_many(
             numbers = _numbers(parts, front_pages)
             total = front_pages + sum(part.pages for part in parts)
             stamp = job.stamp() if job.stamp else None
-            assembly = _Assembly(job.front(numbers), front_pages, numbers, parts, job.page_numbers(total), stamp)
+            numbers_html = job.page_numbers(total, range(1, total + 1))
+            assembly = _Assembly(job.front(numbers), front_pages, numbers, parts, numbers_html, stamp)
         except Exception as error:  # this document fails, the others go on
             raise_if_given_up(error)
             results.append(error)
@@ -525,17 +539,17 @@ def _take_links_to(front_document: Any, numbers: Mapping[str, int]) -> list[tupl
 
 def _join(
     pdfs: list[bytes],
-    numbers_pdf: bytes,
+    numbers_pdfs: list[bytes],
     links: list[tuple[int, list[float], str]],
     numbers: Mapping[str, int],
     title: str | None,
     stamp_pdf: bytes | None = None,
 ) -> bytes:
-    """One PDF of the parts, in order, with the page numbers' pages and the stamp's one page laid
-    over each page (marked as an artifact: not part of the text a screen reader reads), the
-    contents' links, the parts' outlines, and one structure tree made of the parts' trees (each
-    part's Document becomes a Part), so the result stays tagged. pikepdf (qpdf) does the copying
-    (ADR 0037)."""
+    """One PDF of the parts, in order, with the page numbers' pages (one document or several, one
+    after another) and the stamp's one page laid over each page (marked as an artifact: not part
+    of the text a screen reader reads), the contents' links, the parts' outlines, and one
+    structure tree made of the parts' trees (each part's Document becomes a Part), so the result
+    stays tagged. pikepdf (qpdf) does the copying (ADR 0037)."""
     import pikepdf
     from pikepdf import Array, Dictionary, Name, Pdf
 
@@ -545,11 +559,12 @@ def _join(
     for source in sources:
         starts.append(len(out.pages))
         out.pages.extend(source.pages)
-    page_numbers = Pdf.open(io.BytesIO(numbers_pdf))
+    layers = [Pdf.open(io.BytesIO(pdf)) for pdf in numbers_pdfs]  # held open while copied from
     stamp_source = Pdf.open(io.BytesIO(stamp_pdf)) if stamp_pdf else None  # held open while copied from
     stamp = out.copy_foreign(stamp_source.pages[0].as_form_xobject()) if stamp_source else None
-    for page, layer in zip(out.pages, page_numbers.pages, strict=True):
-        _lay_over_as_artifact(out, page, [out.copy_foreign(layer.as_form_xobject()), *([stamp] if stamp else [])])
+    numbered = [layer_page for layer in layers for layer_page in layer.pages]
+    for page, layer_page in zip(out.pages, numbered, strict=True):
+        _lay_over_as_artifact(out, page, [out.copy_foreign(layer_page.as_form_xobject()), *([stamp] if stamp else [])])
     structure = _StructureJoin(out, sources, starts)
     for page_index, rectangle, anchor in links:
         page = out.pages[page_index].obj

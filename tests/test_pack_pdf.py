@@ -131,6 +131,16 @@ def test_the_pdf_is_tagged_with_a_title_and_a_language(agenda, co_chair, setting
     assert "Page 1 of" not in structure  # the page numbers laid over the pages are artifacts, not text
 
 
+def test_the_contents_read_each_entry_then_its_page(agenda, co_chair) -> None:
+    """A screen reader reads an entry of the contents as its label and its page number, not a
+    leader of dots (one "." per dot in the structure tree, as WeasyPrint tags a leader)."""
+    structure = run("pdfinfo", "-struct-text", pack_path(build(agenda, co_chair)))
+    assert '"."' not in structure
+    entry = re.search(r'"Agenda"\s+Link \(inline\)\s+"(\d+)"', structure)
+    assert entry
+    assert int(entry[1]) > 1
+
+
 def test_the_contents_links_are_tagged(agenda, co_chair, settings) -> None:
     settings.PACK_RENDER_PROCESSES = 2
     path = pack_path(build(agenda, co_chair))

@@ -73,13 +73,16 @@ def test_a_co_chair_gets_every_item_marked_on_every_page(agenda, co_chair, proce
 
 def test_the_contents_give_the_page_each_part_starts_on(agenda, co_chair) -> None:
     meeting, cases = agenda
-    pages = page_texts(build(meeting, co_chair))
+    pack = build(meeting, co_chair)
+    pages = page_texts(pack)
+    # As laid out: each entry's page number is at the right of its line (painted before the text).
+    contents = PdfReader(io.BytesIO(pack_read(pack))).pages[0].extract_text(extraction_mode="layout")
     # The contents number the items as this person sees them; an item's section, shared by every
     # pack that holds it, is headed by its case and type alone (ADR 0037).
     entries = [("Agenda", "Agenda"), *((f"{n}. {case.reference}: New case", f"{case.reference}: New case")
                for n, case in enumerate(cases, start=1)), ("Action log", "Action log")]  # fmt: skip
     for entry, heading in entries:
-        listed = re.search(rf"{re.escape(entry)}[ .]*?(\d+)\n", pages[0])
+        listed = re.search(rf"{re.escape(entry)} +(\d+)\n", contents)
         assert listed, entry
         page = int(listed[1])
         assert 1 < page <= len(pages)

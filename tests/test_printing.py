@@ -41,8 +41,8 @@ def body(parts: int) -> list[str]:
     return [SHELL.format(title="part", body="".join(run)) for run in split_evenly(sections, parts)]
 
 
-def numbers_layer(total: int) -> str:
-    pages = "".join(f'<p style="break-after: page">Page {n} of {total}</p>' for n in range(1, total + 1))
+def numbers_layer(total: int, numbers: range) -> str:
+    pages = "".join(f'<p style="break-after: page">Page {n} of {total}</p>' for n in numbers)
     return SHELL.format(title="numbers", body=pages).replace("@top-right", "@top-left")
 
 
@@ -175,7 +175,7 @@ def test_a_build_given_up_stops_its_render_processes(single_threaded, monkeypatc
     assert no_children_left()
 
 
-def test_the_page_numbers_and_stamp_are_laid_out_in_a_child_while_the_front_is_finished(
+def test_the_page_numbers_and_stamp_are_laid_out_in_children_while_the_front_is_finished(
     single_threaded, monkeypatch
 ) -> None:
     forks, real_forked = [], printing._Forked
@@ -187,11 +187,22 @@ def test_the_page_numbers_and_stamp_are_laid_out_in_a_child_while_the_front_is_f
     monkeypatch.setattr(printing, "_Forked", counted)
     stamp = SHELL.format(title="stamp", body="<p>For: A Reader</p>")
     forked = print_pdf(front=front, body=body(2), page_numbers=numbers_layer, processes=2, stamp=lambda: stamp)
-    assert forks.count(printing._layer_pdfs) == 1
+    # One child for each run of pages, the first laying out the stamp too.
+    assert forks.count(printing._layer_pdfs) == 2
     here = print_pdf(front=front, body=body(2), page_numbers=numbers_layer, processes=1, stamp=lambda: stamp)
     assert texts(forked) == texts(here)
     assert all("For: A Reader" in text for text in texts(forked))
+    for number, text in enumerate(texts(forked), start=1):
+        assert f"Page {number} of {len(texts(forked))}" in text
     assert no_children_left()
+
+
+@pytest.mark.parametrize(("total", "parts"), [(1, 2), (2, 2), (7, 2), (110, 2), (110, 3), (5, 1)])
+def test_page_runs_cover_every_page_once_in_order(total: int, parts: int) -> None:
+    runs = printing.page_runs(total, parts)
+    assert [page for run in runs for page in run] == list(range(1, total + 1))
+    assert len(runs) == min(total, parts)
+    assert max(len(run) for run in runs) - min(len(run) for run in runs) <= 1
 
 
 def test_a_front_that_grows_once_numbered_still_gets_the_right_page_count(single_threaded) -> None:
