@@ -526,7 +526,7 @@ def _take_links_to(front_document: Any, numbers: Mapping[str, int]) -> list[tupl
         for link in page.links:
             link_type, target, (x1, y1, x2, y2), _box = link
             if link_type == "internal" and target in numbers and target not in own:
-                # A link's first box is the whole link (its text and leader are boxes inside it).
+                # A link's first box is the whole link (its text and page number are boxes inside it).
                 if not any(seen[0] == index and seen[2] == target for seen in taken):
                     # CSS pixels from the top left; PDF points from the bottom left.
                     height = page.height * 0.75
@@ -744,7 +744,7 @@ def _number_tree(node: Any) -> Any:
 
 def _outer_links(element: Any) -> Any:
     """The Link elements under a structure element, in document order, leaving out those inside
-    another Link (a link's leader and page number are Links of their own inside it)."""
+    another Link (a link's generated page number, and any leader, are Links of their own inside it)."""
     from pikepdf import Array, Dictionary, Name
 
     if element.get("/S") == Name.Link:
