@@ -32,6 +32,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, BinaryIO
 
 logger = logging.getLogger(__name__)
@@ -394,13 +395,17 @@ class _Assembly:
     stamp_html: str | None
 
 
-def _assemble(assembly: _Assembly) -> bytes | None:
+def _assemble(assembly: _Assembly, numbers_laid_out: dict[str, bytes]) -> bytes | None:
     """A document finished in a child; None when its front came out longer than counted (it is
-    then made here the long way)."""
+    then made here the long way). Documents of the same page count have the same page-number
+    layer: `numbers_laid_out` keeps those this process has laid out, by their HTML."""
     document = layout(assembly.front_html)
     if len(document.pages) != assembly.front_pages:
         return None
-    numbers, stamp = _layer_pdfs((assembly.numbers_html, assembly.stamp_html))
+    if assembly.numbers_html not in numbers_laid_out:
+        numbers_laid_out[assembly.numbers_html] = layout(assembly.numbers_html).write_pdf()
+    numbers = numbers_laid_out[assembly.numbers_html]
+    stamp = layout(assembly.stamp_html).write_pdf() if assembly.stamp_html else None
     return _finish(document, assembly.numbers, assembly.parts, lambda _total: ([numbers], stamp))
 
 
@@ -451,7 +456,11 @@ def print_many(
             continue
         results.append(None)
         assemblies.append((index, assembly))
-    finish = _AtOnce(_assemble, [assembly for _, assembly in assemblies], processes, lambda a: len(a.parts) + 1)
+    # Documents of one page count side by side, so that a process finishing several lays their
+    # page numbers out once (the co-chairs' full packs, for one).
+    assemblies.sort(key=lambda indexed: indexed[1].front_pages + sum(part.pages for part in indexed[1].parts))
+    finish = _AtOnce(partial(_assemble, numbers_laid_out={}), [assembly for _, assembly in assemblies], processes,
+                     lambda a: len(a.parts) + 1)  # fmt: skip
     try:
         finished = finish.results()
     except RenderProcessError:

@@ -242,6 +242,29 @@ def test_each_shared_section_is_laid_out_once(agenda, coordinator, settings, mon
     assert sum('id="action-log"' in html for html in laid_out) <= len(packs)
 
 
+def test_packs_of_one_page_count_share_their_page_numbers(agenda, coordinator, settings, monkeypatch) -> None:
+    """The page-number layer depends on the page count alone: packs of the same length (here the
+    three agency leads', one item each) have theirs laid out once."""
+    settings.PACK_RENDER_PROCESSES = 1  # laid out here, where the layouts can be counted
+    meeting, _ = agenda
+    numbered: list[str] = []
+    real_layout = printing.layout
+
+    def counting(html: str) -> object:
+        if "<title>Page numbers</title>" in html:
+            numbered.append(html)
+        return real_layout(html)
+
+    monkeypatch.setattr(printing, "layout", counting)
+    packs = packs_request_for_meeting(meeting=meeting, by=coordinator)
+    packs_build([str(pack.pk) for pack in packs], now=MADE_AT)
+    built = MeetingPack.objects.filter(pk__in=[pack.pk for pack in packs])
+    assert set(built.values_list("status", flat=True)) == {"ready"}
+    page_counts = set(built.values_list("pages", flat=True))
+    assert len(page_counts) < len(packs)
+    assert len(numbered) == len(set(numbered)) == len(page_counts)
+
+
 def test_a_pack_that_fails_fails_on_its_own(agenda, coordinator, housing_lead, monkeypatch) -> None:
     from meetings import pack_batch
 
