@@ -109,6 +109,7 @@ def test_the_command_compares_at_one_size() -> None:
         call_command("bench", "--against", "HEAD", "--size", "tiny", "--size", "10k")
 
 
+@pytest.mark.own_database
 def test_this_checkout_against_its_own_last_commit_end_to_end() -> None:
     """Two gunicorns on one scratch database (PostgreSQL where it answers), at the tiny size: every
     page of every person answers under both versions, and the table has a row for each."""

@@ -84,6 +84,7 @@ def test_a_failing_command_fails_the_measure():
         run_sampled([sys.executable, "-c", "raise SystemExit(3)"])
 
 
+@pytest.mark.own_database
 def test_the_pack_benchmark_end_to_end_at_two_cases(tmp_path):
     """`make bench-pack` as `make bench` runs it, at two cases so it cannot rot: a scratch SQLite
     database, the timed builds, the build whose memory is sampled, and every pack of the meeting.
