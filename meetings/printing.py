@@ -113,7 +113,6 @@ class Printed:
     pages: int
     processes: int  # how many processes laid the body out at once (1: this process alone)
     child_peak_kb: list[int] = field(default_factory=list)  # each child process's peak resident size
-    child_private_kb: list[int] = field(default_factory=list)  # and its own memory, not shared with this one
     parts: int = 0  # how many body parts it was joined from (laid out here or found laid out already)
 
 
@@ -123,7 +122,7 @@ class RenderProcessError(RuntimeError):
 
 class _Forked:
     """Work done in a forked child on a list of inputs; the child sends ("results", [work(input)
-    for each input], peak kB, own kB), or ("error", description), and nothing more. It sends once,
+    for each input], peak kB), or ("error", description), and nothing more. It sends once,
     at the end, so children never wait on the parent while it reads another child's results."""
 
     def __init__(self, work: Callable[[Any], Any], inputs: Sequence[Any]) -> None:
@@ -149,7 +148,6 @@ class _Forked:
         self.pid: int | None = pid
         self.stream: BinaryIO = os.fdopen(read_end, "rb")
         self.peak_kb: int | None = None
-        self.private_kb: int | None = None
 
     def results(self) -> list[Any]:
         try:
@@ -160,7 +158,7 @@ class _Forked:
             raise RenderProcessError(f"a render process failed: {message[1]}")
         if message[0] != "results":
             raise RenderProcessError(f"a render process sent {message[0]!r}, not 'results'")
-        results, self.peak_kb, self.private_kb = message[1:]
+        results, self.peak_kb = message[1:]
         self.close(wait=True)
         return list(results)
 
@@ -180,26 +178,13 @@ class _Forked:
 
 def _child_run(work: Callable[[Any], Any], inputs: Sequence[Any], out: BinaryIO) -> None:
     try:
-        results, own_kb = [], 0
-        for value in inputs:
-            results.append(work(value))
-            own_kb = max(own_kb, _private_kb() or 0)
-        pickle.dump(("results", results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, own_kb), out)
+        results = [work(value) for value in inputs]
+        pickle.dump(("results", results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss), out)
     except BrokenPipeError:
         raise  # the parent has gone: nobody to tell
     except Exception as error:  # reported to the parent, which raises it
         logger.exception("print: a render process failed")
         pickle.dump(("error", type(error).__name__), out)
-
-
-def _private_kb() -> int | None:
-    """This process's memory that is its own (not shared with the process it was forked from)."""
-    try:
-        with open("/proc/self/smaps_rollup") as rollup:
-            fields = dict(line.split(":", 1) for line in rollup if ":" in line)
-    except OSError:
-        return None
-    return sum(int(fields[name].split()[0]) for name in ("Private_Clean", "Private_Dirty") if name in fields)
 
 
 def may_fork() -> bool:
@@ -252,11 +237,8 @@ class _AtOnce:
         for job in self.jobs:
             job.close()
 
-    def peaks(self) -> tuple[list[int], list[int]]:
-        return (
-            [job.peak_kb for job in self.jobs if job.peak_kb is not None],
-            [job.private_kb for job in self.jobs if job.private_kb is not None],
-        )
+    def peaks(self) -> list[int]:
+        return [job.peak_kb for job in self.jobs if job.peak_kb is not None]
 
 
 def print_pdf(
@@ -296,13 +278,12 @@ def print_pdf(
         pdf = _finish(front_document, numbers, parts, layers.pdfs)
     finally:
         layers.close()
-    peaks, private = batch.peaks()
+    peaks = batch.peaks()
     return Printed(
         pdf=pdf,
         pages=len(front_document.pages) + sum(part.pages for part in parts),
         processes=batch.processes,
         child_peak_kb=peaks,
-        child_private_kb=private,
         parts=len(parts),
     )
 
@@ -435,7 +416,7 @@ def print_many(
         logger.warning("print: laying out the shared parts failed; each document is made on its own")
     finally:
         batch.close()
-    peaks, private = batch.peaks()
+    peaks = batch.peaks()
     results: list[Printed | Exception | None] = []
     assemblies: list[tuple[int, _Assembly]] = []
     for index, (job, front_none) in enumerate(zip(jobs, fronts, strict=True)):
@@ -471,7 +452,7 @@ def print_many(
         if pdf is not None:
             pages = assembly.front_pages + sum(part.pages for part in assembly.parts)
             results[index] = Printed(pdf=pdf, pages=pages, processes=batch.processes, child_peak_kb=peaks,
-                                     child_private_kb=private, parts=len(assembly.parts))  # fmt: skip
+                                     parts=len(assembly.parts))  # fmt: skip
     for index, job in enumerate(jobs):
         if results[index] is None:
             try:

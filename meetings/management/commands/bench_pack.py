@@ -131,7 +131,7 @@ class Command(BaseCommand):
         child = subprocess.run(  # noqa: S603
             [sys.executable, sys.argv[0], "bench_pack", "--build", pack_id], check=True, capture_output=True, text=True
         )
-        cold, warm, worker_kb, render_kb, processes, _own_kb = child.stdout.strip().splitlines()[-1].split()
+        cold, warm, worker_kb, render_kb, processes = child.stdout.strip().splitlines()[-1].split()
         cold_s, warm_s, worker_mb, render_mb = float(cold), float(warm), int(worker_kb) / 1024, int(render_kb) / 1024
         # Each render process's resident size counts the pages it shares with the worker again,
         # so this sum is an upper bound on what the build held at once.
@@ -176,16 +176,15 @@ class Command(BaseCommand):
         from meetings.printing import may_fork
 
         processes = settings.PACK_RENDER_PROCESSES if may_fork() else 1
-        timings, own_kb = [], 0
+        timings = []
         for _ in range(2):
             started = time.perf_counter()
-            pack = pack_build(pack_id)
+            pack_build(pack_id)
             timings.append(time.perf_counter() - started)
-            own_kb = max(own_kb, sum(pack.printed.child_private_kb))
             MeetingPack.objects.filter(pk=pack_id).update(status=MeetingPack.Status.QUEUED)
         worker_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         render_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        figures = [*(f"{t:.3f}" for t in timings), str(worker_kb), str(render_kb), str(processes), str(own_kb)]
+        figures = [*(f"{t:.3f}" for t in timings), str(worker_kb), str(render_kb), str(processes)]
         self.stdout.write(" ".join(figures))
 
     def whole_meeting(self, pack_id: str, *, single: float) -> None:
