@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -39,11 +40,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=left_out)
             items[:] = [item for item in items if item.get_closest_marker("postgresql") is None]
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-    # `make test` runs the suite in several processes (pytest-xdist, --dist loadgroup). The tests
-    # with a real worker share one Redis database and queue names: one process runs them all.
-    for item in items:
-        if item.get_closest_marker("broker") is not None:
-            item.add_marker(pytest.mark.xdist_group("broker"))
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """`make test` runs the suite in several processes (pytest-xdist, --dist loadgroup). The tests
+    with a real worker share one Redis database and queue names: one process runs them all. The
+    group is marked as each test is collected, before pytest-xdist reads the groups."""
+    if item.get_closest_marker("broker") is not None:
+        item.add_marker(pytest.mark.xdist_group("broker"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under --dist loadgroup, pytest-xdist puts a test's group at the end of its id (`...@group`)
+    and sends each group to one process. When it cannot (pytest 9.2 made test ids read-only to it:
+    pytest-xdist issue 1386), the groups are silently spread over the processes: a class's seeded
+    demo is seeded in each, and the broker tests share Redis at once. Fail instead."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    ungrouped = [
+        item.nodeid for item in session.items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if ungrouped:
+        message = (
+            f"--dist loadgroup is not grouping tests ({len(ungrouped)} marked with xdist_group, e.g. "
+            f"{ungrouped[0]}): this pytest and pytest-xdist do not work together; see pyproject.toml."
+        )
+        # A worker's exception reaches the terminal only as pytest-xdist's own INTERNALERROR.
+        sys.stderr.write(f"\n{message}\n")
+        raise pytest.UsageError(message)
 
 
 @pytest.fixture(scope="class")

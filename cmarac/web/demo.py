@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django_otp.oath import totp
@@ -252,6 +253,9 @@ def seed_demo() -> list[DemoPerson]:
             _demo_sharing_dates(agency, short_name)
         agencies[short_name] = agency_save(agency=agency)
 
+    # One hash for every demo account (a hash takes the better part of a second by design): they
+    # share the published demo password anyway.
+    password = make_password(settings.DEMO_PASSWORD)
     for person in PEOPLE:
         agency = agencies[person.agency] if person.agency else None
         user, _ = User.objects.update_or_create(
@@ -264,7 +268,7 @@ def seed_demo() -> list[DemoPerson]:
                 "is_active": True,
             },
         )
-        user.set_password(settings.DEMO_PASSWORD)
+        user.password = password
         user.save(update_fields=["password"])
         user_set_roles(user=user, roles=person.roles)
         user_sync_agency_group(user=user)

@@ -6,19 +6,23 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from actions.models import Action
+from cmarac.accounts.models import Agency
 from cmarac.cases.models import Case, CaseSubject, Person
 from cmarac.core.dates import long_date
 from meetings.models import AgencyInformation, AgendaItem
 from referrals.models import Referral
 from tests.browser.conftest import axe_violations, describe, sign_in
+from tests.factories.accounts import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -124,12 +128,17 @@ def test_an_export_for_a_demo_person_holds_their_records_and_no_others(page: Any
     check_axe(page)
 
 
-def test_the_sharing_agreements_page_and_the_coordinators_warning(page: Any, demo: Person) -> None:
-    sign_in(page, "coordinator@demo.cmarac.test", django_settings.DEMO_PASSWORD)
+def test_the_sharing_agreements_page_and_the_coordinators_warning(page: Any, coordinator: Any, police: Agency) -> None:
+    # Made here, not seeded: the demo takes seconds to seed, and this page needs one lapsed agency.
+    renew_by = timezone.localdate() - timedelta(days=12)
+    police.sharing_agreement_signed_on = police.confidentiality_statement_signed_on = renew_by - timedelta(days=365)
+    police.sharing_agreement_renew_by = renew_by
+    police.save()
+    sign_in(page, coordinator.email, TEST_PASSWORD)
     page.wait_for_url("**/")
-    page.get_by_text("Information sharing agreement lapsed: Registered Social Landlords.").wait_for()
+    page.get_by_text(f"Information sharing agreement lapsed: {police.name}.").wait_for()
     check_axe(page)
     page.get_by_role("link", name="See the agreements").click()
     page.wait_for_url("**/governance/sharing/")
-    page.get_by_role("row", name=re.compile("Registered Social Landlords.*Lapsed")).wait_for()
+    page.get_by_role("row", name=re.compile(f"{police.name}.*Lapsed")).wait_for()
     check_axe(page)
