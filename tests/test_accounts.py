@@ -72,6 +72,25 @@ def test_roles_are_groups_with_their_model_permissions() -> None:
         assert held == set(perms), role
 
 
+def test_the_migrated_database_already_has_the_role_groups_with_their_permissions() -> None:
+    """Made by post_migrate, after the last app's permissions: nothing here calls it."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role.group_name)
+        held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        assert held == set(perms), role
+
+
+def test_the_role_groups_are_set_once_after_a_migrate_not_once_per_app(monkeypatch) -> None:
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from cmarac.accounts import services
+
+    calls = []
+    monkeypatch.setattr(services, "role_groups_ensure", lambda: calls.append(1))
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert calls == [1]
+
+
 def test_roles_follow_group_membership() -> None:
     person = AgencyStaffFactory()
     assert person.roles == {Role.AGENCY_MEMBER, Role.REFERRER}

@@ -5,10 +5,15 @@ from django.db.models.signals import m2m_changed, post_migrate
 
 
 def _ensure_role_groups(sender: AppConfig, **kwargs: Any) -> None:
-    # Permissions are created on post_migrate too, so role groups are set up at the same point.
+    """post_migrate is sent once for each app with models, in INSTALLED_APPS order, and each app's
+    permissions are made on its own: the role groups are given theirs once, after the last app's.
+    (Run after every app, it was most of the time `flush` takes between two tests.)"""
+    from django.apps import apps
+
     from cmarac.accounts.services import role_groups_ensure
 
-    role_groups_ensure()
+    if sender.label == [config for config in apps.get_app_configs() if config.models_module is not None][-1].label:
+        role_groups_ensure()
 
 
 class AccountsConfig(AppConfig):
@@ -51,5 +56,5 @@ class AccountsConfig(AppConfig):
         from cmarac.accounts.second_factor_services import second_factor_models_register
 
         second_factor_models_register()
-        # Runs after every app's migrations (this app is listed after auth and auditlog).
+        # Runs after every app's migrations, once (see _ensure_role_groups).
         post_migrate.connect(_ensure_role_groups, dispatch_uid="accounts.ensure_role_groups")
