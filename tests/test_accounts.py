@@ -137,3 +137,16 @@ def test_user_and_agency_changes_are_audited() -> None:
     changed = [entry.changes["password"] for entry in updates if "password" in (entry.changes or {})]
     assert changed == [["(not recorded)", "(not recorded)"]]
     assert all(person.password not in str(entry.changes) for entry in entries)
+
+
+def test_the_signed_in_person_is_read_with_their_agency_in_one_query(housing, django_assert_num_queries) -> None:
+    from cmarac.accounts.backends import AccountBackend
+
+    person = AgencyStaffFactory(agency=housing)
+    with django_assert_num_queries(1):
+        user = AccountBackend().get_user(person.pk)
+        assert user.agency.name == housing.name
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    assert AccountBackend().get_user(person.pk) is None  # as Django's ModelBackend: inactive, not signed in
+    assert AccountBackend().get_user(0) is None

@@ -338,12 +338,12 @@ def test_user_text_is_escaped(housing_case, housing, co_chair, as_user) -> None:
 
 # --- Query counts ---------------------------------------------------------------------------
 
-# session, user, OTP device, role groups, the person's agency (for visible_to and the page header),
+# session, user (with their agency), OTP device, role groups,
 # the list's action ids up to the count's bound (the count and the page at once), the page's actions
 # (with case, owner and officer), their updates with authors (one prefetch), the audit entry
 # (content type cached), the meetings offered in the meeting filter, session save (savepoint,
 # update, release).
-ACTION_LIST_QUERIES = 13
+ACTION_LIST_QUERIES = 12
 
 
 @pytest.mark.parametrize("person", ["co_chair", "housing_lead"])
@@ -373,10 +373,10 @@ def test_list_query_count_does_not_grow(
     assert "Update 0" not in response.content.decode()  # only the latest update is shown
 
 
-# session, user, OTP device, role groups, whether the person may see the action, the action (with case,
-# owner, officer, meeting), its updates with authors (one prefetch), the audit entry, actions carried
-# forward from it, the person's agency (page header), session save (savepoint, update, release).
-ACTION_PAGE_QUERIES = 13
+# session, user (with their agency), OTP device, role groups, whether the person may see the action, the action
+# (with case, owner, officer, meeting), its updates with authors (one prefetch), the audit entry,
+# actions carried forward from it, session save (savepoint, update, release).
+ACTION_PAGE_QUERIES = 12
 
 
 @pytest.mark.parametrize("updates", [1, 15])

@@ -223,10 +223,10 @@ def test_the_builder_links_to_the_confirmations_and_no_longer_removes_by_one_cli
 
 # --- Queries -------------------------------------------------------------------------------------
 
-# session, user, OTP device, role groups, the meeting, the item (with case and leads), its invitations
-# (with agencies), the other reasons of the invited agencies, the shared information count, the audit
-# entry, the person's agency (header); session save (savepoint, update, release)
-REMOVE_PAGE_QUERIES = 14
+# session, user (with their agency), OTP device, role groups, the meeting, the item (with case and
+# leads), its invitations (with agencies), the other reasons of the invited agencies, the shared
+# information count, the audit entry; session save (savepoint, update, release)
+REMOVE_PAGE_QUERIES = 13
 
 
 @pytest.mark.parametrize("count", [1, 8])

@@ -230,10 +230,10 @@ def test_the_filter_is_checked_against_its_choices(coordinator, as_user) -> None
     assert "govuk-error-summary" in text(response)
 
 
-# session, user, OTP device, role groups, the person's agency, agency choices for the filter, the
+# session, user (with their agency), OTP device, role groups, agency choices for the filter, the
 # case ids up to the count's bound (the count and the page at once), those cases (with lead agency
 # and officer), their subjects with people, audit entry, session save (savepoint, update, release)
-FILTERED_LIST_QUERIES = 13
+FILTERED_LIST_QUERIES = 12
 
 
 @pytest.mark.parametrize("count", [1, 12])

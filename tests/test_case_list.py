@@ -134,11 +134,11 @@ def _make_cases(count: int, housing) -> None:
         )
 
 
-# session, user, OTP device, role groups, the person's agency, agency choices for the filter, then
+# session, user (with their agency), OTP device, role groups, agency choices for the filter, then
 # - the list: the case ids up to the count's bound (the count and the page at once), the page's cases;
 # - a search: the matching ids (for the count and the page at once), the page's cases;
 # their subjects with people, audit entry, session save (savepoint, update, release).
-CASE_LIST_QUERIES = {"list": 13, "search": 13}
+CASE_LIST_QUERIES = {"list": 12, "search": 12}
 
 
 @pytest.mark.parametrize("person", ["coordinator", "housing_lead"])
@@ -157,11 +157,11 @@ def test_case_list_query_count_does_not_grow(
     assert len(response.context["cases"]) == min(total, 25)
 
 
-# session, user, OTP device, role groups, agency, the case (with lead agency, officer, creator), audit entry
+# session, user (with their agency), OTP device, role groups, the case (with lead agency, officer, creator), audit entry
 # (content type cached), involvements with agencies, subjects with people, events with actors,
 # risk history, lead history, actions (with case, owner, officer, item) and their updates (only
 # when there are actions: none here), session save (savepoint, update, release)
-CASE_PAGE_QUERIES = 16
+CASE_PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("extra_subjects", [0, 20])

@@ -407,9 +407,9 @@ def _add_questions(draft: ChecklistTemplate, coordinator, count: int) -> None:
 def test_the_list_query_count_does_not_grow(as_user, coordinator, current, draft, django_assert_num_queries) -> None:
     client = as_user(coordinator)
     client.get(_url("list"))  # the session is created
-    # session, user, the second factor's device, user's roles, versions with their question
-    # counts, the signed-in person's agency (header), and saving the session (savepoint, update, release)
-    with django_assert_num_queries(9):
+    # session, user (with their agency, for the header), the second factor's device, user's roles,
+    # versions with their question counts, and saving the session (savepoint, update, release)
+    with django_assert_num_queries(8):
         client.get(_url("list"))
     services.checklist_discard(template=draft, by=coordinator, revision=draft.revision)
     for _ in range(3):
@@ -419,7 +419,7 @@ def test_the_list_query_count_does_not_grow(as_user, coordinator, current, draft
         services.checklist_publish(template=newer, by=coordinator, revision=newer.revision)
     services.checklist_new_version(template=services.checklist_current(), by=coordinator)
     assert ChecklistTemplate.objects.count() == 5
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(_url("list"))
 
 
@@ -435,13 +435,13 @@ def test_the_draft_pages_query_count_does_not_grow(
 
     address = url()
     client.get(address)
-    # version page: session, user, the second factor's device, user's roles, the version, its
-    # questions, their answers, the header's agency, saving the session (3);
+    # version page: session, user (with the header's agency), the second factor's device, user's
+    # roles, the version, its questions, their answers, saving the session (3);
     # question page: the same with the question and its answers in place of all questions.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         client.get(address)
     _add_questions(draft, coordinator, 25)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         client.get(address)
     assert draft.questions.count() > 40
 

@@ -328,28 +328,28 @@ def test_another_agencys_actions_are_not_counted_as_ours(housing_lead, housing_c
 
 # --- A fixed number of queries ------------------------------------------------------------------
 
-# Every role: the session, the user, the second-factor device, the roles (groups), and saving the
+# Every role: the session, the user (with their agency), the second-factor device, the roles (groups), and saving the
 # session (savepoint, update, release): 7. Then its sections. A list under a count is read only
 # when the count is not zero: in this world only the referrer has referrals, and only housing is
 # invited to items.
-#   coordinator (14): triage counts, the oldest waiting, the next meeting (items and packs as
+#   coordinator (13): triage counts, the oldest waiting, the next meeting (items and packs as
 #     subqueries), minutes, escalated actions, retention (holds, closed cases, declined referrals,
-#     drafts), the invited agencies, the agencies without information, their agency, their own
+#     drafts), the invited agencies, the agencies without information, their own
 #     referrals (counts; none asking for information), lapsed sharing agreements.
-#   co-chair (11): triage counts and oldest, next meeting, minutes, escalated actions; their agency,
-#     its section (actions, items needing information: count, none to list; newly shared, next
+#   co-chair (10): triage counts and oldest, next meeting, minutes, escalated actions; their
+#     agency's section (actions, items needing information: count, none to list; newly shared, next
 #     meeting); their own referrals (counts, none asking).
-#   housing lead (7): the agency, its section (actions, items needing information: count and
+#   housing lead (6): the agency's section (actions, items needing information: count and
 #     list, newly shared, next meeting), their own referrals (counts, none asking).
-#   fire lead (6): as housing's, but no items need information from fire.
-#   referrer (3): the agency, their referrals (counts, and those asking for information).
+#   fire lead (5): as housing's, but no items need information from fire.
+#   referrer (2): their referrals (counts, and those asking for information).
 #   auditor (6): the last audit trail check, retention (four), subject access exports.
 QUERIES = {
-    "coordinator": 7 + 14,
-    "co_chair": 7 + 11,
-    "housing_lead": 7 + 7,
-    "fire_lead": 7 + 6,
-    "police_referrer": 7 + 3,
+    "coordinator": 7 + 13,
+    "co_chair": 7 + 10,
+    "housing_lead": 7 + 6,
+    "fire_lead": 7 + 5,
+    "police_referrer": 7 + 2,
     "auditor": 7 + 6,
     "administrator": 7,
 }

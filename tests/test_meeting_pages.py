@@ -757,13 +757,13 @@ def _add_items(meeting, count, co_chair, housing, housing_lead) -> None:
         )
 
 
-# session, user, OTP device, role groups, the meeting; the items (with cases), their invitations (with
-# agencies), the shared information, the subjects (with people), the cases' involvements, the
-# previous meeting's date and the actions since then (their updates only when there are
-# actions); the active agencies; the proposals (cases already on, accepted referrals, cases with past decisions,
-# cases with actions due); the invited agencies with their leads and deputies (who can be told);
-# the audit entry; the person's agency (header); session save (savepoint, update, release)
-AGENDA_BUILDER_QUERIES = 23
+# session, user (with their agency), OTP device, role groups, the meeting; the items (with cases),
+# their invitations (with agencies), the shared information, the subjects (with people), the cases'
+# involvements, the previous meeting's date and the actions since then (their updates only when
+# there are actions); the active agencies; the proposals (cases already on, accepted referrals,
+# cases with past decisions, cases with actions due); the invited agencies with their leads and
+# deputies (who can be told); the audit entry; session save (savepoint, update, release)
+AGENDA_BUILDER_QUERIES = 22
 
 
 @pytest.mark.parametrize("count", [3, 12])
@@ -778,12 +778,12 @@ def test_agenda_builder_query_count_does_not_grow(
     assert len(response.context["rows"]) == count
 
 
-# session, user, OTP device, role groups, the meeting; all the items in one (with cases, their lead agencies
-# and officers, the items' leads and recorder); for the current item only: the information
-# shared (with agencies), the invitations (with agencies), the subjects (with people), the case's
-# actions (their updates only when there are actions); the audit entry; the agencies and the agency
-# staff for the lead selects; the person's agency (header); session save (savepoint, update, release)
-MEETING_SCREEN_QUERIES = 17
+# session, user (with their agency), OTP device, role groups, the meeting; all the items in one
+# (with cases, their lead agencies and officers, the items' leads and recorder); for the current
+# item only: the information shared (with agencies), the invitations (with agencies), the subjects
+# (with people), the case's actions (their updates only when there are actions); the audit entry;
+# the agencies and the agency staff for the lead selects; session save (savepoint, update, release)
+MEETING_SCREEN_QUERIES = 16
 
 
 @pytest.mark.parametrize("count", [3, 12])
@@ -799,10 +799,10 @@ def test_meeting_screen_query_count_does_not_grow(
     assert len(response.context["items"]) == count
 
 
-# session, user, OTP device, role groups, the person's agency (header), the meeting, the items (with cases),
+# session, user (with their agency), OTP device, role groups, the meeting, the items (with cases),
 # their invitations (with agencies), the shared information, the co-chairs, the audit entry,
 # session save (savepoint, update, release)
-MEETING_PAGE_QUERIES = 14
+MEETING_PAGE_QUERIES = 13
 
 
 @pytest.mark.parametrize("count", [3, 12])
@@ -817,12 +817,12 @@ def test_meeting_page_query_count_does_not_grow(
     assert len(response.context["rows"]) == count
 
 
-# session, user, OTP device, role groups, the person's agency (header), the upcoming meetings with their
-# visible item counts (one subquery), the count and the page of past meetings; session save
-# (savepoint, update, release)
-MEETING_LIST_QUERIES = 11
+# session, user (with their agency, for the header), OTP device, role groups, the upcoming meetings
+# with their visible item counts (one subquery), the count and the page of past meetings; session
+# save (savepoint, update, release)
+MEETING_LIST_QUERIES = 10
 # ?show=upcoming: the same, less the past meetings (the upcoming ones are counted and paged instead)
-MEETING_LIST_UPCOMING_QUERIES = 10
+MEETING_LIST_UPCOMING_QUERIES = 9
 
 
 @pytest.mark.parametrize("count", [2, 14])

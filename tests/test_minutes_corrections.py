@@ -367,9 +367,9 @@ def test_the_minutes_page_costs_the_same_with_corrections_on_many_items(
     for item in items:
         correct(meeting, item, co_chair, text="Said better", reason="Wrong")
     client = as_user(co_chair)
-    # session, user, second-factor device, meeting, roles, items (with case, leads, recorder),
+    # session, user (with their agency), second-factor device, meeting, roles, items (with case, leads, recorder),
     # corrections (with co-chair), attendance (with agency, attendee, deputy), guests, the audit
-    # entry of the list, approver, the person's agency (header), and the session saved
+    # entry of the list, approver, and the session saved
     # (savepoint, update, release).
     with django_assert_num_queries(MINUTES_PAGE_QUERIES):
         response = client.get(reverse("meetings:minutes", args=[meeting.pk]))
@@ -377,7 +377,7 @@ def test_the_minutes_page_costs_the_same_with_corrections_on_many_items(
     assert flat(response.content.decode()).count("Said better") == count
 
 
-MINUTES_PAGE_QUERIES = 15
+MINUTES_PAGE_QUERIES = 14
 
 
 # --- Retention and subject access ------------------------------------------------------

@@ -201,10 +201,10 @@ def test_the_page_costs_the_same_whatever_the_number_of_people(
         services.invite_agency_to_item(item=meeting.items.get(case=cases[0]), agency=agency, by=co_chair)
         CoChairFactory()
     client = signed_in(coordinator)
-    # session, the user, second-factor device, their roles, the meeting, the people who may be
-    # chosen (with their agencies), who gets a pack for the whole meeting, the coordinator's own
-    # agency (header), the packs this coordinator made for this meeting; then the session saved
-    # (savepoint, update, release)
-    with django_assert_num_queries(12):
+    # session, the user (with their agency), second-factor device, their roles, the meeting, the
+    # people who may be chosen (with their agencies), who gets a pack for the whole meeting, the
+    # packs this coordinator made for this meeting; then the session saved (savepoint, update,
+    # release)
+    with django_assert_num_queries(11):
         response = client.get(page_url(meeting))
     assert response.status_code == 200

@@ -555,11 +555,11 @@ def test_my_referrals_query_count_does_not_grow_with_rows(rows, police_referrer,
     for _ in range(rows):
         CompleteDraftReferralFactory(referrer=police_referrer)
     client = as_user(police_referrer)
-    # 1 session, 2 user, 3 their second-factor device, 4 the user's roles (navigation), 5 count of
-    # referrals (paginator), 6 the page of referrals, 7 their subjects (one prefetch for all rows),
-    # 8 the audit log entry, 9 the user's agency (page header), 10-12 the session saved on every
+    # 1 session, 2 user with their agency (page header), 3 their second-factor device, 4 the user's
+    # roles (navigation), 5 count of referrals (paginator), 6 the page of referrals, 7 their subjects
+    # (one prefetch for all rows), 8 the audit log entry, 9-11 the session saved on every
     # request (sliding timeout), in its savepoint
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(reverse("referrals:mine"))
     assert len(response.context["referrals"]) == rows
 

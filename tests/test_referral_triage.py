@@ -71,10 +71,10 @@ def test_triage_list_query_count_does_not_grow(count, police_referrer, coordinat
         submitted_referral(police_referrer)
     client = as_user(coordinator)
     client.get(LIST)
-    # session, user, their second-factor device, role groups, count, page of referrals (with agency,
-    # referrer, case), their subjects, audit entry, the tab counts (one aggregate), the person's
-    # agency for the header, session save (savepoint, update, release)
-    with django_assert_num_queries(13):
+    # session, user (with their agency, for the header), their second-factor device, role groups,
+    # count, page of referrals (with agency, referrer, case), their subjects, audit entry, the tab
+    # counts (one aggregate), session save (savepoint, update, release)
+    with django_assert_num_queries(12):
         client.get(LIST)
 
 

@@ -105,9 +105,9 @@ def test_the_queue_lists_referrals_due_and_holds(coordinator, police_referrer, a
     assert "Pockridge" not in html
 
 
-# session, user, OTP device, roles; holds in force; cases due; declined referrals due; drafts due; the audit entry;
-# the person's agency (navigation); the session saved (savepoint, update, release).
-QUEUE_QUERIES = 13
+# session, user (with their agency), OTP device, roles; holds in force; cases due; declined
+# referrals due; drafts due; the audit entry; the session saved (savepoint, update, release).
+QUEUE_QUERIES = 12
 
 
 @pytest.mark.parametrize("count", [1, 4])
