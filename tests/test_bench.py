@@ -231,3 +231,26 @@ def test_the_retention_rows_and_their_growth() -> None:
     assert [row.met for row in flat] == [True, True]
     grown = retention_growth_rows(result(0.04, 0.06), result(0.5, 0.2), ("10k", "100k"))
     assert [row.met for row in grown] == [False, False]
+
+
+def test_a_session_copy_holds_the_same_as_written_for_every_version(housing_lead) -> None:
+    """`make bench-against` gives each server its own copy of each session, written with the
+    backend path every version of the code reads."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    from cmarac.accounts.models import UserSession
+    from cmarac.web.bench.pages import EVERY_VERSIONS_BACKEND, session_copy
+
+    cookie, token = signed_in_session(housing_lead)
+    copy = session_copy(cookie)
+    assert copy != cookie
+    original, copied = (UserSession.objects.get(pk=key).get_decoded() for key in (cookie, copy))
+    assert copied == original
+    assert copied[BACKEND_SESSION_KEY] == EVERY_VERSIONS_BACKEND
+    assert list(copied["case_searches"]) == [token]
+    assert import_module(settings.SESSION_ENGINE).SessionStore(session_key=copy).load()["_auth_user_id"] == str(
+        housing_lead.pk
+    )

@@ -65,3 +65,29 @@ def test_expired_sessions_are_cleared_daily(housing_lead, time_machine) -> None:
     time_machine.shift(60 * 60 * 24)
     assert clear_expired_sessions() == 1
     assert not UserSession.objects.exists()
+
+
+def test_a_session_signed_in_before_the_agency_was_read_with_the_person_stays_signed_in(housing_lead) -> None:
+    """Sessions made before AccountBackend name Django's ModelBackend, no longer listed: they are
+    read as naming AccountBackend, and the page is the person's (not the sign-in page)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    client = verified_login(Client(), housing_lead)
+    session = client.session
+    assert session[BACKEND_SESSION_KEY] == "cmarac.accounts.backends.AccountBackend"
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session.save()
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["user"] == housing_lead
+    assert client.session[BACKEND_SESSION_KEY] == "cmarac.accounts.backends.AccountBackend"  # saved so
+
+
+def test_a_session_naming_a_backend_never_listed_is_signed_out(housing_lead) -> None:
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    client = verified_login(Client(), housing_lead)
+    session = client.session
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.RemoteUserBackend"
+    session.save()
+    assert client.get(reverse("home")).status_code == 302

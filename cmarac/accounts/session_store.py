@@ -11,10 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import models
 
 SESSION_USER_KEY = "_auth_user_id"
+# Sessions signed in before people were read with their agency (cmarac/accounts/backends.py) name
+# Django's ModelBackend, no longer listed in AUTHENTICATION_BACKENDS: read as naming the backend
+# that replaced it, they stay signed in across the upgrade instead of being signed out.
+REPLACED_BACKENDS = {"django.contrib.auth.backends.ModelBackend": "cmarac.accounts.backends.AccountBackend"}
 
 
 class SessionStore(DatabaseSessionStore):
@@ -23,6 +28,13 @@ class SessionStore(DatabaseSessionStore):
         from cmarac.accounts.models import UserSession
 
         return UserSession
+
+    def load(self) -> dict[str, Any]:
+        data = super().load()
+        backend = data.get(BACKEND_SESSION_KEY)
+        if backend in REPLACED_BACKENDS:
+            data[BACKEND_SESSION_KEY] = REPLACED_BACKENDS[backend]
+        return data
 
     def create_model_instance(self, data: dict[str, Any]) -> models.Model:
         instance = super().create_model_instance(data)

@@ -36,6 +36,11 @@ THROUGHPUT_TARGET = 0.40
 FLOOR = ("layout only (the accessibility statement)", "/accessibility/")
 
 
+# The backend path every version of the code reads (cmarac/accounts/session_store.py), so that
+# `make bench-against` can compare with a commit before AccountBackend.
+EVERY_VERSIONS_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
 def signed_in_session(user: User, *, search_text: str = SEARCH_TEXT) -> tuple[str, str]:
     """A session as if the person had signed in and passed the second factor, holding one search
     (the case list keeps search text in the session, never in the URL). Returns (cookie, token)."""
@@ -43,12 +48,23 @@ def signed_in_session(user: User, *, search_text: str = SEARCH_TEXT) -> tuple[st
     token = secrets.token_urlsafe(8)
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "cmarac.accounts.backends.AccountBackend"
+    session[BACKEND_SESSION_KEY] = EVERY_VERSIONS_BACKEND
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session["case_searches"] = {token: search_text}
     session.create()
     return session.session_key or "", token
+
+
+def session_copy(session_key: str) -> str:
+    """A second session holding the same as this one (`make bench-against` gives each server its
+    own); its key."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    copy = store()
+    copy.update(store(session_key=session_key).load())
+    copy[BACKEND_SESSION_KEY] = EVERY_VERSIONS_BACKEND  # as it was written, not as read now
+    copy.create()
+    return copy.session_key or ""
 
 
 def pages_for(user: User, token: str) -> dict[str, str]:

@@ -380,10 +380,15 @@ def compare(against: str, label: str, options: Settings) -> str:
         root, name = other_checkout(against, folder)
         database_url, env, plan = generated_database(label, folder)
         cookies, pages = page_plan(plan)
+        # Each server signs in with sessions of its own (copies holding the same): a server saves
+        # the session on every request, in a form its own version reads and an older one may not
+        # (cmarac/accounts/session_store.py).
+        old_cookies = {person: entry["copy"] for person, entry in plan["people"].items()}
+        old_cookies[REFERENCE] = old_cookies["co-chair"]
         servers = [Server(env, folder, root=root), Server(env, folder)]
         say(f"[{label}] timing pages: {name} and this checkout, in turn, {options.repeat} rounds")
         old, new = time_pages_against(
-            lambda person, path: servers[0].fetch(cookies[person], path),
+            lambda person, path: servers[0].fetch(old_cookies[person], path),
             lambda person, path: servers[1].fetch(cookies[person], path),
             pages,
             repeat=options.repeat,

@@ -70,12 +70,12 @@ class Command(BaseCommand):
 
     def step_prepare(self, options: dict[str, Any]) -> dict[str, Any]:
         from cmarac.web.bench.data import bench_people
-        from cmarac.web.bench.pages import pages_for, signed_in_session
+        from cmarac.web.bench.pages import pages_for, session_copy, signed_in_session
 
         people = {}
         for person, user in bench_people().items():
             cookie, token = signed_in_session(user)
-            people[person] = {"cookie": cookie, "pages": pages_for(user, token)}
+            people[person] = {"cookie": cookie, "copy": session_copy(cookie), "pages": pages_for(user, token)}
         return {"people": people}
 
     def step_reminders(self, options: dict[str, Any]) -> dict[str, Any]:
