@@ -264,10 +264,10 @@ def generated_database(label: str, folder: Path) -> tuple[str, dict[str, str], d
     return database_url, env, step(env, "--step", "prepare")
 
 
-def page_plan(plan: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+def page_plan(plan: dict[str, Any], *, cookie: str = "cookie") -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """(session cookie per person, pages per person), the reference and the layout-only page
-    among them as the co-chair's."""
-    cookies = {person: entry["cookie"] for person, entry in plan["people"].items()}
+    among them as the co-chair's. `cookie="copy"`: each person's copy of their session."""
+    cookies = {person: entry[cookie] for person, entry in plan["people"].items()}
     cookies[REFERENCE] = cookies["co-chair"]
     pages = {REFERENCE: {"reference": "/bench/reference/", "floor": FLOOR[1]}}
     pages.update({person: entry["pages"] for person, entry in plan["people"].items()})
@@ -383,8 +383,7 @@ def compare(against: str, label: str, options: Settings) -> str:
         # Each server signs in with sessions of its own (copies holding the same): a server saves
         # the session on every request, in a form its own version reads and an older one may not
         # (cmarac/accounts/session_store.py).
-        old_cookies = {person: entry["copy"] for person, entry in plan["people"].items()}
-        old_cookies[REFERENCE] = old_cookies["co-chair"]
+        old_cookies, _ = page_plan(plan, cookie="copy")
         servers = [Server(env, folder, root=root), Server(env, folder)]
         say(f"[{label}] timing pages: {name} and this checkout, in turn, {options.repeat} rounds")
         old, new = time_pages_against(
