@@ -28,7 +28,8 @@ from cmarac.web.bench import data
 from cmarac.web.bench.pages import PEOPLE, Timing, page_rows, pages_for, render_table, signed_in_session, time_pages
 from meetings.models import AgendaInvitation, AgendaItem, Meeting
 from meetings.selectors import agreed_actions_now
-from tests.factories.accounts import AgencyFactory, CoChairFactory
+from referrals.models import Referral, ReferralAnswer, ReferralReferenceCounter, ReferralSubject
+from tests.factories.accounts import AgencyFactory, AgencyStaffFactory, CoChairFactory
 from tests.factories.meetings import MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +68,37 @@ def _spec(meeting, referrer, lead, invited, other) -> data.CaseSpec:
     )
 
 
+def _referral_rows(referrals: Any) -> dict[str, Counter[Any]]:
+    """Everything written about these referrals, without ids, times or reference numbers."""
+
+    def rows(queryset: Any, *fields: str) -> Counter[Any]:
+        return Counter(tuple(str(value) for value in row) for row in queryset.values_list(*fields))
+
+    return {
+        "referrals": rows(referrals, "status", "referrer", "referring_agency", "contact_phone", "contact_email",
+                          "issue_types", "concerns", "request_of_panel", "criterion_high_risk",
+                          "criterion_multi_agency", "criterion_escalation", "criterion_professional_judgement",
+                          "consent", "checklist", "score",
+                          "scored_level", "raised_level", "risk_level", "accepted_as_urgent", "is_repeat", "meeting",
+                          "decided_by", "decision_reason", "information_request", "revision",
+                          "case__summary"),
+        "sent": Counter((r.submitted_at is not None, r.meeting_date is not None, r.decided_at is not None,
+                         r.created_at <= (r.submitted_at or r.created_at)) for r in referrals),
+        "subjects": rows(ReferralSubject.objects.filter(referral__in=referrals), "role", "given_name", "family_name",
+                         "postcode", "approximate_age", "gender", "person__given_name", "person__postcode"),
+        "answers": rows(ReferralAnswer.objects.filter(referral__in=referrals), "question", "option", "score"),
+    }  # fmt: skip
+
+
 def _rows(case: Case) -> dict[str, Counter[Any]]:
     """Everything written about one case, without ids, times or its reference number."""
     actions = {action.pk: action.description for action in Action.objects.filter(case=case)}
     items = {item.pk: str(item.meeting) for item in AgendaItem.objects.filter(case=case)}
+    referrals = {referral.pk: referral.concerns for referral in Referral.objects.filter(case=case)}
 
     def source(text: str) -> str:
         text = re.sub(r"action:(\d+)", lambda m: f"action:{actions[int(m[1])]}", text)
+        text = re.sub(r"referral:(\d+)", lambda m: f"referral:{referrals[int(m[1])]}", text)
         return re.sub(r"agenda-item:(\d+)", lambda m: f"agenda-item:{items[int(m[1])]}", text)
 
     def rows(queryset: Any, *fields: str) -> Counter[Any]:
@@ -87,7 +112,10 @@ def _rows(case: Case) -> dict[str, Counter[Any]]:
                          "person__postcode", "person__approximate_age", "person__aliases", "person__gender"),
         "risk": rows(RiskLevelChange.objects.filter(case=case), "risk_level", "reason", "changed_by"),
         "lead": rows(LeadChange.objects.filter(case=case), "agency", "officer", "changed_by"),
-        "events": rows(CaseEvent.objects.filter(case=case), "kind", "description", "actor"),
+        "events": Counter(
+            (kind, re.sub(r"RF-\d{4}-\d{4}", "RF-reference", text), actor)
+            for kind, text, actor in CaseEvent.objects.filter(case=case).values_list("kind", "description", "actor")
+        ),
         "involvements": Counter(
             (agency, reason, source(text), by)
             for agency, reason, text, by in CaseInvolvement.objects.filter(case=case).values_list(
@@ -118,6 +146,81 @@ def test_the_bulk_path_writes_exactly_the_rows_the_services_write() -> None:
     number = int(by_services.reference.rsplit("-", 1)[1])
     assert in_bulk.reference == f"CM-{year}-{number + 1:04d}"  # references continue the year's counter
     assert CaseReferenceCounter.objects.get(year=year).last_number == number + 1
+
+
+def test_a_case_opened_from_its_referral_in_bulk_is_what_the_services_write() -> None:
+    """The generator's cases come from accepted referrals: the referral, its people and answers,
+    the case made from it (the referring agency involved through it, the acceptance on the
+    timeline), as referral_accept leaves them."""
+    meeting = MeetingFactory(starts_at=timezone.now() + timedelta(days=3))
+    referring, lead, invited, other = (AgencyFactory() for _ in range(4))
+    referrer = AgencyStaffFactory(agency=referring, phone="01632 960001")
+    by = CoChairFactory()
+    today = timezone.localdate()
+
+    def spec() -> data.CaseSpec:
+        case = _spec(meeting, referring, lead, invited, other)
+        case.opened_on = today  # referral_accept opens the case today
+        case.referral = data.ReferralSpec(
+            referrer=referrer, sent_on=today, concerns=case.summary, risk_level=case.risk_level,
+            subjects=case.subjects, decided_on=today,
+        )  # fmt: skip
+        return case
+
+    by_services = data.write_case_by_services(spec(), by=by)
+    assert data.write_cases_in_bulk([spec()], by=by) == 1
+    in_bulk = Case.objects.exclude(pk=by_services.pk).get()
+    expected, written = _rows(by_services), _rows(in_bulk)
+    assert expected["involvements"][(referring.pk, "referred", f"referral:{by_services.summary}", by.pk)] == 1
+    assert ("referral-accepted", "Referral RF-reference", by.pk) in expected["events"]
+    for table, rows in expected.items():
+        assert rows, table
+        assert written[table] == rows, table
+    expected, written = (_referral_rows(Referral.objects.filter(case=case)) for case in (by_services, in_bulk))
+    assert expected["referrals"].total() == 1
+    assert {row[0] for row in expected["referrals"]} == {"accepted"}
+    for table, rows in expected.items():
+        assert rows, table
+        assert written[table] == rows, table
+
+
+def test_referrals_that_became_no_case_in_bulk_are_what_the_services_write() -> None:
+    """Declined, waiting for triage, sent back with a question, and drafts: the same rows either
+    way, and the references continue the year's counter."""
+    referrer = AgencyStaffFactory(phone="01632 960002")
+    by = CoChairFactory()
+    today = timezone.localdate()
+    statuses = ["declined", "submitted", "more-information", "draft"]
+    specs = [
+        data.ReferralSpec(
+            referrer=referrer, sent_on=today, status=status, concerns=f"Concerns {n}",
+            risk_level=("standard", "medium", "high")[n % 3],
+            subjects=[({"given_name": "Cleo", "family_name": f"Dunmere{n}", "postcode": f"DB3 {n}CD"}, "victim")],
+        )
+        for n, status in enumerate(statuses)
+    ]  # fmt: skip
+    by_services = [data.write_referral_by_services(spec, by=by).pk for spec in specs]
+    assert data.write_referrals_in_bulk(specs, by=by) == len(specs)
+    expected = _referral_rows(Referral.objects.filter(pk__in=by_services))
+    written = _referral_rows(Referral.objects.exclude(pk__in=by_services))
+    assert sorted(row[0] for row in expected["referrals"].elements()) == sorted(statuses)
+    for table, rows in expected.items():
+        assert rows, table
+        assert written[table] == rows, table
+    year = today.year
+    references = sorted(Referral.objects.values_list("reference", flat=True))
+    assert references == [f"RF-{year}-{n:04d}" for n in range(1, 2 * len(specs) + 1)]
+    assert ReferralReferenceCounter.objects.get(year=year).last_number == 2 * len(specs)
+
+
+@pytest.mark.parametrize("level", ["standard", "medium", "high"])
+def test_checklist_answers_score_at_the_level_asked(level) -> None:
+    from referrals.checklists import checklist_current
+
+    checklist = checklist_current()
+    answers = data.answers_for(checklist, level)
+    assert set(answers) == set(checklist.questions.values_list("pk", flat=True))
+    assert checklist.level_for(sum(answer.score for answer in answers.values())) == level
 
 
 def test_the_generator_pages_and_table_at_a_tiny_size(client) -> None:
@@ -158,6 +261,11 @@ def test_the_generator_pages_and_table_at_a_tiny_size(client) -> None:
         plan[person] = pages_for(user, token)
     assert {"case list", "case search", "action list", "meeting list", "case page"} <= set(plan["co-chair"])
     assert "new action form" in plan["co-chair"]
+    # The referral pages: the panel's triage, and each lead's own referrals (generated for them).
+    assert {"referral list", "decided referrals", "referral triage page"} <= set(plan["co-chair"])
+    for lead in ("small", "large"):
+        assert {"my referrals", "referral page"} <= set(plan[lead]), lead
+        assert "referral list" not in plan[lead]
 
     def fetch(person: str, path: str) -> tuple[int, float, int]:
         client.cookies["sessionid"] = cookies[person]
@@ -198,8 +306,9 @@ def test_the_benchmark_measures_postgresql_as_the_compose_stack_runs_it() -> Non
 
 
 def test_the_retention_step_at_a_tiny_size() -> None:
-    """The nightly run finds nothing due (the services close cases today); on the day every closed
-    case falls due, the dry run finds them all and changes none; the sample is anonymised."""
+    """The nightly run finds nothing due (the services close cases today, and declined referrals
+    are of the last year); on the day every closed case falls due, the dry run finds them all and
+    changes none; the sample is anonymised."""
     from cmarac.web.management.commands.bench import RETENTION_SAMPLE, Command
 
     data.generate(50)
@@ -207,7 +316,10 @@ def test_the_retention_step_at_a_tiny_size() -> None:
     assert closed > 0
     result = Command().step_retention({})
     assert result["nightly"]["changed"] == 0
-    assert result["found"]["due"] == closed
+    # ...with the declined referrals and unsent drafts, deleted by then.
+    removed = Referral.objects.filter(status__in=[Referral.Status.DECLINED, Referral.Status.DRAFT]).count()
+    assert removed > 0
+    assert result["found"]["due"] == closed + removed
     assert result["anonymised"]["cases"] == min(closed, RETENTION_SAMPLE)
     assert Case.objects.filter(anonymised_at__isnull=False).count() == min(closed, RETENTION_SAMPLE)
     assert all(part["seconds"] >= 0 and part["peak_mb"] >= 0 for part in result.values())

@@ -1,12 +1,15 @@
-"""Synthetic history for the benchmark: agencies, staff, meetings, and cases with their subjects,
-involvements, grants, agenda items, actions, updates and timeline, at any size.
+"""Synthetic history for the benchmark: agencies, staff, meetings, referrals, and cases with their
+subjects, involvements, grants, agenda items, actions, updates and timeline, at any size.
 
-Every case is first described (`CaseSpec`), then written either by the services one case at a
-time (`write_case_by_services`, the reference) or in bulk (`write_cases_in_bulk`, fast enough for
-100,000 cases). tests/test_bench.py proves both write the same rows for the same description; the
-bulk path writes no audit trail entries (they are not case data, and the services' are for people
-acting, which nobody did here). Everything is invented: postcodes use the area "DB", which no real
-UK postcode has.
+Every case is first described (`CaseSpec`, with the referral it was opened from: `ReferralSpec`),
+then written either by the services one case at a time (`write_case_by_services`, the reference)
+or in bulk (`write_cases_in_bulk`, fast enough for 100,000 cases); so are the referrals that never
+became a case (declined, waiting for triage, sent back for information, drafts:
+`write_referral_by_services`, `write_referrals_in_bulk`). tests/test_bench.py proves both write the
+same rows for the same description; the bulk path writes no audit trail entries or emails (they are
+not case data, and the services' are for people acting, which nobody did here), and marks no
+referral as a repeat (the services would, for the generator's recurring names). Everything is
+invented: postcodes use the area "DB", which no real UK postcode has.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ from cmarac.cases.services import REFERENCE_PREFIX
 from cmarac.core.dates import long_date
 from meetings.models import AgendaInvitation, AgendaItem, Meeting
 from meetings.selectors import action_row
+from referrals.checklists import checklist_current
+from referrals.models import ChecklistTemplate, Referral, ReferralAnswer, ReferralReferenceCounter, ReferralSubject
+from referrals.services import REFERENCE_PREFIX as REFERRAL_PREFIX
 
 GIVEN = ["Ada", "Bram", "Cleo", "Dev", "Esme", "Finn", "Gwen", "Hal", "Iris", "Jude", "Kit", "Lena", "Milo", "Nia"]
 FAMILY = ["Ashdown", "Brackley", "Corrow", "Dunmere", "Elsworth", "Farrant", "Gilliard", "Hesketh", "Illsley",
@@ -91,6 +97,32 @@ class ActionSpec:
 
 
 @dataclass
+class ReferralSpec:
+    """A referral as its referrer fills it in and the panel decides it. `status` is where it ends:
+    accepted (the case of the CaseSpec that holds it), declined, submitted (waiting for triage),
+    more-information (sent back with a question) or draft (never sent)."""
+
+    referrer: User
+    sent_on: date  # started three days before; a draft is started that day and never sent
+    status: str = Referral.Status.ACCEPTED
+    concerns: str = ""  # an accepted referral's concerns become its case's summary
+    risk_level: str = RiskLevel.STANDARD  # as its checklist answers score it
+    subjects: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    decided_on: date | None = None  # the triage decision (accepted: the day the case opened)
+
+
+# What each referral says beyond its concerns and people, as the referrer fills in the form.
+REFERRAL_FORM = {
+    "issue_types": [Referral.IssueType.NEIGHBOUR_DISPUTE, Referral.IssueType.HARASSMENT],
+    "request_of_panel": "A joint plan: who visits the household, who checks the locks, who offers support.",
+    "criterion_multi_agency": True,
+    "consent": Referral.Consent.YES,
+}
+DECLINED_BECAUSE = "Not at the level for the panel: the housing officer's own plan covers it."
+QUESTION = "Please say which agencies already know the household and what they have done."
+
+
+@dataclass
 class CaseSpec:
     opened_on: date
     risk_level: str
@@ -102,6 +134,7 @@ class CaseSpec:
     invited: list[Agency] = field(default_factory=list)
     actions: list[ActionSpec] = field(default_factory=list)
     closed_because: str = ""
+    referral: ReferralSpec | None = None  # the accepted referral the case was opened from
 
 
 # --- Describing the history ----------------------------------------------------------------
@@ -115,6 +148,7 @@ class Cast:
     small: User  # lead of an agency involved in about 1% of cases
     large: User  # lead of an agency involved in about 45% of cases
     agencies: list[Agency]
+    staff: dict[int, list[User]] = field(default_factory=dict)  # each agency's, by the agency's id
 
 
 def make_cast(*, agencies: int = 300, staff_per_agency: int = 2) -> Cast:
@@ -123,6 +157,7 @@ def make_cast(*, agencies: int = 300, staff_per_agency: int = 2) -> Cast:
 
     kinds = list(Agency.Kind.values)
     made: list[Agency] = []
+    staff_of: dict[int, list[User]] = {}
     for n in range(agencies):
         agency = agency_save(
             agency=Agency(name=f"Agency {n:03d}", short_name=f"agency-{n:03d}", kind=kinds[n % len(kinds)])
@@ -140,8 +175,15 @@ def make_cast(*, agencies: int = 300, staff_per_agency: int = 2) -> Cast:
         agency.lead = staff[0]
         agency.save(update_fields=["lead"])
         made.append(agency)
+        staff_of[agency.pk] = staff
     co_chair = user_create(email=CO_CHAIR_EMAIL, full_name="Bench Co-chair", password=None, roles=[Role.CO_CHAIR])
-    return Cast(co_chair=co_chair, small=made[0].lead, large=made[1].lead, agencies=made)  # type: ignore[arg-type]
+    return Cast(
+        co_chair=co_chair,
+        small=made[0].lead,
+        large=made[1].lead,
+        agencies=made,
+        staff=staff_of,  # type: ignore[arg-type]
+    )
 
 
 def make_meetings(*, count: int, first: date, last: date) -> list[Meeting]:
@@ -209,6 +251,7 @@ def describe_cases(
     agency, led by another, discussed once with one to three agencies invited (the small agency in
     about 1% of cases, the large in about 45%), with an action or two, most of them long closed."""
     rng = random.Random(seed)  # noqa: S311 (invented data, not secrets)
+    referrers = random.Random(seed + 1)  # noqa: S311 (a stream of its own: the cases are as before)
     others = cast.agencies[2:]
     small, large = cast.agencies[0], cast.agencies[1]
     dated = sorted(meetings, key=lambda meeting: meeting.starts_at)
@@ -238,9 +281,15 @@ def describe_cases(
              CaseSubject.Role.VICTIM if s == 0 else CaseSubject.Role.ALLEGED_PERPETRATOR)
             for s in range(1 + (n % 2))
         ]  # fmt: skip
+        risk_level = (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.STANDARD)[n % 3]
+        referral = ReferralSpec(
+            referrer=referrers.choice(cast.staff[referred_by.pk]), sent_on=opened_on - timedelta(days=5),
+            concerns=SUMMARIES[n % 4], risk_level=risk_level, subjects=subjects, decided_on=opened_on,
+        )  # fmt: skip
         yield CaseSpec(
+            referral=referral,
             opened_on=opened_on,
-            risk_level=(RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.STANDARD)[n % 3],
+            risk_level=risk_level,
             summary=SUMMARIES[n % 4],
             subjects=subjects,
             referred_by=referred_by,
@@ -250,6 +299,48 @@ def describe_cases(
             actions=actions,
             closed_because="" if is_open else "Risk reduced; agencies continue routine work.",
         )
+
+
+def describe_referrals(count: int, cast: Cast, *, today: date, seed: int = 15) -> Iterator[ReferralSpec]:
+    """The referrals beside `count` cases (five years) that became no case, as a live database holds
+    them: those declined in the last year (one for every ten cases referred; older ones have been
+    deleted by the retention job, RETENTION_DECLINED_REFERRAL_DAYS), and those still open today
+    (waiting for triage, sent back with a question, drafts), about a meeting's worth for every 500
+    cases. Each benchmark lead has referrals of their own: the large agency's one in 200 cases,
+    the small agency's one in 2,000."""
+    rng = random.Random(seed)  # noqa: S311 (invented data, not secrets)
+    S = Referral.Status
+    others = cast.agencies[2:]
+
+    def spec(referrer: User, sent_on: date, status: str, n: int) -> ReferralSpec:
+        postcode = f"DB{n % 20 + 1} {n % 9}{'ABCDEFGH'[n % 8]}{'JKLMNPQR'[n % 7]}"
+        person = {"given_name": GIVEN[n % 14], "family_name": f"{FAMILY[(n * 5) % 18]}{n % 89}", "postcode": postcode,
+                  "approximate_age": 25 + n % 50}  # fmt: skip
+        return ReferralSpec(
+            referrer=referrer, sent_on=sent_on, status=status, concerns=SUMMARIES[n % 4],
+            risk_level=(RiskLevel.MEDIUM, RiskLevel.STANDARD)[n % 2], subjects=[(person, CaseSubject.Role.VICTIM)],
+        )  # fmt: skip
+
+    def last_year(n: int, of: int) -> date:  # decided a week after being sent, within the year
+        return today - timedelta(days=14 + 340 * (of - n) // max(of, 1))
+
+    declined = count // 50  # a tenth of a year's referrals
+    for n in range(declined):
+        agency = rng.choice(others)
+        yield spec(rng.choice(cast.staff[agency.pk]), last_year(n, declined), S.DECLINED, n)
+    for lead, every in ((cast.large, 200), (cast.small, 2000)):
+        theirs = count // every // 5
+        for n in range(theirs):
+            yield spec(lead, last_year(n, theirs), S.DECLINED, n)
+    open_now = max(count // 500, 5)
+    for n in range(open_now + open_now // 5 + open_now // 3):
+        status = S.SUBMITTED if n < open_now else S.MORE_INFORMATION if n < open_now + open_now // 5 else S.DRAFT
+        agency = rng.choice(others)
+        yield spec(rng.choice(cast.staff[agency.pk]), today - timedelta(days=n % 14), status, n)
+    for lead, statuses in ((cast.large, [S.SUBMITTED] * 3 + [S.MORE_INFORMATION] + [S.DRAFT] * 2),
+                           (cast.small, [S.SUBMITTED, S.DRAFT])):  # fmt: skip
+        for n, status in enumerate(statuses):
+            yield spec(lead, today - timedelta(days=n), status, n)
 
 
 def _meeting_after(dated: list[Meeting], opened_on: date, n: int) -> Meeting | None:
@@ -265,7 +356,71 @@ def _meeting_after(dated: list[Meeting], opened_on: date, n: int) -> Meeting | N
     return dated[min(low + n % 3, len(dated) - 1)] if low < len(dated) else None
 
 
+# --- Checklist answers ---------------------------------------------------------------------------
+
+LEVELS = [RiskLevel.STANDARD, RiskLevel.MEDIUM, RiskLevel.HIGH]
+
+
+def answers_for(checklist: ChecklistTemplate, level: str) -> dict[int, ReferralAnswer]:
+    """Answers to every question of the checklist that score at this risk level (question id ->
+    answer, not saved): each question's lowest option, raised one question at a time, an option
+    at a time, until the score reaches the level without passing it."""
+    questions = [
+        sorted(question.options.all(), key=lambda option: (option.score, option.order, option.pk))
+        for question in checklist.questions.prefetch_related("options").order_by("order", "pk")
+    ]
+    chosen = [options[0] for options in questions]
+
+    def reached() -> int:
+        return LEVELS.index(checklist.level_for(sum(option.score for option in chosen)))
+
+    wanted = LEVELS.index(level)
+    for n, options in enumerate(questions):
+        for option in options[1:]:
+            if reached() >= wanted:
+                break
+            before, chosen[n] = chosen[n], option
+            if reached() > wanted:
+                chosen[n] = before
+                break
+    if reached() != wanted:
+        raise ValueError(f"The checklist's answers cannot score {level}")
+    return {
+        option.question_id: ReferralAnswer(question_id=option.question_id, option=option, score=option.score)
+        for option in chosen
+    }
+
+
 # --- Writing it: the services, one case -------------------------------------------------------
+
+
+def write_referral_by_services(spec: ReferralSpec, *, by: User) -> Referral:
+    """The reference for a referral: filled in and sent by its referrer, then decided by `by` as its
+    status says. An accepted one is left waiting here; write_case_by_services accepts it."""
+    from referrals import services
+
+    referrer = spec.referrer
+    referral = services.referral_start(referrer=referrer)
+    referral = services.referral_update(
+        referral=referral, by=referrer, revision=None, fields={**REFERRAL_FORM, "concerns": spec.concerns}
+    )
+    for fields, role in spec.subjects:
+        services.referral_subject_save(
+            referral=referral, by=referrer, revision=None, fields={**fields, "role": role}, subject=None
+        )
+    answers = answers_for(referral.checklist, spec.risk_level)
+    referral = services.referral_answers_save(
+        referral=referral, by=referrer, revision=None,
+        answers={question: answer.option.pk for question, answer in answers.items()},
+    )  # fmt: skip
+    S = Referral.Status
+    if spec.status != S.DRAFT:
+        referral = services.referral_submit(referral=referral, by=referrer, revision=None)
+    if spec.status == S.DECLINED:
+        referral = services.referral_decline(referral=referral, by=by, reason=DECLINED_BECAUSE)
+    elif spec.status == S.MORE_INFORMATION:
+        referral = services.referral_request_information(referral=referral, by=by, question=QUESTION)
+    return referral
 
 
 def write_case_by_services(spec: CaseSpec, *, by: User) -> Case:
@@ -273,15 +428,20 @@ def write_case_by_services(spec: CaseSpec, *, by: User) -> Case:
     from actions import services as action_services
     from cmarac.cases import services
     from meetings import services as meeting_services
+    from referrals.services import referral_accept
 
     people = [(Person(**fields), role) for fields, role in spec.subjects]
     with transaction.atomic():
-        case = services.case_create(
-            by=by, summary=spec.summary, risk_level=spec.risk_level, opened_on=spec.opened_on, subjects=people
-        )
-        services.involve_agency(
-            case=case, agency=spec.referred_by, reason=CaseInvolvement.Reason.REFERRED, source="manual", by=by
-        )
+        if spec.referral is not None:  # opened today from its referral
+            referral = write_referral_by_services(spec.referral, by=by)
+            case = referral_accept(referral=referral, by=by)
+        else:
+            case = services.case_create(
+                by=by, summary=spec.summary, risk_level=spec.risk_level, opened_on=spec.opened_on, subjects=people
+            )
+            services.involve_agency(
+                case=case, agency=spec.referred_by, reason=CaseInvolvement.Reason.REFERRED, source="manual", by=by
+            )
         if spec.lead is not None:
             services.case_set_lead(case=case, agency=spec.lead, officer=None, by=by)
         item = None
@@ -339,6 +499,101 @@ def _reference_numbers(specs: list[CaseSpec]) -> list[str]:
     return references
 
 
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour, 0), tzinfo=timezone.get_current_timezone())
+
+
+def _referral_references(specs: list[ReferralSpec]) -> list[str]:
+    """References as the services issue them, continuing the counter of the year each was started."""
+    started = [spec.sent_on - timedelta(days=0 if spec.status == Referral.Status.DRAFT else 3) for spec in specs]
+    counters = {
+        c.year: c
+        for c in ReferralReferenceCounter.objects.select_for_update().filter(year__in={day.year for day in started})
+    }
+    references = []
+    for day in started:
+        counter = counters.setdefault(day.year, ReferralReferenceCounter(year=day.year, last_number=0))
+        counter.last_number += 1
+        references.append(f"{REFERRAL_PREFIX}-{counter.year}-{counter.last_number:04d}")
+    ReferralReferenceCounter.objects.bulk_create(
+        counters.values(), update_conflicts=True, unique_fields=["year"], update_fields=["last_number"]
+    )
+    return references
+
+
+def _write_referrals(
+    referrals: list[tuple[ReferralSpec, Case | None, list[Person], datetime]], by: User
+) -> list[Referral]:
+    """The rows the services leave for these referrals (each with its case, the people its subjects
+    became, and the date of the meeting it was sent for), in bulk; started, sent and decided on
+    their days, not now."""
+    from django.db import connection
+
+    if not referrals:
+        return []
+    S = Referral.Status
+    checklist = checklist_current()
+    answers = {level: answers_for(checklist, level) for level in {spec.risk_level for spec, *_ in referrals}}
+    references = _referral_references([spec for spec, *_ in referrals])
+    rows: list[Referral] = []
+    for (spec, case, _, meeting_date), reference in zip(referrals, references, strict=True):
+        referrer, sent = spec.referrer, spec.status != S.DRAFT
+        decided = spec.status in (S.ACCEPTED, S.DECLINED, S.MORE_INFORMATION)
+        score = sum(answer.score for answer in answers[spec.risk_level].values())
+        level = checklist.level_for(score)
+        rows.append(Referral(
+            reference=reference, referrer=referrer, referring_agency_id=referrer.agency_id,
+            contact_phone=referrer.phone, contact_email=referrer.email, checklist=checklist,
+            **{**REFERRAL_FORM, "issue_types": list(REFERRAL_FORM["issue_types"])}, concerns=spec.concerns,
+            score=score, scored_level=level, risk_level=level, criterion_high_risk=level == RiskLevel.HIGH,
+            status=spec.status, submitted_at=_at(spec.sent_on, 9) if sent else None,
+            meeting_date=meeting_date if sent else None, case=case,
+            decided_by=by if decided else None,
+            decided_at=_at(spec.decided_on or spec.sent_on + timedelta(days=7), 11) if decided else None,
+            decision_reason=DECLINED_BECAUSE if spec.status == S.DECLINED else "",
+            information_request=QUESTION if spec.status == S.MORE_INFORMATION else "",
+            # A save for the form, one per person, one for the answers, then one when sent, one decided.
+            revision=2 + len(spec.subjects) + sent + decided,
+        ))  # fmt: skip
+    Referral.objects.bulk_create(rows, batch_size=2000)
+    subjects, given = [], []
+    for (spec, case, people, _), referral in zip(referrals, rows, strict=True):
+        for n, (fields, role) in enumerate(spec.subjects):
+            subjects.append(ReferralSubject(referral=referral, role=role, person=people[n] if case else None, **fields))
+        for answer in answers[spec.risk_level].values():
+            given.append(
+                ReferralAnswer(
+                    referral=referral, question_id=answer.question_id, option=answer.option, score=answer.score
+                )
+            )
+    ReferralSubject.objects.bulk_create(subjects, batch_size=5000)
+    ReferralAnswer.objects.bulk_create(given, batch_size=5000)
+    # Started three days before being sent, last changed when decided (or sent).
+    if connection.vendor == "postgresql":
+        started = "submitted_at - interval '3 days'"
+    else:
+        started = "datetime(submitted_at, '-3 days')"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE referrals_referral SET created_at = {started}, "  # noqa: S608 (no input in it)
+            "updated_at = COALESCE(decided_at, submitted_at) "
+            "WHERE id BETWEEN %s AND %s AND submitted_at IS NOT NULL",
+            [rows[0].pk, rows[-1].pk],
+        )
+    return rows
+
+
+def write_referrals_in_bulk(specs: Iterable[ReferralSpec], *, by: User, batch: int = 2000) -> int:
+    """The same rows as write_referral_by_services, for many referrals that became no case (those
+    accepted are written with their cases). Returns the number written."""
+    specs = list(specs)
+    for start in range(0, len(specs), batch):
+        chunk = specs[start : start + batch]
+        with transaction.atomic():
+            _write_referrals([(spec, None, [], _at(spec.sent_on + timedelta(days=14), 10)) for spec in chunk], by)
+    return len(specs)
+
+
 def write_cases_in_bulk(specs: Iterable[CaseSpec], *, by: User, batch: int = 2000) -> int:
     """The same rows as write_case_by_services, for many cases at once. Returns the number written."""
     written = 0
@@ -375,9 +630,14 @@ def _write_batch(specs: list[CaseSpec], by: User) -> int:
     people = iter(rows.people)
     meetings_items: list[tuple[CaseSpec, Case, AgendaItem]] = []
     positions: dict[int, int] = {}
+    referred: list[tuple[ReferralSpec, Case | None, list[Person], datetime]] = []
     for spec, case in zip(specs, rows.cases, strict=True):
-        for _, role in spec.subjects:
-            rows.subjects.append(CaseSubject(case=case, person=next(people), role=role))
+        persons = [next(people) for _ in spec.subjects]
+        for person, (_, role) in zip(persons, spec.subjects, strict=True):
+            rows.subjects.append(CaseSubject(case=case, person=person, role=role))
+        if spec.referral is not None:
+            heard = spec.meeting.starts_at if spec.meeting else _at(spec.opened_on + timedelta(days=14), 10)
+            referred.append((spec.referral, case, persons, heard))
         rows.risks.append(RiskLevelChange(case=case, risk_level=spec.risk_level, changed_by=by, reason="Case opened"))
         if spec.lead is not None:
             rows.leads.append(LeadChange(case=case, agency=spec.lead, officer=None, changed_by=by))
@@ -390,6 +650,7 @@ def _write_batch(specs: list[CaseSpec], by: User) -> int:
             rows.items.append(item)
             meetings_items.append((spec, case, item))
     CaseSubject.objects.bulk_create(rows.subjects, batch_size=5000)
+    referral_of = {referral.case_id: referral for referral in _write_referrals(referred, by)}
     RiskLevelChange.objects.bulk_create(rows.risks, batch_size=5000)
     LeadChange.objects.bulk_create(rows.leads, batch_size=5000)
     AgendaItem.objects.bulk_create(rows.items, batch_size=5000)
@@ -436,7 +697,10 @@ def _write_batch(specs: list[CaseSpec], by: User) -> int:
         event(CaseEvent.Kind.OPENED)
         for _, role in spec.subjects:
             event(CaseEvent.Kind.SUBJECT_ADDED, CaseSubject.Role(role).label)
-        involve(spec.referred_by, CaseInvolvement.Reason.REFERRED, "manual")
+        referral = referral_of.get(case.pk)
+        involve(spec.referred_by, CaseInvolvement.Reason.REFERRED, f"referral:{referral.pk}" if referral else "manual")
+        if referral is not None:
+            event(CaseEvent.Kind.REFERRAL_ACCEPTED, f"Referral {referral.reference}")
         if spec.lead is not None:
             involve(spec.lead, CaseInvolvement.Reason.LEAD, "")
             event(CaseEvent.Kind.LEAD_CHANGED, f"Lead agency: {spec.lead.name}")
@@ -505,6 +769,7 @@ def generate(count: int, *, agencies: int | None = None) -> dict[str, int]:
         count=max(count // 25, 2), first=today - timedelta(days=5 * 365), last=today + timedelta(days=30)
     )
     written = write_cases_in_bulk(describe_cases(count, cast, meetings, today=today), by=cast.co_chair)
+    write_referrals_in_bulk(describe_referrals(count, cast, today=today), by=cast.co_chair)
     approve_minutes(meetings)
     if connection.vendor == "postgresql":
         # A live database's tables have been vacuumed by autovacuum (which also sets the visibility
@@ -520,6 +785,7 @@ def generate(count: int, *, agencies: int | None = None) -> dict[str, int]:
         "actions": Action.objects.count(),
         "updates": ActionUpdate.objects.count(),
         "meetings": len(meetings),
+        "referrals": Referral.objects.count(),
     }
 
 

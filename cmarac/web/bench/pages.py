@@ -20,6 +20,7 @@ from actions.models import Action
 from cmarac.accounts.models import User
 from cmarac.cases.models import Case
 from meetings.models import Meeting
+from referrals.models import Referral
 
 PEOPLE = {
     "small": "agency in 1% of cases",
@@ -87,6 +88,18 @@ def pages_for(user: User, token: str) -> dict[str, str]:
         pages["action page"] = action.get_absolute_url()
     if meeting is not None:
         pages["meeting page"] = reverse("meetings:detail", args=[meeting.pk])
+    referrals = Referral.objects.visible_to(user).order_by("-pk").values_list("reference", flat=True)
+    if user.sees_all_cases:  # the panel's triage: the queue, what was decided, and one waiting
+        pages["referral list"] = reverse("referrals:list")
+        pages["decided referrals"] = f"{reverse('referrals:list')}?tab=decided"
+        waiting = referrals.filter(status=Referral.Status.SUBMITTED).first()
+        if waiting is not None:
+            pages["referral triage page"] = reverse("referrals:triage", args=[waiting])
+    if user.agency_id is not None:  # anyone of an agency may refer: their own, and one they sent
+        pages["my referrals"] = reverse("referrals:mine")
+        sent = referrals.filter(referrer=user, status=Referral.Status.SUBMITTED).first()
+        if sent is not None:
+            pages["referral page"] = reverse("referrals:detail", args=[sent])
     return pages
 
 
