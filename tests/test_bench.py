@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
 
@@ -261,6 +262,12 @@ def test_the_generator_pages_and_table_at_a_tiny_size(client) -> None:
         plan[person] = pages_for(user, token)
     assert {"case list", "case search", "action list", "meeting list", "case page"} <= set(plan["co-chair"])
     assert "new action form" in plan["co-chair"]
+    # Referrals as a live database holds them: none dated ahead, each started before it was sent.
+    now = timezone.now()
+    assert Referral.objects.filter(status=Referral.Status.ACCEPTED).count() == Case.objects.count()
+    assert not Referral.objects.filter(submitted_at__gt=now).exists()
+    assert not Referral.objects.filter(decided_at__gt=now).exists()
+    assert not Referral.objects.filter(created_at__gt=F("submitted_at")).exists()
     # The referral pages: the panel's triage, and each lead's own referrals (generated for them).
     assert {"referral list", "decided referrals", "referral triage page"} <= set(plan["co-chair"])
     for lead in ("small", "large"):

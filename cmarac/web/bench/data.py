@@ -536,6 +536,7 @@ def _write_referrals(
     answers = {level: answers_for(checklist, level) for level in {spec.risk_level for spec, *_ in referrals}}
     references = _referral_references([spec for spec, *_ in referrals])
     rows: list[Referral] = []
+    now = timezone.now()
     for (spec, case, _, meeting_date), reference in zip(referrals, references, strict=True):
         referrer, sent = spec.referrer, spec.status != S.DRAFT
         decided = spec.status in (S.ACCEPTED, S.DECLINED, S.MORE_INFORMATION)
@@ -546,10 +547,10 @@ def _write_referrals(
             contact_phone=referrer.phone, contact_email=referrer.email, checklist=checklist,
             **{**REFERRAL_FORM, "issue_types": list(REFERRAL_FORM["issue_types"])}, concerns=spec.concerns,
             score=score, scored_level=level, risk_level=level, criterion_high_risk=level == RiskLevel.HIGH,
-            status=spec.status, submitted_at=_at(spec.sent_on, 9) if sent else None,
+            status=spec.status, submitted_at=min(_at(spec.sent_on, 9), now) if sent else None,
             meeting_date=meeting_date if sent else None, case=case,
             decided_by=by if decided else None,
-            decided_at=_at(spec.decided_on or spec.sent_on + timedelta(days=7), 11) if decided else None,
+            decided_at=min(_at(spec.decided_on or spec.sent_on + timedelta(days=7), 11), now) if decided else None,
             decision_reason=DECLINED_BECAUSE if spec.status == S.DECLINED else "",
             information_request=QUESTION if spec.status == S.MORE_INFORMATION else "",
             # A save for the form, one per person, one for the answers, then one when sent, one decided.
