@@ -123,19 +123,22 @@ class CaseMatch:
 
 
 def propose_cases(referral: Referral) -> list[CaseMatch]:
-    """Open cases whose subjects look like this referral's subjects, best first. For the coordinator."""
+    """Open cases whose subjects look like this referral's subjects, best first. For the coordinator.
+
+    Every reason to propose a case (`_compare`) needs the same date of birth or the same postcode,
+    so only the open cases' people with one of those are read: not every person whose family name
+    starts alike, who could never be proposed (about one person in eighteen of every open case, at
+    100,000 cases, for a common family name)."""
     subjects = list(referral.subjects.all())
     if not subjects:
         return []
     dobs = {s.date_of_birth for s in subjects if s.date_of_birth}
     postcodes = {normalise_postcode(s.postcode) for s in subjects if s.postcode}
-    family = {s.family_name.strip().lower()[:3] for s in subjects if s.family_name.strip()}
-    narrowing = Q(person__date_of_birth__in=dobs)
-    for prefix in family:
-        narrowing |= Q(person__family_name__istartswith=prefix)
+    if not dobs and not postcodes:
+        return []
     candidates = (
         CaseSubject.objects.filter(case__status=Case.Status.OPEN)
-        .filter(narrowing | Q(person__postcode__in=postcodes | {_spaced(p) for p in postcodes}))
+        .filter(Q(person__date_of_birth__in=dobs) | Q(person__postcode__in=postcodes | {_spaced(p) for p in postcodes}))
         .select_related("case", "person")
     )
     matches: dict[int, CaseMatch] = {}

@@ -229,6 +229,35 @@ def test_proposals_find_an_open_case_by_name_and_birth_date_and_by_address(polic
     assert "similar name" in match.reasons[0]
 
 
+def test_proposals_read_only_people_who_could_be_proposed(police_referrer, coordinator) -> None:
+    """A case is proposed only for the same date of birth or postcode (with a name alike): the
+    people of open cases who share neither are not read, however alike their names."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cmarac.cases.models import CaseSubject
+    from tests.factories.cases import CaseFactory, PersonFactory
+
+    first = submitted_referral(police_referrer, subjects=[VICTIM])
+    case = services.referral_accept(referral=first, by=coordinator)
+    for n in range(3):  # the same family name, elsewhere, born on other days
+        person = PersonFactory(
+            given_name="Verity", family_name="Quillfeather", date_of_birth=date(1980, 1, n + 1), postcode=f"DB9 {n}ZZ"
+        )
+        CaseFactory(subjects=[(person, CaseSubject.Role.VICTIM)])
+    second = submitted_referral(police_referrer, subjects=[{**VICTIM, "given_name": "Veritty"}])
+    with CaptureQueriesContext(connection) as queries:
+        matches = propose_cases(second)
+    assert [m.case for m in matches] == [case]
+    (read,) = [q["sql"] for q in queries.captured_queries if "cases_casesubject" in q["sql"]]
+    assert "LIKE" not in read.upper()
+    nothing_to_go_on = submitted_referral(police_referrer, subjects=[{**VICTIM, "date_of_birth": None, "address": "",
+                                                                      "postcode": ""}])  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        assert propose_cases(nothing_to_go_on) == []
+    assert not [q for q in queries.captured_queries if "cases_casesubject" in q["sql"]]
+
+
 # --- Access ----------------------------------------------------------------------
 
 
