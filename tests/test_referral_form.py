@@ -564,6 +564,23 @@ def test_my_referrals_query_count_does_not_grow_with_rows(rows, police_referrer,
     assert len(response.context["referrals"]) == rows
 
 
+def test_a_sent_referral_s_page_counts_its_answers_from_what_it_reads(
+    police_referrer, as_user, django_assert_num_queries
+) -> None:
+    referral = SubmittedReferralFactory(referrer=police_referrer)
+    questions = referral.checklist.questions.count()
+    assert referral.answers.count() == questions > 0
+    ReferralAnswer.objects.filter(referral=referral, question=referral.checklist.questions.last()).delete()
+    client = as_user(police_referrer)
+    # 1 session, 2 user with their agency, 3 second-factor device, 4 roles, 5 the referral, 6 the
+    # audit log entry, 7 its people, 8 its answers, 9 the checklist's questions, 10-12 the session
+    # saved. The questions answered are counted from 8 and 9, not asked again (two counts more).
+    with django_assert_num_queries(12):
+        response = client.get(reverse("referrals:detail", args=[referral.reference]))
+    assert response.context["answered_text"] == f"{questions - 1} of {questions}"
+    assert f"{questions - 1} of {questions}" in response.content.decode()
+
+
 # --- Who may see what -----------------------------------------------------------------
 
 

@@ -181,8 +181,11 @@ def _problem_links(referral: Referral, problems: dict[str, list[str]]) -> list[d
     ]
 
 
-def _checklist_summary(referral: Referral, change_url: str = "") -> list[tuple[str, list[dict[str, Any]]]]:
-    """The checklist's questions by section, each with the answer given ("" if none)."""
+def _checklist_summary(
+    referral: Referral, change_url: str = ""
+) -> tuple[list[tuple[str, list[dict[str, Any]]]], int, int]:
+    """The checklist's questions by section, each with the answer given ("" if none); how many are
+    answered, of how many (counted from what was read, not asked again)."""
     given = {
         answer.question_id: answer.option.label
         for answer in ReferralAnswer.objects.filter(referral=referral).select_related("option")
@@ -195,18 +198,20 @@ def _checklist_summary(referral: Referral, change_url: str = "") -> list[tuple[s
         if change_url:
             row["change_url"] = f"{change_url}#id_{ChecklistForm.question_field_name(question)}_0"
         sections[-1][1].append(row)
-    return sections
+    questions = sum(len(rows) for _, rows in sections)
+    return sections, sum(bool(row["answer"]) for _, rows in sections for row in rows), questions
 
 
 def _answers_context(referral: Referral, *, change: bool) -> dict[str, Any]:
     """What the answers summary shows: on check answers with Change links, on the summary without."""
     change_urls = {task.slug: f"{_task_url(referral, task.slug)}?from={FROM_CHECK}" for task in TASKS} if change else {}
+    sections, answered, questions = _checklist_summary(referral, change_urls.get("checklist", ""))
     return {
         "referral": referral,
         "subjects": list(referral.subjects.all()),
-        "checklist_sections": _checklist_summary(referral, change_urls.get("checklist", "")),
-        "answered": (answered := referral.answers.count()),
-        "answered_text": f"{answered} of {referral.checklist.questions.count()}",
+        "checklist_sections": sections,
+        "answered": answered,
+        "answered_text": f"{answered} of {questions}",
         "change": change,
         "change_urls": change_urls,
     }
