@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from cmarac.accounts.models import User
-from referrals.models import Referral
+from cmarac.core.pagination import BoundedPaginator
+from referrals.models import Referral, ReferralSubject
 
 S = Referral.Status
 TABS = {
@@ -23,6 +24,14 @@ TABS = {
     "information": ("More information requested", [S.MORE_INFORMATION]),
     "decided": ("Decided", [S.ACCEPTED, S.DECLINED]),
 }
+# Waiting and more information: the oldest meeting first (what is to be heard soonest). Decided: the
+# most recently decided first, from the `referral_decided_newest` index.
+OLDEST_MEETING_FIRST = ("meeting_date", "submitted_at", "pk")
+ORDERS = {"decided": ("-decided_at", "-pk")}
+# Tabs counted exactly: few referrals wait at any time, and the status index finds them. The
+# decided tab grows with history and is counted as the lists are, up to a bound.
+EXACT_TABS = ("waiting", "information")
+PAGE_SIZE = 25
 
 
 def triage_filters(query: QueryDict) -> dict[str, Any]:
@@ -33,17 +42,58 @@ def triage_filters(query: QueryDict) -> dict[str, Any]:
     return {"tab": tab if tab in TABS else "waiting", "late": query.get("late") == "1", "valid": valid}
 
 
+# What a row of the triage list and of its CSV shows, and no more: not the referral's concerns, nor
+# its people's addresses and dates of birth (ADR 0026).
+TRIAGE_ROW_FIELDS = (
+    "reference", "status", "score", "risk_level", "is_repeat", "is_late", "accepted_as_urgent", "meeting_date",
+    "submitted_at", "referring_agency__name",
+)  # fmt: skip
+TRIAGE_SUBJECT_FIELDS = ("referral_id", "role", "given_name", "family_name")
+
+
+def _as_shown(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """With what a row shows: its columns, the referring agency's name and the subjects' names."""
+    subjects = ReferralSubject.objects.only(*TRIAGE_SUBJECT_FIELDS)
+    return (
+        referrals.select_related("referring_agency")
+        .only(*TRIAGE_ROW_FIELDS)
+        .prefetch_related(Prefetch("subjects", queryset=subjects))
+    )
+
+
 def triage_referrals(user: User, filters: dict[str, Any]) -> QuerySet[Referral]:
-    """The referrals of one tab, oldest meeting first; `late`: only those sent after the deadline
-    and not (yet) accepted as urgent, which a co-chair could still hear earlier."""
+    """The referrals of one tab in its order (ORDERS), for the page and its CSV alike; `late`: only
+    those sent after the deadline and not (yet) accepted as urgent, which a co-chair could still
+    hear earlier."""
     referrals = Referral.objects.visible_to(user).filter(status__in=TABS[filters["tab"]][1])
     if filters["late"]:
         referrals = referrals.filter(is_late=True, accepted_as_urgent=False)
-    return (
-        referrals.select_related("referring_agency", "referrer", "case")
-        .prefetch_related("subjects")
-        .order_by("meeting_date", "submitted_at", "pk")
-    )
+    return _as_shown(referrals).order_by(*ORDERS.get(filters["tab"], OLDEST_MEETING_FIRST))
+
+
+def triage_rows(ids: list[int]) -> list[Referral]:
+    """A page of the triage list, found by id from the person's visible referrals
+    (BoundedPaginator), in the order of `ids`: two queries, the rows and their subjects."""
+    if not ids:
+        return []
+    found = {referral.pk: referral for referral in _as_shown(Referral.objects.filter(pk__in=ids))}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def triage_tabs(user: User, filters: dict[str, Any], shown: BoundedPaginator) -> list[tuple[str, str, int, bool]]:
+    """Each tab's key, label, count and whether the count stopped at its bound ("more than").
+    Waiting and more information are counted exactly, in one query from the status index. Decided
+    is counted as the lists are (BoundedPaginator): the page's own count when it shows that tab
+    unfiltered, otherwise one bounded count."""
+    visible = Referral.objects.visible_to(user)
+    undecided = visible.filter(status__in=[status for key in EXACT_TABS for status in TABS[key][1]])
+    counts = undecided.aggregate(**{key: Count("pk", filter=Q(status__in=TABS[key][1])) for key in EXACT_TABS})
+    if filters["tab"] == "decided" and not filters["late"]:
+        decided = shown
+    else:
+        decided = BoundedPaginator(visible.filter(status__in=TABS["decided"][1]), PAGE_SIZE)
+    counts["decided"] = decided.count
+    return [(key, label, counts[key], key == "decided" and decided.capped) for key, (label, _) in TABS.items()]
 
 
 def my_referral_filters(query: QueryDict) -> dict[str, Any]:

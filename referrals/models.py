@@ -216,6 +216,15 @@ class Referral(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The triage list's decided tab, the most recently decided first: a page walks this
+            # index, not every decided referral sorted (ADR 0026).
+            models.Index(
+                fields=["-decided_at", "-id"],
+                name="referral_decided_newest",
+                condition=Q(status__in=["accepted", "declined"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference

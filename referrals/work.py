@@ -37,21 +37,14 @@ def _days_left(meeting_date: object, today: date) -> tuple[str, bool]:
 def triage_lines(user: User, *, today: date) -> tuple[WorkLine, WorkLine]:
     """Referrals waiting for triage (the oldest first, with the days left before the meeting that
     is to hear them), and the late ones a co-chair could accept as urgent. One query, and one more
-    to list the oldest when any are waiting."""
-    visible = Referral.objects.visible_to(user)
-    counts = visible.aggregate(
-        waiting=Count("pk", filter=Q(status=S.SUBMITTED)),
-        late=Count("pk", filter=Q(status=S.SUBMITTED, is_late=True, accepted_as_urgent=False)),
+    to list the oldest when any are waiting. Both start from the submitted referrals (the status
+    index), never from every referral ever decided."""
+    submitted = Referral.objects.visible_to(user).awaiting_triage()
+    counts = submitted.aggregate(
+        waiting=Count("pk"), late=Count("pk", filter=Q(is_late=True, accepted_as_urgent=False))
     )
-    oldest = (
-        list(
-            visible.filter(status=S.SUBMITTED)
-            .order_by("submitted_at", "pk")
-            .values("reference", "submitted_at", "meeting_date", "is_late")[:OLDEST_SHOWN]
-        )
-        if counts["waiting"]
-        else []
-    )
+    first = submitted.order_by("submitted_at", "pk").values("reference", "submitted_at", "meeting_date", "is_late")
+    oldest = list(first[:OLDEST_SHOWN]) if counts["waiting"] else []
     items = []
     for row in oldest:
         note, soon = _days_left(row["meeting_date"], today)

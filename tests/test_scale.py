@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from tests.factories.accounts import AgencyStaffFactory
 from tests.factories.actions import ActionFactory, CompletedActionFactory
 from tests.factories.cases import CaseFactory, PersonFactory
 from tests.factories.meetings import MeetingFactory
+from tests.factories.referrals import SubmittedReferralFactory
 
 pytestmark = pytest.mark.django_db
 CASES = reverse("cases:list")
@@ -358,6 +360,88 @@ def test_an_agencys_own_open_actions_are_counted_from_an_index(housing_case, hou
     assert "SubPlan" in plan, plan
 
 
+# --- The referral triage list and the home page's triage lines -------------------------------
+
+REFERRALS = reverse("referrals:list")
+
+
+def _after_from(sql: str) -> str:
+    """What a query on referrals keeps: its WHERE, not its FILTER clauses."""
+    return sql.split('FROM "referrals_referral"', 1)[1]
+
+
+def test_the_triage_tabs_count_the_waiting_referrals_and_bound_the_decided(
+    police_referrer, coordinator, as_user
+) -> None:
+    """Waiting and more information are counted from those statuses alone (the status index), and
+    exactly; decided is counted up to the cap, as the other lists; a page's ids are found without
+    joins, in the tab's order."""
+    from referrals.services import referral_decline
+
+    referral_decline(referral=SubmittedReferralFactory(referrer=police_referrer), by=coordinator, reason="No.")
+    SubmittedReferralFactory(referrer=police_referrer)
+    client = as_user(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(REFERRALS).status_code == 200
+    counts = [
+        q["sql"] for q in queries.captured_queries if 'FROM "referrals_referral"' in q["sql"] and "COUNT(" in q["sql"]
+    ]
+    assert len(counts) == 2, counts
+    exact, bounded = sorted(counts, key=lambda sql: "LIMIT" in sql)
+    assert "\"status\" IN ('submitted', 'more-information')" in _after_from(exact)
+    assert "LIMIT" not in exact
+    assert "\"status\" IN ('accepted', 'declined')" in bounded
+    assert f"LIMIT {pagination.COUNT_CAP + 1}" in bounded
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(REFERRALS, {"tab": "decided"}).status_code == 200
+    page_ids = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "referrals_referral"."id" AS')
+    ]
+    assert len(page_ids) == 1, page_ids  # the page's ids give the count too: no COUNT of the decided
+    assert " JOIN " not in page_ids[0]
+    assert re.search(r'ORDER BY "referrals_referral"."decided_at" DESC, \S+ DESC', page_ids[0]), page_ids[0]
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and "accepted" in q["sql"]]
+
+
+def test_the_home_pages_triage_lines_start_from_the_submitted_referrals(police_referrer, coordinator) -> None:
+    from referrals.services import referral_decline
+    from referrals.work import triage_lines
+
+    referral_decline(referral=SubmittedReferralFactory(referrer=police_referrer), by=coordinator, reason="No.")
+    waiting = SubmittedReferralFactory(referrer=police_referrer)
+    with CaptureQueriesContext(connection) as queries:
+        line, _ = triage_lines(coordinator, today=timezone.localdate())
+    assert (line.count, [item.label for item in line.items]) == (1, [waiting.reference])
+    read = [q["sql"] for q in queries.captured_queries if 'FROM "referrals_referral"' in q["sql"]]
+    assert len(read) == 2, read
+    for sql in read:  # not every referral ever decided, filtered in the count
+        assert '"referrals_referral"."status" = \'submitted\'' in _after_from(sql), sql
+
+
+def test_the_decided_index_matches_the_decided_tab() -> None:
+    from referrals.lists import ORDERS, TABS
+    from referrals.models import Referral
+
+    (index,) = [index for index in Referral._meta.indexes if index.name == "referral_decided_newest"]
+    assert index.condition == Q(status__in=TABS["decided"][1])
+    assert [{"-id": "-pk"}.get(field, field) for field in index.fields] == list(ORDERS["decided"])
+
+
+@postgres_only
+def test_the_decided_tabs_order_has_an_index(co_chair) -> None:
+    from referrals.lists import triage_referrals
+
+    ids = triage_referrals(co_chair, {"tab": "decided", "late": False}).values("pk")[:25]
+    sql, params = ids.query.sql_with_params()
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "referral_decided_newest" in plan, plan
+    assert "Sort" not in plan, plan
+
+
 # --- Choices that do not grow with history -------------------------------------------------
 
 
@@ -443,7 +527,7 @@ def test_a_page_number_of_any_size_gives_a_count_bound_every_database_takes(raw)
     assert 1 <= number <= MAX_PAGE
 
 
-@pytest.mark.parametrize("path", ["/cases/", "/actions/", "/audit/"])
+@pytest.mark.parametrize("path", ["/cases/", "/actions/", "/audit/", "/referrals/?tab=decided"])
 def test_a_huge_page_number_answers_a_page_not_an_error(path, as_user, coordinator, housing_case) -> None:
     response = as_user(coordinator).get(path, {"page": "9223372036854775826"})
     assert response.status_code == 200

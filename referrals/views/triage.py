@@ -7,8 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,11 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cmarac.accounts.roles import Role
 from cmarac.core.audit import audit_list, audit_refused, audit_view
 from cmarac.core.csv_download import csv_download
+from cmarac.core.pagination import bounded_page
 from cmarac.core.revisions import form_after_conflict
 from referrals import services
 from referrals.access import get_referral_for
 from referrals.forms_triage import TriageForm, UrgentForm
-from referrals.lists import TABS, triage_csv_rows, triage_filters, triage_referrals
+from referrals.lists import PAGE_SIZE, triage_csv_rows, triage_filters, triage_referrals, triage_rows, triage_tabs
 from referrals.matching import find_repeat, propose_cases
 from referrals.models import Referral
 
@@ -35,16 +34,14 @@ def triage_list(request: HttpRequest) -> HttpResponse:
     filters = triage_filters(request.GET)
     tab = filters["tab"]
     referrals = triage_referrals(request.user, filters)
-    page = Paginator(referrals, 25).get_page(request.GET.get("page"))
+    # The page's ids first, then its referrals by id (BoundedPaginator, ADR 0026).
+    page = bounded_page(referrals, PAGE_SIZE, request.GET.get("page"), read=triage_rows)
     audit_list(
         request=request,
         model=Referral,
         what="Referral triage list",
         shown=[r.reference for r in page.object_list],
         criteria=_criteria(filters),
-    )
-    counts = Referral.objects.visible_to(request.user).aggregate(
-        **{key: Count("pk", filter=Q(status__in=statuses)) for key, (_, statuses) in TABS.items()}
     )
     query = urlencode({"tab": tab, **({"late": "1"} if filters["late"] else {})})
     return render(
@@ -53,7 +50,7 @@ def triage_list(request: HttpRequest) -> HttpResponse:
         {
             "tab": tab,
             "late": filters["late"],
-            "tabs": [(key, label, counts[key]) for key, (label, _) in TABS.items()],
+            "tabs": triage_tabs(request.user, filters, page.paginator),
             "page": page,
             "referrals": page.object_list,
             "query_string": query,
@@ -67,7 +64,7 @@ def _criteria(filters: dict[str, Any]) -> dict[str, Any]:
 
 @require_GET
 def triage_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The triage list as CSV: the tab (and late filter) shown, every page of it."""
+    """The triage list as CSV: the tab (and late filter) shown, every page of it, in its order."""
     _require_triage_role(request)
     filters = triage_filters(request.GET)
     referrals = triage_referrals(request.user, filters)
