@@ -46,7 +46,7 @@ def triage_filters(query: QueryDict) -> dict[str, Any]:
 # its people's addresses and dates of birth (ADR 0026).
 TRIAGE_ROW_FIELDS = (
     "reference", "status", "score", "risk_level", "is_repeat", "is_late", "accepted_as_urgent", "meeting_date",
-    "submitted_at", "referring_agency__name",
+    "submitted_at", "decided_at", "referring_agency__name",
 )  # fmt: skip
 TRIAGE_SUBJECT_FIELDS = ("referral_id", "role", "given_name", "family_name")
 

@@ -254,6 +254,20 @@ def test_each_tab_shows_its_referrals_in_its_order(person, every_status, request
     assert every_status["draft"][0].reference not in page
 
 
+def test_the_decided_tab_says_each_decision_and_when(every_status, coordinator, as_user) -> None:
+    from cmarac.core.dates import long_date
+
+    client = as_user(coordinator)
+    page = client.get(LIST, {"tab": "decided"}).content.decode()
+    assert ">Decision</th>" in page
+    for referral in every_status["decided"]:
+        referral.refresh_from_db()
+        assert f"{referral.get_status_display()}, {long_date(referral.decided_at, 'short')}" in page
+    assert "Accepted, " in page
+    assert "Declined, " in page
+    assert ">Decision</th>" not in client.get(LIST, {"tab": "waiting"}).content.decode()
+
+
 def test_each_tabs_download_holds_the_pages_rows_in_the_pages_order(every_status, coordinator, as_user) -> None:
     client = as_user(coordinator)
     late = every_status["waiting"][1]
