@@ -568,3 +568,41 @@ def test_a_cases_actions_written_in_python_show_what_the_loop_showed(
     assert "Visit &amp; check the &lt;door&gt;" in new
     assert "Officer &lt;Olu&gt; &amp; Co" in new
     assert NEW_CASE_ACTION_ROWS.render({**context, "actions": []}) == ""
+
+
+# --- The triage list's rows written in Python show what the template loop showed ---------------
+
+OLD_REFERRAL_ROWS = Engine(
+    dirs=[str(Path(__file__).parent / "field_template"), str(TEMPLATES)],
+    builtins=["cmarac.core.templatetags.govuk_dates"],
+).get_template("referrals/triage_rows.html")
+NEW_REFERRAL_ROWS = engines["django"].from_string("{% load referral_rows %}{% referral_rows referrals tab %}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tab", ["waiting", "decided"])
+def test_the_triage_lists_rows_written_in_python_show_what_the_loop_showed(tab, police_referrer, coordinator) -> None:
+    from referrals import services
+    from referrals.lists import triage_rows
+    from referrals.models import Referral, ReferralSubject
+    from tests.referral_builders import submitted_referral
+
+    made = [submitted_referral(police_referrer) for _ in range(4)]
+    Referral.objects.filter(pk=made[0].pk).update(is_repeat=True, is_late=True, score=21, risk_level="high")
+    Referral.objects.filter(pk=made[1].pk).update(accepted_as_urgent=True, risk_level="medium")
+    Referral.objects.filter(pk=made[2].pk).update(referring_agency=None, meeting_date=None)
+    ReferralSubject.objects.filter(referral=made[3]).delete()
+    ReferralSubject.objects.filter(referral=made[0]).update(given_name="Ann <A>", family_name="O'Neil & Co")
+    services.referral_accept(referral=made[1], by=coordinator)
+    services.referral_decline(referral=made[3], by=coordinator, reason="Not for the panel.")
+    ids = [referral.pk for referral in made]
+    rows = triage_rows(ids)
+    assert [referral.pk for referral in rows] == ids
+    # The loop was given whole instances, their agency and subjects read with them.
+    instances = Referral.objects.select_related("referring_agency").prefetch_related("subjects").order_by("pk")
+    new = NEW_REFERRAL_ROWS.render({"referrals": rows, "tab": tab})
+    assert _as_shown(new) == _as_shown(OLD_REFERRAL_ROWS.render(Context({"referrals": instances, "tab": tab})))
+    assert new.count("<tr ") == len(made)
+    assert "Ann &lt;A&gt; O&#x27;Neil &amp; Co" in new
+    assert ("Accepted, " in new) is (tab == "decided")
+    assert NEW_REFERRAL_ROWS.render({"referrals": [], "tab": tab}) == ""
