@@ -5,7 +5,7 @@ loop kept under tests/field_template/.
 
     {% load referral_rows %}{% referral_rows referrals tab %}
 
-`referrals` as referrals.lists.triage_rows reads them (their subjects prefetched); `tab` the tab
+`referrals` as referrals.lists.triage_rows reads them (TriageRow, plain values); `tab` the tab
 shown: the decided tab has a column more, the decision and its date."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from cmarac.cases.models import CaseSubject, RiskLevel
 from cmarac.core.dates import long_date
 from cmarac.core.paths import path_maker
+from referrals.lists import TriageRow
 from referrals.models import Referral
 
 register = template.Library()
@@ -43,7 +44,7 @@ _ROW = (
 _DECISION = '<td class="govuk-table__cell app-nowrap">{}, {}</td>'
 
 
-def _flags(referral: Referral) -> SafeString | str:
+def _flags(referral: TriageRow) -> SafeString | str:
     tags = [_REPEAT] if referral.is_repeat else []
     if referral.is_late:
         tags.append(_LATE)
@@ -52,19 +53,17 @@ def _flags(referral: Referral) -> SafeString | str:
     return mark_safe(f' <ul class="app-cell-tags">{"".join(tags)}</ul>') if tags else ""  # noqa: S308 (constants)
 
 
-def _subjects(referral: Referral) -> SafeString | str:
-    people = referral.subjects.all()
-    if not people:
+def _subjects(referral: TriageRow) -> SafeString | str:
+    if not referral.subjects:
         return mark_safe("<li>None recorded</li>")
     return format_html_join(
         "",
         '<li>{} <span class="app-secondary-text">({})</span></li>',
-        ((subject.full_name, _ROLE_LABELS.get(subject.role, subject.role)) for subject in people),
+        ((name, _ROLE_LABELS.get(role, role)) for name, role in referral.subjects),
     )
 
 
-def _row(referral: Referral, triage_path: Callable[[object], str], decided: bool) -> SafeString:
-    agency = referral.referring_agency
+def _row(referral: TriageRow, triage_path: Callable[[object], str], decided: bool) -> SafeString:
     decision = (
         format_html(
             _DECISION, _STATUS_LABELS.get(referral.status, referral.status), long_date(referral.decided_at, "short")
@@ -78,7 +77,7 @@ def _row(referral: Referral, triage_path: Callable[[object], str], decided: bool
         referral.reference,
         _flags(referral),
         _subjects(referral),
-        agency.name if agency is not None and agency.name else "Not given",
+        referral.referring_agency_name or "Not given",
         referral.score,
         _RISK_TAG_CLASSES.get(referral.risk_level, "govuk-tag--grey"),
         _RISK_LABELS.get(referral.risk_level, referral.risk_level),
@@ -89,7 +88,7 @@ def _row(referral: Referral, triage_path: Callable[[object], str], decided: bool
 
 
 @register.simple_tag
-def referral_rows(referrals: Iterable[Referral], tab: str) -> SafeString:
+def referral_rows(referrals: Iterable[TriageRow], tab: str) -> SafeString:
     triage_path = path_maker("referrals:triage")
     decided = tab == "decided"
     # Each row is format_html: its values escaped, its markup our own.
