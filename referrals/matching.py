@@ -122,6 +122,14 @@ class CaseMatch:
     strong: bool = False
 
 
+# What a proposal is worked out from and shows: the case's reference (its link and the form's
+# choice), and the person's name, date of birth, postcode and address.
+PROPOSAL_COLUMNS = (
+    "role", "case__reference", "person__given_name", "person__family_name", "person__date_of_birth",
+    "person__postcode", "person__address",
+)  # fmt: skip
+
+
 def propose_cases(referral: Referral) -> list[CaseMatch]:
     """Open cases whose subjects look like this referral's subjects, best first. For the coordinator.
 
@@ -140,6 +148,7 @@ def propose_cases(referral: Referral) -> list[CaseMatch]:
         CaseSubject.objects.filter(case__status=Case.Status.OPEN)
         .filter(Q(person__date_of_birth__in=dobs) | Q(person__postcode__in=postcodes | {_spaced(p) for p in postcodes}))
         .select_related("case", "person")
+        .only(*PROPOSAL_COLUMNS)
     )
     matches: dict[int, CaseMatch] = {}
     for candidate in candidates:

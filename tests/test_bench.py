@@ -373,3 +373,15 @@ def test_a_session_copy_holds_the_same_as_written_for_every_version(housing_lead
     assert import_module(settings.SESSION_ENGINE).SessionStore(session_key=copy).load()["_auth_user_id"] == str(
         housing_lead.pk
     )
+
+
+def test_invented_postcodes_are_well_formed_and_rarely_shared() -> None:
+    """A case's people get postcodes of their own (a real postcode unit covers about fifteen
+    addresses), in the invented area DB, as the forms would store them."""
+    from cmarac.cases.forms import normalise_postcode
+
+    codes = [data.postcode(2 * n + s) for n in range(20_000) for s in range(2)]
+    assert len(set(codes)) == len(codes)
+    assert all(re.fullmatch(r"DB\d{1,2} \d[ABD-HJLNP-UW-Z]{2}", code) for code in codes)
+    assert all(normalise_postcode(code) == code for code in codes[:500])
+    assert data.postcode(data.POSTCODES) == data.postcode(0)

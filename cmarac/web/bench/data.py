@@ -244,6 +244,20 @@ SNAPSHOT_COLUMNS = (
 )  # fmt: skip
 
 
+# The letters a postcode's unit may end with (never C, I, K, M, O or V).
+UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+POSTCODES = 50 * 10 * len(UNIT_LETTERS) ** 2  # 200,000 in the invented area DB
+
+
+def postcode(n: int) -> str:
+    """The n-th of 200,000 invented postcodes: a real postcode unit covers about fifteen
+    addresses, so a person rarely shares theirs with more than a few others of a history of
+    100,000 cases (matching a referral to open cases reads those who share it)."""
+    n %= POSTCODES
+    district, sector, unit = n % 50 + 1, n // 50 % 10, n // 500
+    return f"DB{district} {sector}{UNIT_LETTERS[unit // 20]}{UNIT_LETTERS[unit % 20]}"
+
+
 def describe_cases(
     count: int, cast: Cast, meetings: list[Meeting], *, today: date, seed: int = 14
 ) -> Iterator[CaseSpec]:
@@ -277,7 +291,7 @@ def describe_cases(
             actions.append(ActionSpec(owner=owner, due_on=due_on, description=f"Joint visit {n}-{a}", updates=steps))
         subjects = [
             ({"given_name": GIVEN[(n + s) % 14], "family_name": f"{FAMILY[(n * 7 + s) % 18]}{n % 97}",
-              "postcode": f"DB{n % 20 + 1} {n % 9}{'ABCDEFGH'[s]}{'JKLMNPQR'[n % 8]}", "approximate_age": 20 + n % 60},
+              "postcode": postcode(2 * n + s), "approximate_age": 20 + n % 60},
              CaseSubject.Role.VICTIM if s == 0 else CaseSubject.Role.ALLEGED_PERPETRATOR)
             for s in range(1 + (n % 2))
         ]  # fmt: skip
@@ -313,8 +327,8 @@ def describe_referrals(count: int, cast: Cast, *, today: date, seed: int = 15) -
     others = cast.agencies[2:]
 
     def spec(referrer: User, sent_on: date, status: str, n: int) -> ReferralSpec:
-        postcode = f"DB{n % 20 + 1} {n % 9}{'ABCDEFGH'[n % 8]}{'JKLMNPQR'[n % 7]}"
-        person = {"given_name": GIVEN[n % 14], "family_name": f"{FAMILY[(n * 5) % 18]}{n % 89}", "postcode": postcode,
+        person = {"given_name": GIVEN[n % 14], "family_name": f"{FAMILY[(n * 5) % 18]}{n % 89}",
+                  "postcode": postcode(7919 * n + 1_000_003),
                   "approximate_age": 25 + n % 50}  # fmt: skip
         return ReferralSpec(
             referrer=referrer, sent_on=sent_on, status=status, concerns=SUMMARIES[n % 4],
