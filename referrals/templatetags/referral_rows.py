@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from cmarac.cases.models import CaseSubject, RiskLevel
+from cmarac.cases.models import RiskLevel
+from cmarac.cases.templatetags.case_rows import cell_tags, people_items
 from cmarac.core.dates import long_date
 from cmarac.core.paths import path_maker
 from referrals.lists import TriageRow
@@ -30,7 +31,6 @@ _URGENT = '<li><strong class="govuk-tag govuk-tag--red">Urgent</strong></li>'
 _RISK_TAG_CLASSES = {"high": "govuk-tag--red", "medium": "govuk-tag--orange"}  # else grey, as risk_tag.html
 _RISK_LABELS = dict(RiskLevel.choices)
 _STATUS_LABELS = dict(Referral.Status.choices)
-_ROLE_LABELS = {value: label.lower() for value, label in CaseSubject.Role.choices}
 _ROW = (
     '<tr class="govuk-table__row">'
     '<th scope="row" class="govuk-table__header"><a class="govuk-link app-nowrap" href="{}">{}</a>{}</th>'
@@ -50,17 +50,11 @@ def _flags(referral: TriageRow) -> SafeString | str:
         tags.append(_LATE)
     if referral.accepted_as_urgent:
         tags.append(_URGENT)
-    return mark_safe(f' <ul class="app-cell-tags">{"".join(tags)}</ul>') if tags else ""  # noqa: S308 (constants)
+    return cell_tags(tags)
 
 
 def _subjects(referral: TriageRow) -> SafeString | str:
-    if not referral.subjects:
-        return mark_safe("<li>None recorded</li>")
-    return format_html_join(
-        "",
-        '<li>{} <span class="app-secondary-text">({})</span></li>',
-        ((name, _ROLE_LABELS.get(role, role)) for name, role in referral.subjects),
-    )
+    return people_items(referral.subjects) if referral.subjects else mark_safe("<li>None recorded</li>")
 
 
 def _row(referral: TriageRow, triage_path: Callable[[object], str], decided: bool) -> SafeString:

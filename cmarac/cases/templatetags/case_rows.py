@@ -43,24 +43,33 @@ _ROW = (
 )
 
 
+def cell_tags(tags: list[str]) -> SafeString | str:
+    """A row's flags (constant tag markup, each a list item) after its reference, or nothing."""
+    return mark_safe(f' <ul class="app-cell-tags">{"".join(tags)}</ul>') if tags else ""  # noqa: S308 (constants)
+
+
+def people_items(subjects: Iterable[tuple[str, str]]) -> SafeString:
+    """A row's people as list items, each "name (role)": the case list's and the triage list's."""
+    return format_html_join(
+        "",
+        '<li>{} <span class="app-secondary-text">({})</span></li>',
+        ((name, _ROLE_LABELS.get(role, role)) for name, role in subjects),
+    )
+
+
 def _flags(case: CaseListRow) -> SafeString | str:
     tags = [_REPEAT] if case.is_repeat else []
     if case.asb_case_review_threshold_reached:
         tags.append(_THRESHOLD)
     elif case.asb_case_review_potential:
         tags.append(_POTENTIAL)
-    return mark_safe(f' <ul class="app-cell-tags">{"".join(tags)}</ul>') if tags else ""  # noqa: S308 (constants)
+    return cell_tags(tags)
 
 
 def _subjects(case: CaseListRow) -> SafeString | str:
     if not case.subjects:
         return "None recorded"
-    items = format_html_join(
-        "",
-        '<li>{} <span class="app-secondary-text">({})</span></li>',
-        ((name, _ROLE_LABELS.get(role, role)) for name, role in case.subjects),
-    )
-    return format_html('<ul class="app-cell-list">{}</ul>', items)
+    return format_html('<ul class="app-cell-list">{}</ul>', people_items(case.subjects))
 
 
 def _row(case: CaseListRow, case_path: Callable[[object], str]) -> SafeString:
