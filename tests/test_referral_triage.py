@@ -254,6 +254,23 @@ def test_each_tab_shows_its_referrals_in_its_order(person, every_status, request
     assert every_status["draft"][0].reference not in page
 
 
+def test_the_triage_page_reads_the_referrals_people_once(police_referrer, coordinator, as_user) -> None:
+    """The proposed matches are worked out from the referral's people, and the page lists them:
+    one reading of them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    referral = submitted_referral(police_referrer)
+    client = as_user(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("referrals:triage", args=[referral.reference]))
+    assert response.status_code == 200
+    read = [q["sql"] for q in queries.captured_queries if 'FROM "referrals_referralsubject"' in q["sql"]]
+    assert len(read) == 1, read
+    for subject in referral.subjects.all():
+        assert subject.full_name in response.content.decode()
+
+
 def test_the_decided_tab_says_each_decision_and_when(every_status, coordinator, as_user) -> None:
     from cmarac.core.dates import long_date
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -89,6 +90,8 @@ def triage_detail(request: HttpRequest, referral: str) -> HttpResponse:
     except Http404:
         audit_refused(request=request, model=Referral, what="Referral triage", reference=referral[:20], key="referral")
         raise
+    # Its people are read once: the proposed matches are worked out from them, and the page lists them.
+    prefetch_related_objects([item], "subjects")
     proposals = propose_cases(item) if item.status == Referral.Status.SUBMITTED else []
     action = request.POST.get("action") if request.method == "POST" else None
     shown = {"revision": item.revision}  # every decision carries the revision it was shown (ADR 0007)
