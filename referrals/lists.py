@@ -17,6 +17,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from cmarac.accounts.models import User
+from cmarac.cases.models import Person
 from cmarac.core.pagination import BoundedPaginator
 from referrals.models import Referral, ReferralSubject
 
@@ -101,7 +102,7 @@ def triage_rows(ids: list[int]) -> list[TriageRow]:
     subjects: dict[int, list[tuple[str, str]]] = {}
     people = ReferralSubject.objects.filter(referral_id__in=ids).order_by("pk")
     for referral_id, role, given, family in people.values_list(*TRIAGE_SUBJECT_FIELDS):
-        subjects.setdefault(referral_id, []).append((" ".join(part for part in (given, family) if part), role))
+        subjects.setdefault(referral_id, []).append((Person.name_from(given, family), role))
     found = {
         values[0]: TriageRow(*values, subjects=tuple(subjects.get(values[0], ())))
         for values in Referral.objects.filter(pk__in=ids).order_by().values_list("pk", *TRIAGE_ROW_FIELDS)

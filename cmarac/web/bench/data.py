@@ -496,18 +496,16 @@ class _Rows:
         self.events: list[CaseEvent] = []
 
 
-def _reference_numbers(specs: list[CaseSpec]) -> list[str]:
-    """References as case_reference_next issues them, continuing each year's counter."""
-    years = {spec.opened_on.year for spec in specs}
-    counters = {c.year: c for c in CaseReferenceCounter.objects.select_for_update().filter(year__in=years)}
+def _references(counter_model: Any, prefix: str, years: list[int]) -> list[str]:
+    """References as the services issue them (`PREFIX-YEAR-NNNN`), one per year given, in order,
+    continuing each year's counter (CaseReferenceCounter, ReferralReferenceCounter)."""
+    counters = {c.year: c for c in counter_model.objects.select_for_update().filter(year__in=set(years))}
     references = []
-    for spec in specs:
-        counter = counters.setdefault(
-            spec.opened_on.year, CaseReferenceCounter(year=spec.opened_on.year, last_number=0)
-        )
+    for year in years:
+        counter = counters.setdefault(year, counter_model(year=year, last_number=0))
         counter.last_number += 1
-        references.append(f"{REFERENCE_PREFIX}-{counter.year}-{counter.last_number:04d}")
-    CaseReferenceCounter.objects.bulk_create(
+        references.append(f"{prefix}-{year}-{counter.last_number:04d}")
+    counter_model.objects.bulk_create(
         counters.values(), update_conflicts=True, unique_fields=["year"], update_fields=["last_number"]
     )
     return references
@@ -515,24 +513,6 @@ def _reference_numbers(specs: list[CaseSpec]) -> list[str]:
 
 def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=timezone.get_current_timezone())
-
-
-def _referral_references(specs: list[ReferralSpec]) -> list[str]:
-    """References as the services issue them, continuing the counter of the year each was started."""
-    started = [spec.sent_on - timedelta(days=0 if spec.status == Referral.Status.DRAFT else 3) for spec in specs]
-    counters = {
-        c.year: c
-        for c in ReferralReferenceCounter.objects.select_for_update().filter(year__in={day.year for day in started})
-    }
-    references = []
-    for day in started:
-        counter = counters.setdefault(day.year, ReferralReferenceCounter(year=day.year, last_number=0))
-        counter.last_number += 1
-        references.append(f"{REFERRAL_PREFIX}-{counter.year}-{counter.last_number:04d}")
-    ReferralReferenceCounter.objects.bulk_create(
-        counters.values(), update_conflicts=True, unique_fields=["year"], update_fields=["last_number"]
-    )
-    return references
 
 
 def _write_referrals(
@@ -548,7 +528,9 @@ def _write_referrals(
     S = Referral.Status
     checklist = checklist_current()
     answers = {level: answers_for(checklist, level) for level in {spec.risk_level for spec, *_ in referrals}}
-    references = _referral_references([spec for spec, *_ in referrals])
+    # Each continues the counter of the year it was started (a draft on its day, the others three before).
+    started = [spec.sent_on - timedelta(days=0 if spec.status == S.DRAFT else 3) for spec, *_ in referrals]
+    references = _references(ReferralReferenceCounter, REFERRAL_PREFIX, [day.year for day in started])
     rows: list[Referral] = []
     now = timezone.now()
     for (spec, case, _, meeting_date), reference in zip(referrals, references, strict=True):
@@ -627,7 +609,7 @@ def write_cases_in_bulk(specs: Iterable[CaseSpec], *, by: User, batch: int = 200
 def _write_batch(specs: list[CaseSpec], by: User) -> int:
     rows = _Rows()
     permission = view_case_permission_id()
-    references = _reference_numbers(specs)
+    references = _references(CaseReferenceCounter, REFERENCE_PREFIX, [spec.opened_on.year for spec in specs])
     for spec, reference in zip(specs, references, strict=True):
         closed = bool(spec.closed_because)
         named = [tuple(fields.get(name, "") for name in SEARCHED_FIELDS) for fields, _ in spec.subjects]
