@@ -385,3 +385,29 @@ def test_invented_postcodes_are_well_formed_and_rarely_shared() -> None:
     assert all(re.fullmatch(r"DB\d{1,2} \d[ABD-HJLNP-UW-Z]{2}", code) for code in codes)
     assert all(normalise_postcode(code) == code for code in codes[:500])
     assert data.postcode(data.POSTCODES) == data.postcode(0)
+
+
+def test_the_load_is_measured_in_turns_and_combined(monkeypatch, tmp_path) -> None:
+    """The reference, the pages twice, the reference again, so that a machine whose speed drifts
+    slows both alike; each kind's windows are combined as requests over the time they took."""
+    from cmarac.web.bench import run
+
+    asked = []
+    figures = {
+        0: {"requests": 1000, "rps": 100.0, "p95": 20.0, "failures": 0},  # reference, a fast moment
+        1: {"requests": 200, "rps": 20.0, "p95": 900.0, "failures": 1},
+        2: {"requests": 100, "rps": 10.0, "p95": 1500.0, "failures": 0},  # pages, a slow moment
+        3: {"requests": 500, "rps": 50.0, "p95": 40.0, "failures": 0},  # reference, a slow moment
+    }
+
+    def fake_run_load(server, plan_file, users, seconds, *, reference, folder, window):  # type: ignore[no-untyped-def]
+        asked.append((reference, seconds, users))
+        return figures[window]
+
+    monkeypatch.setattr(run, "run_load", fake_run_load)
+    mixed, reference = run.measure_load(None, tmp_path / "plan.json", 50, 20, folder=tmp_path)  # type: ignore[arg-type]
+    assert asked == [(True, 10, 50), (False, 10, 50), (False, 10, 50), (True, 10, 50)]
+    # 300 requests in 10 s + 10 s; 1,500 in 10 s + 10 s.
+    assert mixed == {"requests": 300, "rps": 15.0, "p95": 1500.0, "failures": 1}
+    assert reference == {"requests": 1500, "rps": 75.0, "p95": 40.0, "failures": 0}
+    assert run.combine_windows([{"requests": 0, "rps": 0.0, "p95": 0.0, "failures": 3}])["rps"] == 0.0

@@ -21,7 +21,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", action="append", choices=list(SIZES), help="10k, 100k or 1m; repeat for more")
         parser.add_argument("--repeat", type=int, default=Settings.repeat, help="timed requests per page and person")
-        parser.add_argument("--load-seconds", type=int, default=15)
+        parser.add_argument(
+            "--load-seconds", type=int, default=Settings.load_seconds,
+            help="seconds of load on the pages, and on the reference, in two windows each",
+        )  # fmt: skip
         parser.add_argument("--no-load", action="store_true", help="skip the locust mixed load")
         parser.add_argument("--no-pack", action="store_true", help="skip the meeting pack benchmark")
         parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
