@@ -58,8 +58,10 @@ REFERENCE = "reference"
 @dataclass
 class Settings:
     # Rounds of timed requests per page: a p95 of 15 was the worst request or the one before it, so
-    # one busy moment of the machine moved it by a third; of 40 it holds from run to run.
-    repeat: int = 40
+    # one busy moment of the machine moved it by a third. Of 40 it was the second worst: on a
+    # virtual machine whose host was busy, one page's p95 was 59 ms against 45 ms for the same page
+    # of another person. Of 100 it is the fifth worst; the rounds take about 100 s at 100k.
+    repeat: int = 100
     load_seconds: int = 20  # for each of the reference and the pages, in two windows each
     load_users: tuple[int, ...] = (50, 200)
     keep: bool = False
