@@ -332,7 +332,7 @@ def bench_size(
         rows += page_rows(label, timings, reference, floor)
         command = locust_command()
         for users in options.load_users if command else ():
-            say(f"[{label}] mixed load, {users} users, {options.load_seconds} s and the reference alone as long, in turns")
+            say(f"[{label}] mixed load, {users} users: {options.load_seconds} s, and the reference as long, in turns")
             mixed, baseline = measure_load(server, plan_file, users, options.load_seconds, folder=folder)
             rows += load_rows(label, users, mixed, baseline, server.worker_timeouts())
         if command is None:
