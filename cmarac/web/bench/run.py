@@ -253,7 +253,7 @@ def measure_load(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the people's pages, the reference page) under `users` users, each for `seconds` in all, in
     the windows of LOAD_WINDOWS."""
-    window_seconds = max(1, round(seconds * LOAD_WINDOWS.count(True) / len(LOAD_WINDOWS)))
+    window_seconds = max(1, round(seconds / LOAD_WINDOWS.count(True)))  # each kind has as many windows
     runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
     for n, reference in enumerate(LOAD_WINDOWS):
         runs[reference].append(
