@@ -25,7 +25,19 @@ def test_the_admin_is_marked_and_says_it_is_configuration_only(as_user, administ
     page = as_user(administrator).get(reverse("admin:index")).content.decode()
     assert page.count("OFFICIAL-SENSITIVE") >= 2
     assert "Configuration only" in page
+    # The administrator may not manage people (ADR 14): the admin says who does, and links only
+    # where they may go. It linked to the people pages, which answered them 403.
+    assert reverse("manage:people") not in page
+    assert "by the partnership's coordinators and co-chairs" in page
+    assert as_user(administrator).get(reverse("manage-hub")).status_code == 200
+
+
+def test_the_admin_links_a_coordinator_to_the_people_pages(as_user, coordinator) -> None:
+    client = as_user(coordinator)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Configuration only" in page
     assert reverse("manage:people") in page
+    assert client.get(reverse("manage:people")).status_code == 200
 
 
 def test_adding_an_agency_in_the_admin_creates_its_group(as_user, administrator) -> None:

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
+from cmarac.accounts.roles import Role
 from cmarac.web.navigation import nav_items_for
+
+
+def _may_manage_people(request: HttpRequest) -> bool:
+    """Whether the people pages (manage:people) open for this person: coordinators and co-chairs."""
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.has_role(Role.COORDINATOR, Role.CO_CHAIR))
 
 
 def service(request: HttpRequest) -> dict[str, Any]:
@@ -14,4 +22,6 @@ def service(request: HttpRequest) -> dict[str, Any]:
         "partnership_name": settings.PARTNERSHIP_NAME,
         "protective_marking": settings.PROTECTIVE_MARKING,
         "nav_items": nav_items_for(request),
+        # Worked out only by a template that asks (the admin's banner): a template calls it.
+        "may_manage_people": partial(_may_manage_people, request),
     }

@@ -1,0 +1,164 @@
+"""Every page each demo person can reach by following links answers, and names only the cases
+and referrals that person may see.
+
+The seeded demo partnership is crawled as each of its people, from their home page, following
+every link to this site (GET only; signing out is not followed), breadth first, up to
+PAGES_PER_PERSON pages each. Every page must answer 200 (or a redirect to another page of the
+site, followed too), never a server error, never a refusal of a link the service itself offered.
+On every page but the audit trail's and the retention review's (which name the records the
+information governance roles are there to check), each case reference must belong to a case the
+person may see through visible_to, and each referral reference to a referral they may see or to
+the referral a case they may see was opened from: the need-to-know rule checked on what a person
+is actually shown, not only on the pages a test names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from html import unescape
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cmarac.accounts.models import User
+from cmarac.cases.models import Case
+from cmarac.web.demo import PEOPLE
+from referrals.models import Referral
+from tests.second_factor import signed_in
+
+pytestmark = pytest.mark.django_db
+
+PAGES_PER_PERSON = 400
+# Pages of one kind (the same address but for its numbers and references, and the same query
+# keys) visited at most this often: every kind of page is reached within the cap above.
+PER_KIND = 6
+HREF = re.compile(r'href="([^"]+)"')
+CASE_REFERENCE = re.compile(r"\bCM-\d{4}-\d{3,}\b")
+REFERRAL_REFERENCE = re.compile(r"\bRF-\d{4}-\d{3,}\b")
+# Followed by nobody: signing out ends the crawl's session; the static files are not pages.
+NOT_FOLLOWED = ("/sign-out/", "/session/timed-out/", "/admin/logout/", "/static/")
+# Pages whose purpose is to name records the person need not see otherwise: the audit trail names
+# the record every entry is about, and the retention review the records falling due (references
+# and dates only), for the information governance roles that check them.
+NAMES_ANY_RECORD = ("/audit/", "/governance/retention/")
+# A form's hint gives an example reference, which may happen to be a real one.
+EXAMPLE = re.compile(r"For example, (?:CM|RF)-\d{4}-\d+")
+
+
+def links(html: str) -> list[str]:
+    found = []
+    for raw in HREF.findall(html):
+        url, _ = urldefrag(unescape(raw))
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+            continue  # another site, mailto:, or a fragment of this page
+        if parts.path.startswith(NOT_FOLLOWED):
+            continue
+        found.append(url)
+    return found
+
+
+def kind_of(url: str) -> str:
+    parts = urlsplit(url)
+    keys = sorted({pair.split("=", 1)[0] for pair in parts.query.split("&") if pair})
+    return re.sub(r"[A-Z]{2}-\d{4}-\d+|\d+", "N", parts.path) + "?" + "&".join(keys)
+
+
+def crawl(client: Client, start: str) -> tuple[dict[str, tuple[int, str, str]], dict[str, str]]:
+    """url -> (status, content type, text of an HTML page) for every page reached, and the page
+    each was first found on. Breadth first, at most PER_KIND pages of a kind."""
+    seen: dict[str, tuple[int, str, str]] = {}
+    queue = deque([start])
+    queued = {start: ""}
+    kinds: dict[str, int] = {}
+    while queue and len(seen) < PAGES_PER_PERSON:
+        url = queue.popleft()
+        response = client.get(url)
+        content_type = response.get("Content-Type", "")
+        streaming = getattr(response, "streaming", False)
+        html = ""
+        if "text/html" in content_type and not streaming:
+            html = response.content.decode()
+        elif streaming:
+            b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        seen[url] = (response.status_code, content_type, html)
+        targets = links(html)
+        if response.status_code in (301, 302, 303) and response.get("Location", "").startswith("/"):
+            targets.append(response["Location"])
+        for target in targets:
+            kind = kind_of(target)
+            if target not in queued and kinds.get(kind, 0) < PER_KIND:
+                kinds[kind] = kinds.get(kind, 0) + 1
+                queued[target] = url
+                queue.append(target)
+    return seen, queued
+
+
+def records_not_theirs(user: User, pages: dict[str, tuple[int, str, str]]) -> dict[str, list[str]]:
+    """For each page (but those naming any record), the case and referral references on it that
+    the person may not see."""
+    cases = set(Case.objects.visible_to(user).values_list("reference", flat=True))
+    # A case's history names the referral it was opened from (its reference, nothing of it):
+    # whoever may see the case may see that reference, though not the referral itself.
+    referrals = set(Referral.objects.visible_to(user).values_list("reference", flat=True)) | set(
+        Referral.objects.filter(case__reference__in=cases).values_list("reference", flat=True)
+    )
+    found: dict[str, list[str]] = {}
+    for url, (_, _, html) in pages.items():
+        if urlsplit(url).path.startswith(NAMES_ANY_RECORD):
+            continue
+        html = EXAMPLE.sub("", html)
+        named = (set(CASE_REFERENCE.findall(html)) - cases) | (set(REFERRAL_REFERENCE.findall(html)) - referrals)
+        if named:
+            found[url] = sorted(named)
+    return found
+
+
+@pytest.mark.usefixtures("seeded_demo")
+@pytest.mark.xdist_group("seeded-demo")
+class TestEveryDemoPersonsPages:
+    @pytest.mark.parametrize("email", [person.email for person in PEOPLE])
+    def test_every_page_reached_answers_and_names_only_what_the_person_may_see(self, email: str) -> None:
+        user = User.objects.get(email=email)
+        pages, found_on = crawl(signed_in(user), reverse("home"))
+        assert len(pages) > 1, "the home page links nowhere"
+
+        failed = {
+            url: f"{status}, linked from {found_on[url]!r}"
+            for url, (status, _, _) in pages.items()
+            if status not in (200, 301, 302, 303)
+        }
+        assert not failed, f"pages that did not answer for {email}: {failed}"
+
+        shown_elsewhere = records_not_theirs(user, pages)
+        assert not shown_elsewhere, f"records {email} may not see, named on their pages: {shown_elsewhere}"
+
+    def test_the_check_finds_a_record_named_to_someone_who_may_not_see_it(self) -> None:
+        """The check above can fail: a case or referral its reader may not see is caught on an
+        ordinary page, and not on the audit trail, nor in a form's example."""
+        outsider = User.objects.get(email=next(p.email for p in PEOPLE if p.agency == "fire"))
+        visible = Case.objects.visible_to(outsider)
+        hidden_case = Case.objects.exclude(pk__in=visible.values("pk")).order_by("pk").first()
+        seen_case = visible.order_by("pk").first()
+        hidden_referral = (
+            Referral.objects.exclude(pk__in=Referral.objects.visible_to(outsider).values("pk"))
+            .exclude(case__in=visible)
+            .order_by("pk")
+            .first()
+        )
+        assert hidden_case is not None
+        assert seen_case is not None
+        assert hidden_referral is not None
+        pages = {
+            "/cases/": (200, "text/html", f"<td>{seen_case.reference}</td><td>{hidden_case.reference}</td>"),
+            "/meetings/1/": (200, "text/html", f"<p>{hidden_referral.reference}</p>"),
+            "/audit/": (200, "text/html", f"<td>{hidden_case.reference}</td>"),
+            "/actions/": (200, "text/html", f"For example, {hidden_case.reference}"),
+        }
+        assert records_not_theirs(outsider, pages) == {
+            "/cases/": [hidden_case.reference],
+            "/meetings/1/": [hidden_referral.reference],
+        }
