@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from cmarac.accounts.models import User
 from cmarac.cases.models import Case
-from cmarac.web.demo import PEOPLE
+from cmarac.web.demo import DOMAIN, PEOPLE
 from referrals.models import Referral
 from tests.second_factor import signed_in
 
@@ -135,6 +135,40 @@ class TestEveryDemoPersonsPages:
 
         shown_elsewhere = records_not_theirs(user, pages)
         assert not shown_elsewhere, f"records {email} may not see, named on their pages: {shown_elsewhere}"
+
+    @pytest.mark.parametrize(
+        "email",
+        [f"lead.fire@{DOMAIN}", f"member.housing@{DOMAIN}", f"referrer@{DOMAIN}", f"auditor@{DOMAIN}"],
+    )
+    def test_the_coordinators_addresses_give_others_nothing_more(self, email: str) -> None:
+        """An attacker's crawl: every address the coordinator reached (every case, referral,
+        meeting, item, action and pack page of the demo they link to) asked for by someone who
+        sees less. Nothing fails; what answers names only what that person may see."""
+        coordinator = User.objects.get(email=f"coordinator@{DOMAIN}")
+        addresses, _ = crawl(signed_in(coordinator), reverse("home"))
+        user = User.objects.get(email=email)
+        client = signed_in(user)
+        pages: dict[str, tuple[int, str, str]] = {}
+        for url in addresses:
+            response = client.get(url)
+            streaming = getattr(response, "streaming", False)
+            if streaming:
+                body = b"".join(response.streaming_content).decode(errors="replace")  # type: ignore[attr-defined]
+            else:
+                body = response.content.decode(errors="replace")
+            pages[url] = (response.status_code, response.get("Content-Type", ""), body)
+        failed = {url: status for url, (status, _, _) in pages.items() if status >= 500}
+        assert not failed, f"server errors for {email}: {failed}"
+        answered = {url: page for url, page in pages.items() if page[0] == 200}
+        assert len(answered) < len(pages), f"{email} was refused nothing the coordinator reached"
+        shown = records_not_theirs(user, answered)
+        assert not shown, f"records {email} may not see, on the coordinator's addresses: {shown}"
+        # "Not found" and "not yours" answer alike: an address naming a case or referral the
+        # person may not see answers 404, whatever they would need to do there.
+        named = {url: records_not_theirs(user, {url: (0, "", urlsplit(url).path)}) for url in pages}
+        assert any(named.values()), "the coordinator reached no address of a record this person may not see"
+        not_404 = {url: pages[url][0] for url, found in named.items() if found and pages[url][0] != 404}
+        assert not not_404, f"addresses of records {email} may not see that did not answer 404: {not_404}"
 
     def test_the_check_finds_a_record_named_to_someone_who_may_not_see_it(self) -> None:
         """The check above can fail: a case or referral its reader may not see is caught on an
