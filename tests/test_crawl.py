@@ -69,9 +69,11 @@ def kind_of(url: str) -> str:
     return re.sub(r"[A-Z]{2}-\d{4}-\d+|\d+", "N", parts.path) + "?" + "&".join(keys)
 
 
-def crawl(client: Client, start: str) -> tuple[dict[str, tuple[int, str, str]], dict[str, str]]:
+def crawl(
+    client: Client, start: str, *, per_kind: int = PER_KIND
+) -> tuple[dict[str, tuple[int, str, str]], dict[str, str]]:
     """url -> (status, content type, text of an HTML page) for every page reached, and the page
-    each was first found on. Breadth first, at most PER_KIND pages of a kind."""
+    each was first found on. Breadth first, at most `per_kind` pages of a kind."""
     seen: dict[str, tuple[int, str, str]] = {}
     queue = deque([start])
     queued = {start: ""}
@@ -92,7 +94,7 @@ def crawl(client: Client, start: str) -> tuple[dict[str, tuple[int, str, str]], 
             targets.append(response["Location"])
         for target in targets:
             kind = kind_of(target)
-            if target not in queued and kinds.get(kind, 0) < PER_KIND:
+            if target not in queued and kinds.get(kind, 0) < per_kind:
                 kinds[kind] = kinds.get(kind, 0) + 1
                 queued[target] = url
                 queue.append(target)

@@ -166,3 +166,12 @@ def test_changing_the_dates_in_the_admin_is_audited(police: Agency, coordinator,
     entry = LogEntry.objects.get_for_object(police).filter(action=LogEntry.Action.UPDATE).latest("timestamp")
     assert entry.actor == coordinator
     assert "sharing_agreement_renew_by" in entry.changes
+
+
+def test_the_coordinator_is_sent_to_the_agencies_pages_to_change_the_dates(coordinator, auditor, as_user) -> None:
+    """Coordinators keep agencies in the service (manage:agencies); the page sent them to the
+    Django admin, under the name of the service's own pages."""
+    html = as_user(coordinator).get(SHARING).content.decode()
+    assert reverse("manage:agencies") in html
+    assert reverse("admin:accounts_agency_changelist") not in html
+    assert reverse("manage:agencies") not in as_user(auditor).get(SHARING).content.decode()

@@ -30,6 +30,7 @@ def sharing(request: HttpRequest) -> HttpResponse:
             "today": today,
             "due_soon_days": DUE_SOON_DAYS,
             "lapsed": [s.agency.name for s in states if s.lapsed],
-            "can_edit": request.user.is_staff and request.user.has_perm("accounts.change_agency"),
+            # The dates are changed on the agency's page in the service, which coordinators keep.
+            "can_edit": request.user.has_role(Role.COORDINATOR),
         },
     )
