@@ -17,11 +17,13 @@ from __future__ import annotations
 import re
 from collections import deque
 from html import unescape
+from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cmarac.accounts.models import User
 from cmarac.cases.models import Case
@@ -46,8 +48,10 @@ NOT_FOLLOWED = ("/sign-out/", "/session/timed-out/", "/admin/logout/", "/static/
 NAMES_ANY_RECORD = ("/audit/", "/governance/retention/")
 # A form's hint gives an example reference, which may happen to be a real one.
 EXAMPLE = re.compile(r"For example, (?:CM|RF)-\d{4}-\d+")
-# What the coordinator reaches, crawled once for the people who see less.
+# What the coordinator reaches, and the forms on it: crawled once (the seeded demo is the same
+# for every test of the class), for the people who see less.
 COORDINATORS_ADDRESSES: list[str] = []
+COORDINATORS_FORMS: dict[str, dict[str, str]] = {}
 
 
 def links(html: str) -> list[str]:
@@ -101,6 +105,76 @@ def crawl(
     return seen, queued
 
 
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+FIELD = re.compile(r"<(?:input|textarea|select)\b[^>]*>")
+
+
+def _attribute(tag: str, name: str) -> str | None:
+    found = re.search(rf'\b{name}="([^"]*)"', tag)
+    return unescape(found.group(1)) if found else None
+
+
+def post_forms(url: str, html: str) -> list[tuple[str, dict[str, str]]]:
+    """The page's POST forms: where each posts, and what it would post as it stands (each named
+    field's value; a checkbox or radio only if checked), an empty text filled in (a date's day,
+    month and year with today's) so that the form would be accepted from someone who may use it.
+    Forms that sign out are left out."""
+    today = timezone.localdate()
+    parts = {"day": str(today.day), "month": str(today.month), "year": str(today.year)}
+    found = []
+    for attributes, body in FORM.findall(html):
+        if (_attribute(attributes, "method") or "get").lower() != "post":
+            continue
+        action = _attribute(attributes, "action") or url
+        if urlsplit(action).path.startswith(NOT_FOLLOWED):
+            continue
+        fields: dict[str, str] = {}
+        for tag in FIELD.findall(body):
+            name = _attribute(tag, "name")
+            if not name or name == "csrfmiddlewaretoken":
+                continue
+            if ('type="checkbox"' in tag or 'type="radio"' in tag) and " checked" not in tag:
+                continue
+            value = _attribute(tag, "value") or ""
+            if not value and (tag.startswith("<textarea") or 'type="text"' in tag):
+                value = parts.get(name.rsplit("-", 1)[-1], "Checked by the crawl")
+            fields[name] = value
+        found.append((action, fields))
+    return found
+
+
+def others_records(user: User) -> dict[str, set[str]]:
+    """Every row of what the panel and the agencies keep, but what the person may change as their
+    own: their referrals, their packs, their agency's actions, updates and shared information,
+    and their own account."""
+    from actions.models import Action, ActionUpdate
+    from cmarac.accounts.models import Agency, RoleGrant
+    from cmarac.cases.models import CaseInvolvement, CaseSubject, Person
+    from meetings.models import AgencyInformation, AgendaInvitation, AgendaItem, Meeting, MeetingPack
+
+    def rows(queryset: Any) -> set[str]:
+        return {repr(row) for row in queryset.order_by().values_list()}  # a row may hold a list
+
+    agency = user.agency_id
+    return {
+        "cases": rows(Case.objects.all()),
+        "subjects": rows(CaseSubject.objects.all()),
+        "people": rows(Person.objects.all()),
+        "involvements": rows(CaseInvolvement.objects.all()),
+        "referrals": rows(Referral.objects.exclude(referrer=user)),
+        "meetings": rows(Meeting.objects.all()),
+        "agenda items": rows(AgendaItem.objects.all()),
+        "invitations": rows(AgendaInvitation.objects.all()),
+        "information": rows(AgencyInformation.objects.exclude(agency_id=agency)),
+        "packs": rows(MeetingPack.objects.exclude(recipient=user)),
+        "actions": rows(Action.objects.exclude(owner_id=agency)),
+        "updates": rows(ActionUpdate.objects.exclude(by=user)),
+        "agencies": rows(Agency.objects.all()),
+        "role grants": rows(RoleGrant.objects.all()),
+        "accounts": rows(User.objects.exclude(pk=user.pk)),
+    }
+
+
 def records_not_theirs(user: User, pages: dict[str, tuple[int, str, str]]) -> dict[str, list[str]]:
     """For each page (but those naming any record), the case and referral references on it that
     the person may not see."""
@@ -119,6 +193,25 @@ def records_not_theirs(user: User, pages: dict[str, tuple[int, str, str]]) -> di
         if named:
             found[url] = sorted(named)
     return found
+
+
+def coordinators_addresses() -> list[str]:
+    if not COORDINATORS_ADDRESSES:
+        coordinator = User.objects.get(email=f"coordinator@{DOMAIN}")
+        COORDINATORS_ADDRESSES.extend(crawl(signed_in(coordinator), reverse("home"))[0])
+    return COORDINATORS_ADDRESSES
+
+
+def coordinators_forms() -> dict[str, dict[str, str]]:
+    """Each address a form on the coordinator's pages posts to, with what it would post."""
+    if not COORDINATORS_FORMS:
+        client = signed_in(User.objects.get(email=f"coordinator@{DOMAIN}"))
+        for url in coordinators_addresses():
+            response = client.get(url)
+            if "text/html" in response.get("Content-Type", "") and not getattr(response, "streaming", False):
+                for action, fields in post_forms(url, response.content.decode()):
+                    COORDINATORS_FORMS.setdefault(action, fields)
+    return COORDINATORS_FORMS
 
 
 @pytest.mark.usefixtures("seeded_demo")
@@ -148,10 +241,7 @@ class TestEveryDemoPersonsPages:
         """An attacker's crawl: every address the coordinator reached (every case, referral,
         meeting, item, action and pack page of the demo they link to) asked for by someone who
         sees less. Nothing fails; what answers names only what that person may see."""
-        if not COORDINATORS_ADDRESSES:  # the seeded demo is the same for every test of the class
-            coordinator = User.objects.get(email=f"coordinator@{DOMAIN}")
-            COORDINATORS_ADDRESSES.extend(crawl(signed_in(coordinator), reverse("home"))[0])
-        addresses = COORDINATORS_ADDRESSES
+        addresses = coordinators_addresses()
         user = User.objects.get(email=email)
         client = signed_in(user)
         pages: dict[str, tuple[int, str, str]] = {}
@@ -175,6 +265,36 @@ class TestEveryDemoPersonsPages:
         assert any(named.values()), "the coordinator reached no address of a record this person may not see"
         not_404 = {url: pages[url][0] for url, found in named.items() if found and pages[url][0] != 404}
         assert not not_404, f"addresses of records {email} may not see that did not answer 404: {not_404}"
+
+    @pytest.mark.parametrize(
+        "email",
+        [f"lead.fire@{DOMAIN}", f"member.housing@{DOMAIN}", f"referrer@{DOMAIN}", f"auditor@{DOMAIN}"],
+    )
+    def test_the_coordinators_forms_posted_by_others_change_nothing_of_anyone_elses(self, email: str) -> None:
+        """An attacker's crawl of the forms: every form on the pages the coordinator reached (to
+        change a case, its people, an agenda, an action, a meeting, minutes, a role, an agency,
+        a referral's triage, ...) posted, as the coordinator would have posted it, by someone
+        who sees less, with a valid session and CSRF token. Nothing fails; a form for a case or
+        referral that is not theirs answers 404; and nothing changes but their own things: their
+        own referrals, packs, agency's actions and information, and account."""
+        forms = coordinators_forms()
+        assert len(forms) > 50, f"only {len(forms)} forms were found"
+
+        user = User.objects.get(email=email)
+        client = signed_in(user)
+        before = others_records(user)
+        answers = {action: client.post(action, fields).status_code for action, fields in forms.items()}
+        failed = {action: status for action, status in answers.items() if status >= 500}
+        assert not failed, f"server errors for {email}: {failed}"
+        not_404 = {
+            action: status
+            for action, status in answers.items()
+            if records_not_theirs(user, {action: (0, "", urlsplit(action).path)}) and status != 404
+        }
+        assert not not_404, f"forms for records {email} may not see that did not answer 404: {not_404}"
+        after = others_records(user)
+        changed = {name: len(after[name] ^ before[name]) for name in before if after[name] != before[name]}
+        assert not changed, f"{email} changed records not theirs by posting the coordinator's forms: {changed}"
 
     def test_the_check_finds_a_record_named_to_someone_who_may_not_see_it(self) -> None:
         """The check above can fail: a case or referral its reader may not see is caught on an
