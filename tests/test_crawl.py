@@ -48,10 +48,10 @@ NOT_FOLLOWED = ("/sign-out/", "/session/timed-out/", "/admin/logout/", "/static/
 NAMES_ANY_RECORD = ("/audit/", "/governance/retention/")
 # A form's hint gives an example reference, which may happen to be a real one.
 EXAMPLE = re.compile(r"For example, (?:CM|RF)-\d{4}-\d+")
-# What the coordinator reaches, and the forms on it: crawled once (the seeded demo is the same
-# for every test of the class), for the people who see less.
+# What the coordinator reaches, and the forms on a person's pages: crawled once (the seeded demo
+# is the same for every test of the class), for the people who see less or other things.
 COORDINATORS_ADDRESSES: list[str] = []
-COORDINATORS_FORMS: dict[str, dict[str, str]] = {}
+FORMS: dict[str, dict[str, dict[str, str]]] = {}
 
 
 def links(html: str) -> list[str]:
@@ -144,9 +144,13 @@ def post_forms(url: str, html: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def others_records(user: User) -> dict[str, set[str]]:
-    """Every row of what the panel and the agencies keep, but what the person may change as their
-    own: their referrals, their packs, their agency's actions, updates and shared information,
-    and their own account."""
+    """Every row of what the panel and the agencies keep, and of everyone's second factors, but
+    what the person may change as their own: their referrals, their packs, their agency's
+    actions, updates and shared information, and their own account and second factors."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp_webauthn.models import WebAuthnCredential
+
     from actions.models import Action, ActionUpdate
     from cmarac.accounts.models import Agency, RoleGrant
     from cmarac.cases.models import CaseInvolvement, CaseSubject, Person
@@ -172,6 +176,9 @@ def others_records(user: User) -> dict[str, set[str]]:
         "agencies": rows(Agency.objects.all()),
         "role grants": rows(RoleGrant.objects.all()),
         "accounts": rows(User.objects.exclude(pk=user.pk)),
+        "authenticator apps": rows(TOTPDevice.objects.exclude(user=user)),
+        "recovery codes": rows(StaticDevice.objects.exclude(user=user)),
+        "passkeys": rows(WebAuthnCredential.objects.exclude(user=user)),
     }
 
 
@@ -202,16 +209,19 @@ def coordinators_addresses() -> list[str]:
     return COORDINATORS_ADDRESSES
 
 
-def coordinators_forms() -> dict[str, dict[str, str]]:
-    """Each address a form on the coordinator's pages posts to, with what it would post."""
-    if not COORDINATORS_FORMS:
-        client = signed_in(User.objects.get(email=f"coordinator@{DOMAIN}"))
-        for url in coordinators_addresses():
+def forms_of(email: str) -> dict[str, dict[str, str]]:
+    """Each address a form on the person's pages posts to, with what it would post."""
+    if email not in FORMS:
+        found: dict[str, dict[str, str]] = {}
+        client = signed_in(User.objects.get(email=email))
+        addresses = coordinators_addresses() if email == f"coordinator@{DOMAIN}" else crawl(client, reverse("home"))[0]
+        for url in addresses:
             response = client.get(url)
             if "text/html" in response.get("Content-Type", "") and not getattr(response, "streaming", False):
                 for action, fields in post_forms(url, response.content.decode()):
-                    COORDINATORS_FORMS.setdefault(action, fields)
-    return COORDINATORS_FORMS
+                    found.setdefault(action, fields)
+        FORMS[email] = found
+    return FORMS[email]
 
 
 @pytest.mark.usefixtures("seeded_demo")
@@ -267,18 +277,31 @@ class TestEveryDemoPersonsPages:
         assert not not_404, f"addresses of records {email} may not see that did not answer 404: {not_404}"
 
     @pytest.mark.parametrize(
-        "email",
-        [f"lead.fire@{DOMAIN}", f"member.housing@{DOMAIN}", f"referrer@{DOMAIN}", f"auditor@{DOMAIN}"],
+        ("owner", "email", "at_least"),
+        [
+            ("coordinator", "lead.fire", 50),
+            ("coordinator", "member.housing", 50),
+            ("coordinator", "referrer", 50),
+            ("coordinator", "auditor", 50),
+            ("lead.housing", "lead.fire", 5),  # an agency's own forms (its actions, what it shares)
+            ("lead.fire", "member.housing", 5),
+            ("referrer", "lead.police", 3),  # a referrer's own referrals
+        ],
     )
-    def test_the_coordinators_forms_posted_by_others_change_nothing_of_anyone_elses(self, email: str) -> None:
-        """An attacker's crawl of the forms: every form on the pages the coordinator reached (to
-        change a case, its people, an agenda, an action, a meeting, minutes, a role, an agency,
-        a referral's triage, ...) posted, as the coordinator would have posted it, by someone
-        who sees less, with a valid session and CSRF token. Nothing fails; a form for a case or
-        referral that is not theirs answers 404; and nothing changes but their own things: their
-        own referrals, packs, agency's actions and information, and account."""
-        forms = coordinators_forms()
-        assert len(forms) > 50, f"only {len(forms)} forms were found"
+    def test_one_persons_forms_posted_by_another_change_nothing_of_anyone_elses(
+        self, owner: str, email: str, at_least: int
+    ) -> None:
+        """An attacker's crawl of the forms: every form on the pages one person reached (the
+        coordinator's: to change a case, its people, an agenda, an action, a meeting, minutes, a
+        role, an agency, a referral's triage, ...; an agency lead's: their agency's actions and
+        what it shares on agenda items; a referrer's: their referrals) posted, as that person
+        would have posted it, by someone else, with a valid session and CSRF token. Nothing
+        fails; a form for a case or referral that is not theirs answers 404; and nothing changes
+        but their own things: their own referrals, packs, agency's actions and information, and
+        account."""
+        forms = forms_of(f"{owner}@{DOMAIN}")
+        assert len(forms) >= at_least, f"only {len(forms)} forms were found"
+        email = f"{email}@{DOMAIN}"
 
         user = User.objects.get(email=email)
         client = signed_in(user)
