@@ -9,7 +9,8 @@ On every page but the audit trail's and the retention review's (which name the r
 information governance roles are there to check), each case reference must belong to a case the
 person may see through visible_to, and each referral reference to a referral they may see or to
 the referral a case they may see was opened from: the need-to-know rule checked on what a person
-is actually shown, not only on the pages a test names.
+is actually shown, not only on the pages a test names. Every page has one main heading, and no
+address reached or linked holds a subject's name.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 from collections import deque
 from html import unescape
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
 from django.test import Client
@@ -26,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cmarac.accounts.models import User
-from cmarac.cases.models import Case
+from cmarac.cases.models import Case, Person
 from cmarac.web.demo import DOMAIN, PEOPLE
 from referrals.models import Referral
 from tests.second_factor import signed_in
@@ -242,6 +243,23 @@ class TestEveryDemoPersonsPages:
 
         shown_elsewhere = records_not_theirs(user, pages)
         assert not shown_elsewhere, f"records {email} may not see, named on their pages: {shown_elsewhere}"
+
+        # Each page has one main heading; no address reached or linked holds a subject's name.
+        headings = {
+            url: html.count("<h1")
+            for url, (status, content_type, html) in pages.items()
+            if status == 200 and "text/html" in content_type and html.count("<h1") != 1
+        }
+        assert not headings, f"pages without exactly one <h1> for {email}: {headings}"
+        names = {
+            part.lower()
+            for given, family in Person.objects.values_list("given_name", "family_name")
+            for part in (given, family)
+            if len(part) > 3
+        }
+        words = re.compile(r"[a-z]+")
+        in_addresses = {url: hits for url in found_on if (hits := names & set(words.findall(unquote(url).lower())))}
+        assert not in_addresses, f"subjects' names in addresses: {in_addresses}"
 
     @pytest.mark.parametrize(
         "email",
