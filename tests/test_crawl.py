@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 PAGES_PER_PERSON = 400
 # Pages of one kind (the same address but for its numbers and references, and the same query
 # keys) visited at most this often: every kind of page is reached within the cap above.
-PER_KIND = 6
+PER_KIND = 4
 HREF = re.compile(r'href="([^"]+)"')
 CASE_REFERENCE = re.compile(r"\bCM-\d{4}-\d{3,}\b")
 REFERRAL_REFERENCE = re.compile(r"\bRF-\d{4}-\d{3,}\b")
