@@ -337,6 +337,21 @@ class TestEveryDemoPersonsPages:
         changed = {name: len(after[name] ^ before[name]) for name in before if after[name] != before[name]}
         assert not changed, f"{email} changed records not theirs by posting the coordinator's forms: {changed}"
 
+    def test_asking_for_a_forms_address_changes_nothing(self) -> None:
+        """GET is safe: asking for the address every coordinator's form posts to, as the
+        coordinator (who may do all of it), changes nothing, so no link or image elsewhere can
+        make someone's browser change a record for them."""
+        forms = forms_of(f"coordinator@{DOMAIN}")
+        nobody = User.objects.get(email=f"admin@{DOMAIN}")  # owns no case data of their own
+        client = signed_in(User.objects.get(email=f"coordinator@{DOMAIN}"))  # signing in is a change
+        before = others_records(nobody)
+        answers = {action: client.get(action).status_code for action in forms}
+        failed = {action: status for action, status in answers.items() if status >= 500}
+        assert not failed, f"server errors: {failed}"
+        after = others_records(nobody)
+        changed = {name: len(after[name] ^ before[name]) for name in before if after[name] != before[name]}
+        assert not changed, f"asking for forms' addresses changed records: {changed}"
+
     def test_the_check_finds_a_record_named_to_someone_who_may_not_see_it(self) -> None:
         """The check above can fail: a case or referral its reader may not see is caught on an
         ordinary page, and not on the audit trail, nor in a form's example."""
