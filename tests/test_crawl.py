@@ -352,6 +352,30 @@ class TestEveryDemoPersonsPages:
         changed = {name: len(after[name] ^ before[name]) for name in before if after[name] != before[name]}
         assert not changed, f"asking for forms' addresses changed records: {changed}"
 
+    def test_every_kind_of_page_with_a_malformed_query_answers_and_stays_on_the_site(self) -> None:
+        """One page of every kind the coordinator reaches, asked for with a query no link of the
+        service makes: a page number that is not one, or too large, a value with a NUL byte, a
+        search far longer than the box allows, and somewhere else to go next. None fails, and
+        none sends the browser off the site."""
+        client = signed_in(User.objects.get(email=f"coordinator@{DOMAIN}"))
+        kinds: dict[str, str] = {}
+        for url in coordinators_addresses():
+            kinds.setdefault(kind_of(url), urlsplit(url).path)
+        queries = ["page=abc", f"page={10**30}", "sort=%00&status=%00", "q=" + "a" * 5000,
+                   "next=//elsewhere.example/", "next=javascript:alert(1)"]  # fmt: skip
+        failed, away = {}, {}
+        for path in kinds.values():
+            for query in queries:
+                response = client.get(f"{path}?{query}")
+                if response.status_code >= 500:
+                    failed[f"{path}?{query[:30]}"] = response.status_code
+                location = response.get("Location", "")
+                if location and not (location.startswith("/") and not location.startswith("//")):
+                    away[f"{path}?{query[:30]}"] = location
+        assert len(kinds) > 60
+        assert not failed, f"malformed queries that failed: {failed}"
+        assert not away, f"malformed queries that sent the browser off the site: {away}"
+
     def test_the_check_finds_a_record_named_to_someone_who_may_not_see_it(self) -> None:
         """The check above can fail: a case or referral its reader may not see is caught on an
         ordinary page, and not on the audit trail, nor in a form's example."""
