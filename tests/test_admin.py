@@ -52,7 +52,8 @@ def test_adding_an_agency_in_the_admin_creates_its_group(as_user, administrator)
 def test_the_agency_admin_cannot_name_a_lead(as_user, administrator, housing, housing_lead, fire_lead) -> None:
     form = {"name": housing.name, "short_name": housing.short_name, "kind": housing.kind, "membership": "core"}
     response = as_user(administrator).post(
-        reverse("admin:accounts_agency_change", args=[housing.pk]), {**form, "lead": fire_lead.pk, "deputy": ""}
+        reverse("admin:accounts_agency_change", args=[housing.pk]),
+        {**form, "lead": fire_lead.pk, "deputy": "", "seen_revision": housing.revision},
     )
     assert response.status_code == 302
     housing.refresh_from_db()
@@ -65,7 +66,12 @@ def test_the_administrator_cannot_give_itself_a_role_in_the_admin(as_user, admin
     co_chair_group = co_chair.groups.get(name=Role.CO_CHAIR.group_name)
     response = client.post(
         reverse("admin:accounts_user_change", args=[administrator.pk]),
-        {"full_name": administrator.full_name, "groups": [co_chair_group.pk], "is_superuser": "on"},
+        {
+            "full_name": administrator.full_name,
+            "groups": [co_chair_group.pk],
+            "is_superuser": "on",
+            "seen_revision": administrator.revision,
+        },
     )
     assert response.status_code == 403
     person = User.objects.get(pk=administrator.pk)
@@ -92,6 +98,7 @@ def test_a_staff_coordinator_cannot_change_roles_agency_or_status_in_the_admin(a
             "full_name": "Casey Coordinator",
             "job_title": "Coordinator",
             "phone": "",
+            "seen_revision": coordinator.revision,
             "groups": [co_chair_group_pk],
             "agency": fire.pk,
             "is_superuser": "on",
@@ -127,9 +134,71 @@ def test_the_agency_admin_cannot_change_who_sees_the_agencys_cases(as_user, admi
     form = {"name": housing.name, "short_name": housing.short_name, "kind": housing.kind, "membership": "core"}
     response = as_user(administrator).post(
         reverse("admin:accounts_agency_change", args=[housing.pk]),
-        {**form, "members_see_cases": "", "is_active": ""},
+        {**form, "members_see_cases": "", "is_active": "", "seen_revision": housing.revision},
     )
     assert response.status_code == 302
     housing.refresh_from_db()
     assert housing.members_see_cases is True
     assert housing.is_active is True
+
+
+def _admin_form(client, url: str) -> dict[str, str]:
+    """What the admin's change form would post as shown (its inputs' values)."""
+    import re
+    from html import unescape
+
+    html = client.get(url).content.decode()
+    form = html[html.index('id="agency_form"') if 'id="agency_form"' in html else html.index('id="user_form"') :]
+    fields = {}
+    for tag in re.findall(r"<(?:input|select)\b[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name or 'type="submit"' in tag or name.group(1) == "csrfmiddlewaretoken":
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        if 'type="checkbox"' in tag and "checked" not in tag:
+            continue
+        fields[name.group(1)] = unescape(value.group(1)) if value else ""
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
+        fields[name] = chosen.group(1) if chosen else ""
+    return fields
+
+
+def test_an_agency_changed_since_the_admin_form_was_opened_is_not_overwritten(as_user, administrator, housing) -> None:
+    """Every edit form has a revision (ADR 7): the admin's too. A coordinator changed the agency
+    in the service while the administrator had it open in the admin."""
+    client = as_user(administrator)
+    url = reverse("admin:accounts_agency_change", args=[housing.pk])
+    shown = _admin_form(client, url)
+    assert shown["seen_revision"] == str(housing.revision)
+    Agency.objects.filter(pk=housing.pk).update(contact_email="tenancy@council.example", revision=housing.revision + 1)
+
+    response = client.post(url, {**shown, "contact_email": "housing.team@council.example"})
+    assert response.status_code == 200
+    assert "Someone else changed these details while you were editing" in response.content.decode()
+    assert Agency.objects.get(pk=housing.pk).contact_email == "tenancy@council.example"
+
+    fresh = _admin_form(client, url)
+    response = client.post(url, {**fresh, "contact_email": "housing.team@council.example"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = Agency.objects.get(pk=housing.pk)
+    assert (saved.contact_email, saved.revision) == ("housing.team@council.example", housing.revision + 2)
+
+
+def test_a_person_changed_since_the_admin_form_was_opened_is_not_overwritten(
+    as_user, coordinator, housing_lead
+) -> None:
+    client = as_user(coordinator)  # a staff coordinator may change names and job titles here
+    url = reverse("admin:accounts_user_change", args=[housing_lead.pk])
+    shown = _admin_form(client, url)
+    assert shown["seen_revision"] == str(housing_lead.revision)
+    User.objects.filter(pk=housing_lead.pk).update(job_title="Tenancy manager", revision=housing_lead.revision + 1)
+
+    response = client.post(url, {**shown, "job_title": "Housing officer"})
+    assert response.status_code == 200
+    assert "Someone else changed these details while you were editing" in response.content.decode()
+    assert User.objects.get(pk=housing_lead.pk).job_title == "Tenancy manager"
+
+    response = client.post(url, {**_admin_form(client, url), "job_title": "Housing officer"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(pk=housing_lead.pk).job_title == "Housing officer"

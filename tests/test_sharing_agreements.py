@@ -152,7 +152,7 @@ def test_changing_the_dates_in_the_admin_is_audited(police: Agency, coordinator,
     verified_login(client, coordinator)
     url = reverse("admin:accounts_agency_change", args=[police.pk])
     form = client.get(url).context["adminform"].form
-    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data = {name: "" if form.initial.get(name) is None else form.initial[name] for name in form.fields}
     data.update(
         lead="", deputy="", sharing_agreement_signed_on="2026-01-05", confidentiality_statement_signed_on="2026-01-06",
         sharing_agreement_renew_by="2027-01-05",

@@ -9,10 +9,37 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from cmarac.accounts.models import Agency, User
-from cmarac.accounts.services import agency_save
+from cmarac.accounts.services import STALE_MESSAGE, agency_save
 
 
-class AgencyAdminForm(forms.ModelForm):
+class RevisionCheckedForm(forms.ModelForm):
+    """An admin change form that carries the revision it was shown (ADR 7). The admin validates
+    and saves in one transaction: the row is locked while its revision is compared, so a save
+    over someone else's change since (here or in the service) is refused with the service's
+    message at the top of the form, never made over it."""
+
+    # Not named "revision": the admin lists a form's fields to the model form, which refuses the
+    # model's own non-editable field of that name.
+    seen_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("seen_revision", self.instance.revision)
+            self.fields["seen_revision"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        seen = cleaned.get("seen_revision")
+        if self.instance.pk is not None and seen is not None:
+            model = type(self.instance)
+            current = model.objects.select_for_update().filter(pk=self.instance.pk).values_list("revision", flat=True)
+            if current.first() != seen:
+                raise forms.ValidationError(STALE_MESSAGE, code="stale")
+        return cleaned
+
+
+class AgencyAdminForm(RevisionCheckedForm):
     class Meta:
         model = Agency
         fields = [
@@ -53,7 +80,7 @@ class AgencyAdmin(admin.ModelAdmin):
         return False
 
 
-class UserEditForm(forms.ModelForm):
+class UserEditForm(RevisionCheckedForm):
     """Names and job details only. Roles, agency, active and staff status and passwords are
     changed in the service (Manage agencies and users), under its rules and audit (ADR 14)."""
 
@@ -72,7 +99,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["full_name", "email"]
     fieldsets = (
         (None, {"fields": ("email",)}),
-        ("Person", {"fields": ("full_name", "job_title", "phone", "agency")}),
+        ("Person", {"fields": ("full_name", "job_title", "phone", "agency", "seen_revision")}),
         ("Roles and access (change them under Manage agencies and users)", {"fields": ("roles_held", "is_active")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
