@@ -6,14 +6,15 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from cmarac.accounts.roles import Role
+from cmarac.accounts.roles import ROLES_THAT_GRANT
 from cmarac.web.navigation import nav_items_for
 
 
 def _may_manage_people(request: HttpRequest) -> bool:
-    """Whether the people pages (manage:people) open for this person: coordinators and co-chairs."""
+    """Whether the people pages (manage:people) open for this person, by their rule
+    (require_granter): someone holding a role that grants roles."""
     user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated and user.has_role(Role.COORDINATOR, Role.CO_CHAIR))
+    return bool(user is not None and user.is_authenticated and user.roles & ROLES_THAT_GRANT)
 
 
 def service(request: HttpRequest) -> dict[str, Any]:
