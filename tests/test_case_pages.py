@@ -65,6 +65,27 @@ def test_adding_and_removing_a_subject(housing_case, coordinator, as_user) -> No
     assert CaseEvent.Kind.SUBJECT_REMOVED in kinds
 
 
+def test_the_pages_naming_a_subject_to_change_or_remove_them_are_in_the_audit_trail(
+    housing_case, coordinator, as_user
+) -> None:
+    """Each names the subject (their details, or "Remove <name> from <case>"): a view of case
+    data, so in the audit trail as one, with who and which subject, never the name."""
+    from auditlog.models import LogEntry
+
+    subject = housing_case.subjects.select_related("person").order_by("pk").first()
+    client = as_user(coordinator)
+    for name, what in (
+        ("cases:subject-edit", "Subject details for editing"),
+        ("cases:subject-remove", "Subject shown for removal"),
+    ):
+        response = client.get(reverse(name, args=[housing_case.reference, subject.pk]))
+        assert response.status_code == 200
+        assert subject.person.family_name in response.content.decode()
+        entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=coordinator).latest("pk")
+        assert (entry.object_pk, entry.additional_data["what"]) == (str(subject.pk), what)
+        assert subject.person.family_name not in str(entry.changes) + str(entry.additional_data) + entry.object_repr
+
+
 def test_a_second_editor_is_refused_keeps_their_entry_and_can_save_again(housing_case, coordinator, as_user) -> None:
     subject = housing_case.subjects.select_related("person").order_by("pk").first()
     url = reverse("cases:subject-edit", args=[housing_case.reference, subject.pk])

@@ -326,6 +326,7 @@ def subject_remove(request: HttpRequest, reference: str, subject_id: int) -> Htt
         services.subject_remove(subject=subject, by=request.user)
         messages.success(request, "Subject removed from the case")
         return redirect(case)
+    audit_view(request=request, instance=subject, what="Subject shown for removal")  # the page names them
     return render(request, "cases/subject_remove.html", {"case": case, "subject": subject})
 
 
