@@ -376,6 +376,28 @@ class TestEveryDemoPersonsPages:
         assert not failed, f"malformed queries that failed: {failed}"
         assert not away, f"malformed queries that sent the browser off the site: {away}"
 
+    def test_every_page_naming_a_subject_is_in_the_audit_trail(self) -> None:
+        """Every view of case data is in the audit trail: one page of every kind each demo person
+        reaches, asked for again, writes an access entry of theirs whenever it shows a subject's
+        name."""
+        from auditlog.models import LogEntry
+
+        names = {f"{given} {family}" for given, family in Person.objects.values_list("given_name", "family_name")}
+        unlogged: dict[str, list[str]] = {}
+        for person in PEOPLE:
+            user = User.objects.get(email=person.email)
+            client = signed_in(user)
+            entries = LogEntry.objects.filter(actor=user, action=LogEntry.Action.ACCESS)
+            for url in crawl(client, reverse("home"), per_kind=1)[0]:
+                before = entries.count()
+                response = client.get(url)
+                if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                    continue
+                html = response.content.decode()
+                if any(name in html for name in names) and entries.count() == before:
+                    unlogged.setdefault(person.email, []).append(url)
+        assert not unlogged, f"pages that showed a subject's name and wrote no access entry: {unlogged}"
+
     def test_the_check_finds_a_record_named_to_someone_who_may_not_see_it(self) -> None:
         """The check above can fail: a case or referral its reader may not see is caught on an
         ordinary page, and not on the audit trail, nor in a form's example."""
