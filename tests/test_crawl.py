@@ -378,11 +378,18 @@ class TestEveryDemoPersonsPages:
 
     def test_every_page_naming_a_subject_is_in_the_audit_trail(self) -> None:
         """Every view of case data is in the audit trail: one page of every kind each demo person
-        reaches, asked for again, writes an access entry of theirs whenever it shows a subject's
-        name."""
+        reaches, asked for again, writes an access entry of theirs whenever it shows the name of a
+        case's or referral's subject."""
         from auditlog.models import LogEntry
 
-        names = {f"{given} {family}" for given, family in Person.objects.values_list("given_name", "family_name")}
+        from referrals.models import ReferralSubject
+
+        names = {
+            f"{given} {family}"
+            for subjects in (Person.objects, ReferralSubject.objects)
+            for given, family in subjects.values_list("given_name", "family_name")
+            if given and family
+        }
         unlogged: dict[str, list[str]] = {}
         for person in PEOPLE:
             user = User.objects.get(email=person.email)
