@@ -49,9 +49,9 @@ NOT_FOLLOWED = ("/sign-out/", "/session/timed-out/", "/admin/logout/", "/static/
 NAMES_ANY_RECORD = ("/audit/", "/governance/retention/")
 # A form's hint gives an example reference, which may happen to be a real one.
 EXAMPLE = re.compile(r"For example, (?:CM|RF)-\d{4}-\d+")
-# What the coordinator reaches, and the forms on a person's pages: crawled once (the seeded demo
-# is the same for every test of the class), for the people who see less or other things.
-COORDINATORS_ADDRESSES: list[str] = []
+# The pages the coordinator reaches, and the forms on a person's pages: crawled once (the seeded
+# demo is the same for every test of the class), for the people who see less or other things.
+COORDINATORS_PAGES: dict[str, tuple[int, str, str]] = {}
 FORMS: dict[str, dict[str, dict[str, str]]] = {}
 
 
@@ -66,6 +66,13 @@ def links(html: str) -> list[str]:
             continue
         found.append(url)
     return found
+
+
+def body_of(response: Any) -> str:
+    """A response's text, whether streamed (a CSV export) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
 
 
 def kind_of(url: str) -> str:
@@ -87,12 +94,8 @@ def crawl(
         url = queue.popleft()
         response = client.get(url)
         content_type = response.get("Content-Type", "")
-        streaming = getattr(response, "streaming", False)
-        html = ""
-        if "text/html" in content_type and not streaming:
-            html = response.content.decode()
-        elif streaming:
-            b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        text = body_of(response)
+        html = text if "text/html" in content_type else ""
         seen[url] = (response.status_code, content_type, html)
         targets = links(html)
         if response.status_code in (301, 302, 303) and response.get("Location", "").startswith("/"):
@@ -203,24 +206,28 @@ def records_not_theirs(user: User, pages: dict[str, tuple[int, str, str]]) -> di
     return found
 
 
-def coordinators_addresses() -> list[str]:
-    if not COORDINATORS_ADDRESSES:
+def coordinators_pages() -> dict[str, tuple[int, str, str]]:
+    if not COORDINATORS_PAGES:
         coordinator = User.objects.get(email=f"coordinator@{DOMAIN}")
-        COORDINATORS_ADDRESSES.extend(crawl(signed_in(coordinator), reverse("home"))[0])
-    return COORDINATORS_ADDRESSES
+        COORDINATORS_PAGES.update(crawl(signed_in(coordinator), reverse("home"))[0])
+    return COORDINATORS_PAGES
+
+
+def coordinators_addresses() -> list[str]:
+    return list(coordinators_pages())
 
 
 def forms_of(email: str) -> dict[str, dict[str, str]]:
     """Each address a form on the person's pages posts to, with what it would post."""
     if email not in FORMS:
+        if email == f"coordinator@{DOMAIN}":
+            pages = coordinators_pages()
+        else:
+            pages = crawl(signed_in(User.objects.get(email=email)), reverse("home"))[0]
         found: dict[str, dict[str, str]] = {}
-        client = signed_in(User.objects.get(email=email))
-        addresses = coordinators_addresses() if email == f"coordinator@{DOMAIN}" else crawl(client, reverse("home"))[0]
-        for url in addresses:
-            response = client.get(url)
-            if "text/html" in response.get("Content-Type", "") and not getattr(response, "streaming", False):
-                for action, fields in post_forms(url, response.content.decode()):
-                    found.setdefault(action, fields)
+        for url, (_, _, html) in pages.items():
+            for action, fields in post_forms(url, html):
+                found.setdefault(action, fields)
         FORMS[email] = found
     return FORMS[email]
 
@@ -275,12 +282,7 @@ class TestEveryDemoPersonsPages:
         pages: dict[str, tuple[int, str, str]] = {}
         for url in addresses:
             response = client.get(url)
-            streaming = getattr(response, "streaming", False)
-            if streaming:
-                body = b"".join(response.streaming_content).decode(errors="replace")  # type: ignore[attr-defined]
-            else:
-                body = response.content.decode(errors="replace")
-            pages[url] = (response.status_code, response.get("Content-Type", ""), body)
+            pages[url] = (response.status_code, response.get("Content-Type", ""), body_of(response))
         failed = {url: status for url, (status, _, _) in pages.items() if status >= 500}
         assert not failed, f"server errors for {email}: {failed}"
         answered = {url: page for url, page in pages.items() if page[0] == 200}
