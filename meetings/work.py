@@ -165,8 +165,9 @@ MINUTES_FILTERS = {
 
 def information_needed_line(user: User, *, today: date) -> WorkLine:
     """Items of coming meetings the person's agency is invited to and has shared nothing on yet,
-    soonest first, each with its deadline (the meeting). One query, and one more to list them when
-    there are any.
+    soonest first, each with its deadline (the meeting). One query, which reads them all: they are
+    bounded by the meetings scheduled, and counting them apart cost a second query to compile and
+    plan (about 2 ms of the home page).
 
     Found from the coming meetings' items, so the cost follows what is coming, not how many items
     the agency was ever invited to. The agency's invitations are asked once: for agency staff
@@ -178,29 +179,24 @@ def information_needed_line(user: User, *, today: date) -> WorkLine:
     if user.sees_all_cases:  # every item is visible to them: their agency's are those it is invited to
         invited = invited.invited(agency_id)
     needed = invited.exclude(Exists(AgencyInformation.objects.filter(item=OuterRef("pk"), agency_id=agency_id)))
-    start, cancelled = _start_of(today), Meeting.Status.CANCELLED
-    # The count asks for the coming meetings' ids (planned in a third of the time of a join); the
-    # rows join the meeting they are sorted by, so its date index starts at today.
-    coming = Meeting.objects.filter(starts_at__gte=start).exclude(status=cancelled).values("pk")
-    count = needed.filter(meeting__in=coming).count()
-    rows = (
-        list(
-            needed.filter(meeting__starts_at__gte=start)
-            .exclude(meeting__status=cancelled)
-            .order_by("meeting__starts_at", "position", "pk")
-            .values("pk", "meeting_id", "meeting__starts_at", "case__reference")[:ITEMS_SHOWN]
-        )
-        if count
-        else []
+    # Every such item of the coming meetings is read (their rows are bounded by what is coming, not
+    # by history): one query for both the count and the first few, soonest first, the meeting
+    # joined so that its date index starts at today.
+    rows = list(
+        needed.filter(meeting__starts_at__gte=_start_of(today))
+        .exclude(meeting__status=Meeting.Status.CANCELLED)
+        .order_by("meeting__starts_at", "position", "pk")
+        .values_list("pk", "meeting_id", "meeting__starts_at", "case__reference")
     )
+    count, rows = len(rows), rows[:ITEMS_SHOWN]
     items = []
-    for row in rows:
-        day = timezone.localdate(row["meeting__starts_at"])
+    for pk, meeting_id, starts_at, reference in rows:
+        day = timezone.localdate(starts_at)
         days = (day - today).days
         items.append(
             WorkItem(
-                label=row["case__reference"],
-                url=reverse("meetings:information", args=[row["meeting_id"], row["pk"]]),
+                label=reference,
+                url=reverse("meetings:information", args=[meeting_id, pk]),
                 note=f"share before the meeting on {day.day} {day:%b %Y} ({plural(days, 'day')} left)"
                 if days
                 else "the meeting is today",
@@ -219,15 +215,24 @@ def information_needed_line(user: User, *, today: date) -> WorkLine:
 
 def agency_next_meeting_line(user: User, agency: Agency, *, today: date) -> WorkLine:
     """The next meeting the agency is expected at: any meeting for a core member, else the next one
-    with an item it is invited to. One query."""
-    meetings = _upcoming(user, today, with_packs=False)
-    if agency.membership != Agency.Membership.CORE:
-        meetings = meetings.filter(visible_items__gt=0)
-    meeting = meetings.first()
-    if meeting is None:
+    with an item it is invited to. One query of plain values: the meetings with their item counts
+    filtered on that count cost Django twice the subquery to compile (4.3 ms against 2.0 ms)."""
+    start = _start_of(today)
+    if agency.membership == Agency.Membership.CORE:
+        found = list(_upcoming(user, today, with_packs=False).values_list("pk", "starts_at", "visible_items")[:1])
+    else:
+        items = AgendaItem.objects.visible_to(user).filter(meeting__starts_at__gte=start)
+        found = list(
+            items.exclude(meeting__status=Meeting.Status.CANCELLED)
+            .values_list("meeting_id", "meeting__starts_at")
+            .annotate(n=Count("pk"))
+            .order_by("meeting__starts_at", "meeting_id")[:1]
+        )
+    if not found:
         return WorkLine(text="Your agency is not invited to a coming meeting", url=reverse("meetings:list"))
+    pk, starts_at, items_invited = found[0]
     return WorkLine(
-        text=f"Your agency's next meeting: {_long(meeting.starts_at)}",
-        url=meeting.get_absolute_url(),
-        note=f"{plural(meeting.visible_items, 'item')} your agency is invited to.",  # type: ignore[attr-defined]
+        text=f"Your agency's next meeting: {_long(starts_at)}",
+        url=reverse("meetings:detail", args=[pk]),
+        note=f"{plural(items_invited, 'item')} your agency is invited to.",
     )

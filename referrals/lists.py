@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -117,7 +117,10 @@ def triage_tabs(user: User, filters: dict[str, Any], shown: BoundedPaginator) ->
     unfiltered, otherwise one bounded count."""
     visible = Referral.objects.visible_to(user)
     undecided = visible.filter(status__in=[status for key in EXACT_TABS for status in TABS[key][1]])
-    counts = undecided.aggregate(**{key: Count("pk", filter=Q(status__in=TABS[key][1])) for key in EXACT_TABS})
+    # One row per status (GROUP BY), summed into tabs: a filtered count per tab cost Django a
+    # condition each to compile.
+    by_status = dict(undecided.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = {key: sum(by_status.get(status, 0) for status in TABS[key][1]) for key in EXACT_TABS}
     if filters["tab"] == "decided" and not filters["late"]:
         decided = shown
     else:

@@ -88,9 +88,11 @@ def referrer_lines(user: User) -> tuple[int, list[WorkLine]]:
     and one more to list those asking when there are any; returns how many referrals they have in
     all, and the lines."""
     own = Referral.objects.visible_to(user).filter(referrer=user)
-    counts = own.aggregate(
-        total=Count("pk"), **{status: Count("pk", filter=Q(status=status)) for status, *_ in REFERRER_LINES}
-    )
+    # One row per status (GROUP BY): a filtered count per status cost Django a condition each to
+    # compile, about a millisecond of the home page.
+    by_status = dict(own.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = {status: by_status.get(status, 0) for status, *_ in REFERRER_LINES}
+    counts["total"] = sum(by_status.values())
     asking = (
         list(
             own.filter(status=S.MORE_INFORMATION)

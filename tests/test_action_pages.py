@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from actions import services
 from actions.models import Action, ActionUpdate
-from actions.selectors import with_latest_update
+from actions.selectors import action_table_rows
 from cmarac.core.dates import long_date
 from meetings import services as meeting_services
 from tests.conftest import CAST
@@ -670,7 +670,7 @@ def test_the_log_is_formula_injection_safe_and_audited(housing_case, housing, co
 
 def test_the_case_actions_partial(housing_case, ours, theirs, co_chair) -> None:
     CompletedActionFactory(case=housing_case, owner=ours.owner, by=co_chair, description="Done one")
-    actions = list(with_latest_update(Action.objects.visible_to(co_chair).filter(case=housing_case)))
+    actions = action_table_rows(Action.objects.visible_to(co_chair).filter(case=housing_case))
     chair_view = render_to_string(
         "actions/includes/case_actions.html",
         {"actions": actions, "show_review": True, "review_next": "/meetings/1/run/"},

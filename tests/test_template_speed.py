@@ -548,20 +548,25 @@ NEW_CASE_ACTION_ROWS = engines["django"].from_string(
 def test_a_cases_actions_written_in_python_show_what_the_loop_showed(
     housing_case, housing, police, co_chair, housing_lead, show_review: bool, review_next: str
 ) -> None:
+    from django.db.models import Prefetch
     from django.utils import timezone
 
-    from actions.models import Action
-    from actions.selectors import for_action_table
+    from actions.models import Action, ActionUpdate
+    from actions.selectors import action_table_rows
 
     today = timezone.localdate()
     made = _actions_of_every_kind(housing_case, housing, police, co_chair, housing_lead)
-    actions = list(for_action_table(Action.objects.filter(case=housing_case).order_by("pk")))
-    assert [action.pk for action in actions] == [action.pk for action in made]
-    assert {action.is_overdue(today) for action in actions} == {True, False}
-    assert {action.is_open for action in actions} == {True, False}
-    context = {"actions": actions, "show_review": show_review, "review_next": review_next}
-    new = NEW_CASE_ACTION_ROWS.render(context)
-    assert _as_shown(new) == _as_shown(OLD_CASE_ACTION_ROWS.render(Context(context)))
+    case_actions = Action.objects.filter(case=housing_case).order_by("pk")
+    rows = action_table_rows(case_actions)
+    assert [row.pk for row in rows] == [action.pk for action in made]
+    assert {row.is_overdue(today) for row in rows} == {True, False}
+    assert {row.is_open for row in rows} == {True, False}
+    # The loop read model instances, their owner and officer joined and updates prefetched.
+    updates = Prefetch("updates", queryset=ActionUpdate.objects.order_by("-at", "-pk"))
+    instances = list(case_actions.select_related("owner", "officer").prefetch_related(updates))
+    context = {"show_review": show_review, "review_next": review_next}
+    new = NEW_CASE_ACTION_ROWS.render({**context, "actions": rows})
+    assert _as_shown(new) == _as_shown(OLD_CASE_ACTION_ROWS.render(Context({**context, "actions": instances})))
     assert new.count("<tr ") == 4
     assert new.count(">Review<") == (3 if show_review else 0)
     assert "The newest update" in new
@@ -606,3 +611,25 @@ def test_the_triage_lists_rows_written_in_python_show_what_the_loop_showed(tab, 
     assert "Ann &lt;A&gt; O&#x27;Neil &amp; Co" in new
     assert ("Accepted, " in new) is (tab == "decided")
     assert NEW_REFERRAL_ROWS.render({"referrals": [], "tab": tab}) == ""
+
+
+# truncate_chars (cmarac/core/text.py) against Django's truncatechars filter, which the action rows
+# used: short, exact, one over and long text, combining characters, emoji, text already ending in
+# an ellipsis, and a language whose ellipsis Django translates differently.
+TRUNCATED = [
+    "", "a", "a" * 59, "a" * 60, "a" * 61, "a" * 200, "e\u0301" * 50, "é" * 81, "…" * 90, "x…", "ab…cd" * 30,
+    "\U0001f600" * 85, "a" * 78 + "…", "a" * 79 + "…b", "Housing officers could not gain entry " * 4,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en-gb", "fr", "ja"])
+@pytest.mark.parametrize("length", [-1, 0, 1, 2, 3, 60, 80, 100])
+def test_truncate_chars_cuts_text_as_django_does(language, length) -> None:
+    from django.template.defaultfilters import truncatechars
+    from django.utils import translation
+
+    from cmarac.core.text import truncate_chars
+
+    with translation.override(language):
+        for text in TRUNCATED:
+            assert truncate_chars(text, length) == truncatechars(text, length), (text, length)

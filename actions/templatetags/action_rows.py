@@ -12,8 +12,7 @@ page, the agenda builder and the meeting screen), where each action's row took t
 
     {% case_action_rows actions show_review review_next %}
 
-`actions` as actions.selectors.for_action_table leaves them: Actions with their owner and officer,
-and their updates prefetched newest first."""
+`actions` as actions.selectors.action_table_rows leaves them: ActionTableRows, read as values."""
 
 from __future__ import annotations
 
@@ -21,15 +20,16 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from django import template
-from django.template.defaultfilters import truncatechars, urlencode
+from django.template.defaultfilters import urlencode
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from actions.models import Action, status_tag_class
-from actions.selectors import ActionListRow
+from actions.selectors import ActionListRow, ActionTableRow
 from cmarac.core.dates import long_date
 from cmarac.core.paths import path_maker
+from cmarac.core.text import truncate_chars
 
 register = template.Library()
 
@@ -56,7 +56,7 @@ def _latest(update: tuple[str, datetime] | None) -> SafeString:
         return _NO_UPDATES
     text, moment = update
     at = timezone.localtime(moment)  # as {{ at|date:"c" }} writes it: local time, ISO 8601
-    return format_html(_LATEST, truncatechars(text, 100), at.isoformat(), long_date(moment, "short"))
+    return format_html(_LATEST, truncate_chars(text, 100), at.isoformat(), long_date(moment, "short"))
 
 
 def _row(
@@ -67,7 +67,7 @@ def _row(
         case_path(action.case_reference),  # case.get_absolute_url()
         action.case_reference,
         action_path(action.pk),  # action.get_absolute_url()
-        truncatechars(action.description, 80),
+        truncate_chars(action.description, 80),
         action.owner_name,
         action.officer_name if action.officer_name is not None else _NONE_NAMED,
         long_date(action.due_on, "short"),
@@ -104,33 +104,31 @@ _NO_REVIEW = mark_safe('<td class="govuk-table__cell"></td>')
 
 
 def _case_action_row(
-    action: Action, today: date, paths: dict[str, Callable[[object], str]], review_next: str | None
+    action: ActionTableRow, today: date, paths: dict[str, Callable[[object], str]], review_next: str | None
 ) -> SafeString:
-    updates = action.updates.all()  # prefetched newest first: no query
-    latest = (updates[0].text, updates[0].at) if updates else None
     review: SafeString | str = ""
     if review_next is not None:
         review = _NO_REVIEW
         if action.is_open:
             link = paths["review"](action.pk) + (f"?next={urlencode(review_next)}" if review_next else "")
-            review = format_html(_REVIEW, link, truncatechars(action.description, 60))
+            review = format_html(_REVIEW, link, truncate_chars(action.description, 60))
     return format_html(
         _CASE_ACTION_ROW,
         paths["detail"](action.pk),  # action.get_absolute_url()
-        truncatechars(action.description, 80),
-        action.owner.name,
-        format_html(_OFFICER, action.officer.full_name) if action.officer else "",
+        truncate_chars(action.description, 80),
+        action.owner_name,
+        format_html(_OFFICER, action.officer_name) if action.officer_name is not None else "",
         long_date(action.due_on, "short"),
         _OVERDUE if action.is_overdue(today) else "",  # as overdue_tag.html
-        action.status_tag_class,
-        action.get_status_display(),
-        _latest(latest),
+        status_tag_class(action.status),
+        _STATUS_LABELS.get(action.status, action.status),
+        _latest(action.latest_update),
         review,
     )
 
 
 @register.simple_tag
-def case_action_rows(actions: Iterable[Action], show_review: bool = False, review_next: str = "") -> SafeString:
+def case_action_rows(actions: Iterable[ActionTableRow], show_review: bool = False, review_next: str = "") -> SafeString:
     """`show_review`: a Review link on each open action, back to `review_next` if given."""
     paths = {"detail": path_maker("actions:detail"), "review": path_maker("actions:review")}
     today = timezone.localdate()  # the local day, as overdue_tag.html's {% now %}

@@ -28,7 +28,7 @@ SEARCH_LIMIT = 500
 
 def cases_for_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Case]:
     """The cases this person may see, narrowed by the list's filters. Starts from visible_to."""
-    cases = Case.objects.visible_to(user).with_list_data().annotate(risk_rank=RISK_RANK)
+    cases = Case.objects.visible_to(user).with_list_data()
     status = filters.get("status") or "open"
     if status in (Case.Status.OPEN, Case.Status.CLOSED):
         cases = cases.filter(status=status)
@@ -52,6 +52,8 @@ def cases_for_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Case]:
         # trigram-indexed text per case (cmarac/cases/search.py), within the visible cases.
         cases = cases.filter(search_text__contains=search_term(term))
     _, ordering = CaseFilterForm.SORTS.get(filters.get("sort") or "newest", CaseFilterForm.SORTS["newest"])
+    if "-risk_rank" in ordering:  # the rank is built and compiled only when the list is sorted by it
+        cases = cases.annotate(risk_rank=RISK_RANK)
     return cases.order_by(*ordering)
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from actions.models import Action
-from actions.selectors import for_action_table
+from actions.selectors import ActionTableRow, action_table_rows
 from cmarac.accounts.models import Agency
 from cmarac.cases.access import agency_sees_cases
 from cmarac.cases.models import Case, CaseInvolvement, CaseSubject
@@ -46,8 +46,9 @@ from meetings.views.helpers import (
 # --- The agenda builder (co-chairs and coordinators) ----------------------------------------------
 
 
-def _actions_since_last_meeting(meeting: Meeting) -> Any:
-    """Open actions, and those closed since the previous meeting, with their latest updates."""
+def _actions_since_last_meeting(meeting: Meeting, case_ids: list[int]) -> dict[int, list[ActionTableRow]]:
+    """These cases' open actions, and those closed since the previous meeting, with their latest
+    updates, by case."""
     previous = (
         Meeting.objects.filter(starts_at__lt=meeting.starts_at)
         .exclude(status=Meeting.Status.CANCELLED)
@@ -58,7 +59,10 @@ def _actions_since_last_meeting(meeting: Meeting) -> Any:
     recent = Q(status__in=Action.OPEN_STATUSES)
     if previous is not None:
         recent |= Q(updated_at__gte=previous)
-    return for_action_table(Action.objects.filter(recent).order_by("due_on", "pk"))
+    by_case: dict[int, list[ActionTableRow]] = {}
+    for row in action_table_rows(Action.objects.filter(recent, case_id__in=case_ids).order_by("due_on", "pk")):
+        by_case.setdefault(row.case_id, []).append(row)
+    return by_case
 
 
 def _agencies_to_invite(item: AgendaItem, agencies: list[Agency]) -> list[Agency]:
@@ -93,9 +97,9 @@ def agenda_builder(request: HttpRequest, meeting_id: int) -> HttpResponse:
         _items_with_invitations(meeting.items.all()).prefetch_related(
             Prefetch("case__subjects", queryset=CaseSubject.objects.select_related("person").order_by("pk")),
             Prefetch("case__involvements", queryset=CaseInvolvement.objects.only("pk", "case_id", "agency_id")),
-            Prefetch("case__actions", queryset=_actions_since_last_meeting(meeting), to_attr="recent_actions"),
         )
     )
+    recent_actions = _actions_since_last_meeting(meeting, [item.case_id for item in items])
     agencies = list(Agency.objects.filter(is_active=True).order_by("name"))
     rows = []
     for item in items:
@@ -110,7 +114,7 @@ def agenda_builder(request: HttpRequest, meeting_id: int) -> HttpResponse:
             {
                 "item": item,
                 "subjects": subjects,
-                "actions": item.case.recent_actions,
+                "actions": recent_actions.get(item.case_id, []),
                 "has_child": any(s.role == CaseSubject.Role.CHILD_IN_HOUSEHOLD for s in subjects),
                 "invitations": _invitation_rows(item),
                 "invite_form": invite_form,

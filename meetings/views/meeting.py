@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from actions.models import Action
-from actions.selectors import for_action_table
+from actions.selectors import action_table_rows
 from cmarac.accounts.models import Agency, User
 from cmarac.accounts.roles import Role
 from cmarac.core.audit import audit_list, audit_refused
@@ -421,8 +421,8 @@ def _render_screen(
                 "previous": items[position - 1] if position else None,
                 "next": items[position + 1] if position + 1 < len(items) else None,
                 "subjects": current.case.subjects.select_related("person").order_by("pk"),
-                "current_actions": list(
-                    for_action_table(Action.objects.visible_to(request.user).filter(case_id=current.case_id))
+                "current_actions": action_table_rows(
+                    Action.objects.visible_to(request.user).filter(case_id=current.case_id)
                 ),
                 "shared": shared,
                 "not_shared": [
