@@ -312,6 +312,17 @@ def test_the_benchmark_measures_postgresql_as_the_compose_stack_runs_it() -> Non
     assert f'"-c", "random_page_cost={RANDOM_PAGE_COST}"' in compose
 
 
+def test_the_reminders_step_at_a_tiny_size() -> None:
+    """The reminders job runs over the generated history and reports its time, memory and the
+    machine's yardstick timed before it."""
+    from cmarac.web.management.commands.bench import Command
+
+    data.generate(50)
+    result = Command().step_reminders({})
+    assert result["closed_actions"] == Action.objects.exclude(status__in=Action.OPEN_STATUSES).count() > 0
+    assert result["seconds"] >= 0 and result["peak_mb"] >= 0 and result["machine_s"] > 0
+
+
 def test_the_retention_step_at_a_tiny_size() -> None:
     """The nightly run finds nothing due (the services close cases today, and declined referrals
     are of the last year); on the day every closed case falls due, the dry run finds them all and
@@ -329,17 +340,20 @@ def test_the_retention_step_at_a_tiny_size() -> None:
     assert result["found"]["due"] == closed + removed
     assert result["anonymised"]["cases"] == min(closed, RETENTION_SAMPLE)
     assert Case.objects.filter(anonymised_at__isnull=False).count() == min(closed, RETENTION_SAMPLE)
-    assert all(part["seconds"] >= 0 and part["peak_mb"] >= 0 for part in result.values())
+    parts = [result[name] for name in ("nightly", "found", "anonymised")]
+    assert all(part["seconds"] >= 0 and part["peak_mb"] >= 0 for part in parts)
+    assert result["machine_s"] > 0
 
 
 def test_the_retention_rows_and_their_growth() -> None:
     from cmarac.web.bench.pages import retention_growth_rows, retention_rows
 
-    def result(nightly: float, per_case: float) -> dict[str, Any]:
+    def result(nightly: float, per_case: float, machine_s: float = 0.02) -> dict[str, Any]:
         return {
             "nightly": {"seconds": nightly, "peak_mb": 1.0, "changed": 0},
             "found": {"seconds": 1.5, "peak_mb": 5.6, "due": 80001},
             "anonymised": {"seconds": per_case * 200, "peak_mb": 0.4, "cases": 200},
+            "machine_s": machine_s,
         }
 
     rows = retention_rows("100k", result(0.04, 0.063))
@@ -350,6 +364,37 @@ def test_the_retention_rows_and_their_growth() -> None:
     assert [row.met for row in flat] == [True, True]
     grown = retention_growth_rows(result(0.04, 0.06), result(0.5, 0.2), ("10k", "100k"))
     assert [row.met for row in grown] == [False, False]
+    # A machine that ran half as fast at the larger size (its yardstick took twice as long) took
+    # twice as long for the same work: flat. Grown beyond that drift: not.
+    drifted = retention_growth_rows(result(0.04, 0.06), result(0.16, 0.23, machine_s=0.04), ("10k", "100k"))
+    assert [row.met for row in drifted] == [True, True]
+    assert "the machine x2.0" in drifted[1].measured
+    grown = retention_growth_rows(result(0.04, 0.06), result(0.5, 0.5, machine_s=0.04), ("10k", "100k"))
+    assert [row.met for row in grown] == [False, False]
+
+
+def test_growth_is_read_beyond_the_machines_drift() -> None:
+    """The pages' growth from one size to the other is read against the reference page's own (the
+    same page at both sizes), and the reminders' against the machine's yardstick timed just before."""
+    from cmarac.web.bench.pages import Timing, growth_rows, machine_seconds, reminders_growth_row
+
+    def timing(ms: float) -> Timing:
+        return Timing(server_ms=[ms] * 10)
+
+    small = {("small", "case list"): timing(20.0), ("large", "home"): timing(25.0)}
+    large = {("small", "case list"): timing(45.0), ("large", "home"): timing(110.0)}
+    rows = growth_rows(small, large, ("10k", "100k"), (timing(5.0), timing(7.5)))
+    assert [row.met for row in rows] == [True, False]  # x2.25 is x1.5 beyond the reference; x4.4 is x2.9
+    assert rows[0].measured == "p50 x2.2, the reference x1.5: x1.5 beyond it"
+    steady = growth_rows(small, large, ("10k", "100k"), (timing(5.0), timing(5.0)))
+    assert [row.met for row in steady] == [False, False]
+
+    def reminders(seconds: float, machine_s: float) -> dict[str, Any]:
+        return {"seconds": seconds, "machine_s": machine_s}
+
+    assert reminders_growth_row(reminders(0.8, 0.02), reminders(1.8, 0.03), ("10k", "100k")).met is True
+    assert reminders_growth_row(reminders(0.8, 0.02), reminders(1.8, 0.02), ("10k", "100k")).met is False
+    assert machine_seconds(rounds=1) > 0
 
 
 def test_a_session_copy_holds_the_same_as_written_for_every_version(housing_lead) -> None:

@@ -36,6 +36,7 @@ from cmarac.web.bench.pages import (
     growth_rows,
     load_rows,
     page_rows,
+    reminders_growth_row,
     render_table,
     retention_growth_rows,
     retention_rows,
@@ -352,7 +353,7 @@ def bench_size(
     if not options.keep:
         drop_database(database_url)
     say(f"[{label}] done in {time.monotonic() - started:.0f} s")
-    return rows, timings, {"reminders": reminders, "retention": retention}
+    return rows, timings, {"reminders": reminders, "retention": retention, "reference": reference}
 
 
 def bench(labels: list[str], options: Settings) -> str:
@@ -366,11 +367,10 @@ def bench(labels: list[str], options: Settings) -> str:
             results[label] = (timings, jobs)
         if len(labels) >= 2:
             first, last = labels[0], labels[-1]
-            rows += growth_rows(results[first][0], results[last][0], (first, last))
             small, large = results[first][1], results[last][1]
-            before, after = small["reminders"]["seconds"], large["reminders"]["seconds"]
-            rows.append(Row(f"reminders: {last} against {first}", f"x{after / max(before, 0.001):.1f} time",
-                            "flat (<= 2x)", after <= 2 * before + 0.05))  # fmt: skip
+            references = (small["reference"], large["reference"])
+            rows += growth_rows(results[first][0], results[last][0], (first, last), references)
+            rows.append(reminders_growth_row(small["reminders"], large["reminders"], (first, last)))
             rows += retention_growth_rows(small["retention"], large["retention"], (first, last))
         if options.pack:
             say("meeting pack benchmark")

@@ -84,7 +84,9 @@ class Command(BaseCommand):
     def step_reminders(self, options: dict[str, Any]) -> dict[str, Any]:
         from actions.models import Action
         from actions.reminders import run_reminders
+        from cmarac.web.bench.pages import machine_seconds
 
+        machine = machine_seconds()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         tracemalloc.start()
         started = time.monotonic()
@@ -93,7 +95,14 @@ class Command(BaseCommand):
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         closed = Action.objects.exclude(status__in=Action.OPEN_STATUSES).count()
-        return {"seconds": seconds, "peak_mb": peak / 2**20, "rss_kb": before, "sent": sent, "closed_actions": closed}
+        return {
+            "seconds": seconds,
+            "peak_mb": peak / 2**20,
+            "rss_kb": before,
+            "sent": sent,
+            "closed_actions": closed,
+            "machine_s": machine,
+        }
 
     def step_retention(self, options: dict[str, Any]) -> dict[str, Any]:
         """The retention job on the benchmark's history (every closed case closed today, as the
@@ -103,7 +112,9 @@ class Command(BaseCommand):
         from cmarac.governance.retention_policy import case_due_on
         from cmarac.governance.retention_selectors import cases_due
         from cmarac.governance.retention_services import case_anonymise, retention_apply
+        from cmarac.web.bench.pages import machine_seconds
 
+        machine = machine_seconds()
         nightly, nightly_run = _measured(retention_apply)
         day = case_due_on(timezone.localdate())
         found, found_run = _measured(lambda: retention_apply(today=day, dry_run=True))
@@ -113,6 +124,7 @@ class Command(BaseCommand):
             "nightly": {**nightly, "changed": len(nightly_run.anonymised) + len(nightly_run.removed)},
             "found": {**found, "due": len(found_run.anonymised) + len(found_run.removed)},
             "anonymised": {**anonymising, "cases": done},
+            "machine_s": machine,
         }
 
 
