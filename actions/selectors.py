@@ -56,8 +56,24 @@ def for_action_page(actions: QuerySet[Action]) -> QuerySet[Action]:
     )
 
 
+class _ActionRowState:
+    """An action row read as values is open and overdue exactly as an Action is (Action.is_open,
+    Action.is_overdue)."""
+
+    __slots__ = ()
+    status: str
+    due_on: date
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in Action.OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and self.due_on < today
+
+
 @dataclass(frozen=True, slots=True)
-class ActionTableRow:
+class ActionTableRow(_ActionRowState):
     """What a row of a table of one case's actions shows (actions/includes/case_actions.html: the
     case page, the agenda builder and the meeting screen; actions/templatetags/action_rows.py),
     and nothing else: not the case, agenda item and meeting, nor the owner's and officer's other
@@ -71,13 +87,6 @@ class ActionTableRow:
     due_on: date
     status: str
     latest_update: tuple[str, datetime] | None  # (text, at)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in Action.OPEN_STATUSES
-
-    def is_overdue(self, today: date) -> bool:
-        return self.is_open and self.due_on < today
 
 
 _ACTION_TABLE_COLUMNS = ("pk", "case_id", "description", "owner__name", "officer__full_name", "due_on", "status")
@@ -107,7 +116,7 @@ def _updates_newest_first() -> Prefetch:
 
 
 @dataclass(frozen=True, slots=True)
-class ActionListRow:
+class ActionListRow(_ActionRowState):
     """What a row of the action list shows (actions/templatetags/action_rows.py), and nothing else:
     not the case's summary or search text, not the officer's other columns, not who wrote the
     latest update, not the meeting or its minutes."""
@@ -120,13 +129,6 @@ class ActionListRow:
     due_on: date
     status: str
     latest_update: tuple[str, datetime] | None  # (text, at)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in Action.OPEN_STATUSES
-
-    def is_overdue(self, today: date) -> bool:
-        return self.is_open and self.due_on < today
 
 
 _ACTION_LIST_COLUMNS = (
