@@ -75,6 +75,17 @@ def tagged_pdf(document: Any) -> bytes:
     return bytes(document.write_pdf(pdf_variant=PDF_VARIANT))
 
 
+def warm_up(html: str) -> int:
+    """Lay out and write a small document, tagged and plain, so that this process has loaded what
+    a first layout loads (fonts and their faces, WeasyPrint's own styles); its page count. A pack
+    worker does it as it starts (meetings/tasks.py), before its pool's processes are forked, so
+    they and the render processes they fork begin warm (docs/performance.md)."""
+    document = layout(html)
+    tagged_pdf(document)
+    document.write_pdf()
+    return len(document.pages)
+
+
 def _anchors(document: Any) -> dict[str, int]:
     """Each anchor (element id) in the document, with the 0-based page it is on; the first wins."""
     found: dict[str, int] = {}

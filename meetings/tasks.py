@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from celery import shared_task
+from celery.signals import celeryd_after_setup
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -10,6 +14,28 @@ from cmarac.outbox.services import outbox_task, send_mail_once
 from meetings.models import Meeting
 from meetings.notifications import agenda_agencies, minutes_agencies
 from meetings.services import meetings_generate
+
+logger = logging.getLogger(__name__)
+
+
+@celeryd_after_setup.connect
+def warm_up_printing(sender: Any = None, instance: Any = None, **kwargs: Any) -> None:
+    """A worker that takes the packs queue lays a page out as it starts, before its pool's
+    processes are forked: they inherit what the first layout loads, and the first pack each one
+    builds starts warm (docs/performance.md). A worker of other queues does not load WeasyPrint.
+    A failure is logged and the worker starts: its first pack then loads what it needs, as before,
+    and fails there if printing cannot work."""
+    from meetings.packs import packs_warm_up
+
+    queue = settings.CELERY_TASK_ROUTES["meetings.build_pack"]["queue"]
+    if queue not in (instance.app.amqp.queues.consume_from or {}):  # the queues -Q chose, or none
+        return
+    try:
+        seconds = packs_warm_up()
+    except Exception:  # the worker must still start; its first pack reports any real fault
+        logger.exception("packs: warming up printing failed")
+        return
+    logger.info("packs: printing warmed up in %.2f s", seconds)
 
 
 @shared_task(name="meetings.generate_schedule")

@@ -164,16 +164,19 @@ class Command(BaseCommand):
         self.whole_meeting(pack_id, single=warm_s)
 
     def _build(self, pack_id: str) -> None:
-        """The child is a worker process: Django and WeasyPrint are imported before the clock
-        starts, as in a Celery worker. The first build in a process also loads fonts ("cold"); the
-        worker builds a few packs per process, so later builds are "warm". It prints the two
-        timings, its own peak memory, its render processes' largest peak and how many ran."""
+        """The child is a pack worker's process: Django and WeasyPrint are imported, and printing
+        warmed up (a page laid out, as the pack worker does as it starts: meetings/tasks.py), before
+        the clock starts. It builds the pack twice ("first build in a worker process", "next
+        build") and prints the two timings, its own peak memory, its render processes' largest
+        peak and how many ran."""
         import weasyprint  # noqa: F401
         from django.conf import settings
 
         from meetings.models import MeetingPack
-        from meetings.packs import pack_build
+        from meetings.packs import pack_build, packs_warm_up
         from meetings.printing import may_fork
+
+        packs_warm_up()
 
         processes = settings.PACK_RENDER_PROCESSES if may_fork() else 1
         timings = []
