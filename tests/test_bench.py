@@ -27,7 +27,7 @@ from cmarac.cases.models import (
 )
 from cmarac.web.bench import data
 from cmarac.web.bench.pages import PEOPLE, Timing, page_rows, pages_for, render_table, signed_in_session, time_pages
-from meetings.models import AgendaInvitation, AgendaItem, Meeting
+from meetings.models import AgendaInvitation, AgendaItem, Meeting, MeetingPack
 from meetings.selectors import agreed_actions_now
 from referrals.models import Referral, ReferralAnswer, ReferralReferenceCounter, ReferralSubject
 from tests.factories.accounts import AgencyFactory, AgencyStaffFactory, CoChairFactory
@@ -222,6 +222,55 @@ def test_checklist_answers_score_at_the_level_asked(level) -> None:
     answers = data.answers_for(checklist, level)
     assert set(answers) == set(checklist.questions.values_list("pk", flat=True))
     assert checklist.level_for(sum(answer.score for answer in answers.values())) == level
+
+
+def _a_case() -> Case:
+    meeting, agencies = MeetingFactory(), [AgencyFactory() for _ in range(4)]
+    return data.write_case_by_services(_spec(meeting, *agencies), by=CoChairFactory())
+
+
+def test_rows_written_with_copy_read_back_as_given() -> None:
+    """The leaf rows (written with COPY on PostgreSQL, bulk_create elsewhere) keep every character,
+    empty and missing values, dates, times and choices as given; the rows the services' path
+    writes are compared with them above."""
+    case = _a_case()
+    by = CoChairFactory()
+    at = timezone.now().replace(microsecond=123456)
+    texts = [
+        "tab\there",
+        "line\nbreak\r\nand back\\slash \\N \\t",
+        "",
+        "Zo\u00eb\u2019s caf\u00e9 \u2713",
+        "'quoted' \"both\"",
+    ]
+    before = set(CaseEvent.objects.values_list("pk", flat=True))
+    data.insert_rows(
+        CaseEvent, [CaseEvent(case=case, kind="opened", description=text, actor=by, occurred_at=at) for text in texts]
+    )
+    written = CaseEvent.objects.exclude(pk__in=before).order_by("pk")
+    assert [(e.description, e.occurred_at, e.actor_id, e.case_id) for e in written] == [
+        (text, at, by.pk, case.pk) for text in texts
+    ]
+    update = ActionUpdate(action=Action.objects.filter(case=case).first(), status="completed", text="Done", by=by)
+    data.insert_rows(ActionUpdate, [update])
+    read = ActionUpdate.objects.filter(text="Done", by=by).get()
+    assert (read.status, read.action_id) == ("completed", update.action_id)
+    assert read.at is not None  # set as bulk_create sets it (auto_now_add)
+    data.insert_rows(ActionUpdate, [])  # nothing to write, nothing asked
+
+
+def test_copy_text_refuses_what_it_cannot_write() -> None:
+    assert data._copy_text(None) == r"\N"
+    assert data._copy_text(True) == "t"
+    assert data._copy_text(7) == "7"
+    assert data._copy_text("a\\b\tc\nd\re") == "a\\\\b\\tc\\nd\\re"
+    with pytest.raises(TypeError):
+        data._copy_text(b"bytes")
+    case = _a_case()
+    with pytest.raises(ValueError, match="an id already"):
+        data.insert_rows(CaseEvent, [CaseEvent.objects.filter(case=case).first()])
+    with pytest.raises(ValueError, match="every value but the id"):
+        data.insert_rows(MeetingPack, [])  # its id is a UUID Django gives, not a number the database gives
 
 
 def test_the_generator_pages_and_table_at_a_tiny_size(client) -> None:
