@@ -231,8 +231,8 @@ def _a_case() -> Case:
 
 def test_rows_written_with_copy_read_back_as_given() -> None:
     """The leaf rows (written with COPY on PostgreSQL, bulk_create elsewhere) keep every character,
-    empty and missing values, dates, times and choices as given; the rows the services' path
-    writes are compared with them above."""
+    empty text, times to the microsecond and choices as given; missing values (a lead change with
+    no officer) are among the rows compared with the services' above."""
     case = _a_case()
     by = CoChairFactory()
     at = timezone.now().replace(microsecond=123456)
